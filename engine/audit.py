@@ -1,0 +1,86 @@
+"""Append-only, hash-chained audit events (DESIGN §6): each event's hash covers the previous hash."""
+
+import hashlib
+import json
+from datetime import UTC, datetime
+
+from sqlalchemy import select, text
+
+from engine.models import AuditEvent
+
+GENESIS = "0" * 64
+
+
+def _canonical(value) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def event_hash(prev_hash: str, fields: dict) -> str:
+    """sha256 over the previous hash and the event's canonical JSON."""
+    return hashlib.sha256((prev_hash + _canonical(fields)).encode("utf-8")).hexdigest()
+
+
+def _hashed_fields(event: AuditEvent) -> dict:
+    return {
+        "at": event.at.isoformat(),
+        "actor_id": event.actor_id,
+        "actor_name": event.actor_name,
+        "action": event.action,
+        "instance_id": event.instance_id,
+        "version_id": event.version_id,
+        "task_guid": event.task_guid,
+        "bpmn_id": event.bpmn_id,
+        "task_name": event.task_name,
+        "data_before": event.data_before,
+        "data_after": event.data_after,
+    }
+
+
+def _serialize_chain(session) -> None:
+    # Two writers must not both extend the same tail; PostgreSQL: a transaction-scoped advisory lock.
+    # SQLite serializes writers already.
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(727274)"))
+
+
+def _tail(session) -> str | None:
+    # The chain tail is read once per transaction (under the lock) and then kept in session.info.
+    cached = session.info.get("audit_tail")
+    if cached and cached[0] is session.get_transaction():
+        return cached[1]
+    _serialize_chain(session)
+    session.flush()
+    return session.execute(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).scalar()
+
+
+def record(session, action: str, actor, now: datetime, *, instance=None, task=None, before=None, after=None):
+    """Append one event in the caller's transaction (committed with the rest of the unit of work)."""
+    prev = _tail(session)
+    event = AuditEvent(
+        at=now.astimezone(UTC),
+        actor_id=getattr(actor, "id", None),
+        actor_name=getattr(actor, "display_name", None) or "系统",
+        action=action,
+        instance_id=getattr(instance, "id", None),
+        version_id=getattr(instance, "version_id", None),
+        task_guid=getattr(task, "task_guid", None),
+        bpmn_id=getattr(task, "bpmn_id", None),
+        task_name=getattr(task, "name", None),
+        data_before=before,
+        data_after=after,
+        prev_hash=prev or GENESIS,
+    )
+    event.hash = event_hash(event.prev_hash, _hashed_fields(event))
+    session.add(event)
+    session.info["audit_tail"] = (session.get_transaction(), event.hash)
+    return event
+
+
+def verify_chain(session) -> int | None:
+    """Recompute the whole chain; return the id of the first tampered event, or None when intact."""
+    prev = GENESIS
+    for event in session.scalars(select(AuditEvent).order_by(AuditEvent.id)).yield_per(500):
+        if event.prev_hash != prev or event.hash != event_hash(prev, _hashed_fields(event)):
+            return event.id
+        prev = event.hash
+    return None

@@ -1,0 +1,116 @@
+"""Engine host tables: process versions, instances, the human-task inbox index, audit events."""
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from engine.db import Base, utcnow
+from engine.models.types import JSONType, UTCDateTime
+
+INSTANCE_STATUSES = {"running": "进行中", "completed": "已完成", "error": "出错", "terminated": "已终止"}
+TASK_STATES = {"open": "待办", "done": "已办", "cancelled": "已取消"}
+
+
+class ProcessVersion(Base):
+    """An immutable deployed version of one BPMN process plus the DMN files it calls."""
+
+    __tablename__ = "process_version"
+    __table_args__ = (UniqueConstraint("process_key", "version"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    process_key: Mapped[str] = mapped_column(String(60), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    version: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    bpmn_xml: Mapped[str] = mapped_column(Text)
+    dmn_files: Mapped[dict] = mapped_column(JSONType, default=dict)  # file name -> XML
+    lane_roles: Mapped[dict] = mapped_column(JSONType, default=dict)  # lane name -> role code, resolved at deploy
+    source: Mapped[str] = mapped_column(String(20), default="shipped")
+    deployed_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    deployed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ProcessInstance(Base):
+    """One running or finished workflow; `lock_version` is the optimistic lock (stale write → 409)."""
+
+    __tablename__ = "process_instance"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("process_version.id"), index=True)
+    process_key: Mapped[str] = mapped_column(String(60), index=True)
+    status: Mapped[str] = mapped_column(String(20), default="running", index=True)
+    business_key: Mapped[str | None] = mapped_column(String(80), index=True)
+    subject: Mapped[str] = mapped_column(String(200))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), index=True)
+    serialized: Mapped[str] = mapped_column(Text, deferred=True)
+    lock_version: Mapped[int] = mapped_column(Integer, default=1)
+    next_timer_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    started_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    end_event: Mapped[str | None] = mapped_column(String(100))
+    error: Mapped[str | None] = mapped_column(Text)
+
+    version: Mapped[ProcessVersion] = relationship(lazy="joined")
+
+    __mapper_args__ = {"version_id_col": lock_version}
+
+
+class HumanTask(Base):
+    """Inbox index row for a READY user task, kept in step with the workflow in the same transaction."""
+
+    __tablename__ = "human_task"
+    __table_args__ = (
+        UniqueConstraint("instance_id", "task_guid"),
+        Index("ix_human_task_inbox", "state", "lane_role", "created_at"),
+        Index("ix_human_task_assignee", "state", "assignee_id"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"), index=True)
+    task_guid: Mapped[str] = mapped_column(String(36))
+    bpmn_id: Mapped[str] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(String(200))
+    process_key: Mapped[str] = mapped_column(String(60))
+    process_name: Mapped[str] = mapped_column(String(100))
+    subject: Mapped[str] = mapped_column(String(200))
+    lane_role: Mapped[str | None] = mapped_column(String(30))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
+    form_key: Mapped[str | None] = mapped_column(String(60))
+    state: Mapped[str] = mapped_column(String(12), default="open")
+    claimed_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    completed_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+
+    instance: Mapped[ProcessInstance] = relationship(lazy="select")
+
+
+class AuditEvent(Base):
+    """Append-only, hash-chained record of who did what, when, on which version, with what data."""
+
+    __tablename__ = "audit_event"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    actor_name: Mapped[str] = mapped_column(String(60))
+    action: Mapped[str] = mapped_column(String(40))
+    instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"), index=True)
+    version_id: Mapped[int | None] = mapped_column(ForeignKey("process_version.id"))
+    task_guid: Mapped[str | None] = mapped_column(String(36))
+    bpmn_id: Mapped[str | None] = mapped_column(String(100))
+    task_name: Mapped[str | None] = mapped_column(String(200))
+    data_before: Mapped[dict | None] = mapped_column(JSONType)
+    data_after: Mapped[dict | None] = mapped_column(JSONType)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class Counter(Base):
+    """Named sequences (certificate numbers per year); incremented under a row lock."""
+
+    __tablename__ = "counter"
+    name: Mapped[str] = mapped_column(String(60), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer, default=0)

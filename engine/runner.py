@@ -1,0 +1,145 @@
+"""Instance store and runner: start, load, step, save (state + inbox + audit). No commits here:
+the service layer composes these into units of work and commits once."""
+
+from datetime import datetime
+from uuid import UUID
+
+from SpiffWorkflow.bpmn.specs.defaults import EndEvent
+from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import select
+
+from engine import audit, inbox
+from engine.clock import frozen_at
+from engine.errors import Conflict, NotFound
+from engine.models import HumanTask, ProcessInstance
+from engine.registry import latest_version
+from engine.scripting import HostContext, HostScriptEngine
+from engine.spiff import dump_workflow, load_workflow, new_workflow, spec_cache
+
+TIMER_EVENTS = ("DurationTimerEventDefinition", "TimeDateEventDefinition", "CycleTimerEventDefinition")
+AUDITED_STEPS = ("ServiceTask", "BusinessRuleTask", "BoundaryEvent", "EndEvent")
+
+
+def _advance(workflow, ctx: HostContext) -> None:
+    """Fire due timers, then run engine steps (3.2.0: refresh_timers before do_engine_steps)."""
+
+    def did_complete(task):
+        kind = type(task.task_spec).__name__
+        if any(kind.endswith(k) for k in AUDITED_STEPS) or isinstance(task.task_spec, CatchingEvent):
+            ctx.events.append(task)
+
+    with frozen_at(ctx.now):
+        workflow.refresh_timers()
+        workflow.do_engine_steps(did_complete_task=did_complete)
+
+
+def next_timer_at(workflow) -> datetime | None:
+    """The earliest pending timer of the workflow, from waiting_events()."""
+    from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+
+    due = [
+        TimerEventDefinition.get_datetime(ev.value)
+        for ev in workflow.waiting_events()
+        if ev.event_type in TIMER_EVENTS and isinstance(ev.value, str)
+    ]
+    return min(due) if due else None
+
+
+def _end_event_name(workflow) -> str | None:
+    ends = workflow.get_tasks(state=TaskState.COMPLETED, spec_class=EndEvent)
+    return (ends[-1].task_spec.bpmn_name or ends[-1].task_spec.bpmn_id) if ends else None
+
+
+def _audit_steps(session, ctx: HostContext, instance) -> None:
+    for task in ctx.events:
+        spec = task.task_spec
+        result_var = getattr(spec, "result_variable", None)
+        after = {result_var: task.data.get(result_var)} if result_var else None
+        audit.record(session, "engine_step", ctx.actor, ctx.now, instance=instance, after=after,
+                     task=_StepRef(str(task.id), spec.bpmn_id, spec.bpmn_name or spec.bpmn_id))
+    ctx.events.clear()
+
+
+class _StepRef:
+    def __init__(self, task_guid, bpmn_id, name):
+        self.task_guid, self.bpmn_id, self.name = task_guid, bpmn_id, name
+
+
+def save(session, instance: ProcessInstance, workflow, ctx: HostContext) -> list[HumanTask]:
+    """Persist state, timer, status, inbox rows and audit events for this step (flush only)."""
+    _audit_steps(session, ctx, instance)
+    instance.serialized = dump_workflow(workflow)
+    instance.updated_at = ctx.now
+    instance.next_timer_at = next_timer_at(workflow)
+    if workflow.completed and instance.status == "running":
+        instance.status = "completed"
+        instance.completed_at = ctx.now
+        instance.end_event = _end_event_name(workflow)
+        audit.record(session, "instance_completed", ctx.actor, ctx.now, instance=instance,
+                     after={"end_event": instance.end_event})
+    created = inbox.sync(session, instance, workflow, instance.version.lane_roles or {}, ctx.now)
+    session.flush()
+    return created
+
+
+def start(session, process_key: str, ctx: HostContext, data: dict, *, subject: str,
+          business_key: str | None = None, unit_id: int | None = None) -> ProcessInstance:
+    """Create an instance on the latest version, seed its data and run it to the first wait state."""
+    version = latest_version(session, process_key)
+    instance = ProcessInstance(
+        version=version, version_id=version.id, process_key=process_key, subject=subject[:200],
+        business_key=business_key, unit_id=unit_id, serialized="{}", started_by=getattr(ctx.actor, "id", None),
+        started_at=ctx.now, updated_at=ctx.now, status="running",
+    )
+    session.add(instance)
+    session.flush()
+    ctx.instance = instance
+    workflow = new_workflow(spec_cache.get(version), HostScriptEngine(ctx))
+    for task in workflow.get_tasks(state=TaskState.READY):
+        task.data.update(data)
+    audit.record(session, "instance_started", ctx.actor, ctx.now, instance=instance, after=data)
+    _advance(workflow, ctx)
+    save(session, instance, workflow, ctx)
+    return instance
+
+
+def load(session, instance: ProcessInstance, ctx: HostContext):
+    """Deserialize an instance's workflow onto its own version's cached spec."""
+    ctx.instance = instance
+    return load_workflow(instance.serialized, spec_cache.get(instance.version), HostScriptEngine(ctx))
+
+
+def complete(session, task_row: HumanTask, ctx: HostContext, values: dict, expected_lock: int | None = None):
+    """Complete one READY user task with validated values stored under its bpmn id, then step on."""
+    instance = session.get(ProcessInstance, task_row.instance_id)
+    if instance is None:
+        raise NotFound("流程实例不存在")
+    if expected_lock is not None and expected_lock != instance.lock_version:
+        raise Conflict("该流程已被他人更新，请刷新后重试")
+    workflow = load(session, instance, ctx)
+    task = workflow.get_task_from_id(UUID(task_row.task_guid))
+    if task is None or task.state != TaskState.READY:
+        raise Conflict("该任务已不可办理")
+    before = task.data.get(task_row.bpmn_id)
+    task.data[task_row.bpmn_id] = values
+    task.run()
+    task_row.state, task_row.completed_at, task_row.completed_by = "done", ctx.now, ctx.actor.id
+    audit.record(session, "task_completed", ctx.actor, ctx.now, instance=instance, task=task_row,
+                 before={task_row.bpmn_id: before} if before is not None else None, after={task_row.bpmn_id: values})
+    _advance(workflow, ctx)
+    save(session, instance, workflow, ctx)
+    return instance
+
+
+def step_timers(session, instance: ProcessInstance, ctx: HostContext) -> None:
+    """Refresh timers of one instance at ctx.now and run what became ready."""
+    workflow = load(session, instance, ctx)
+    _advance(workflow, ctx)
+    save(session, instance, workflow, ctx)
+
+
+def open_task_for(session, instance_id: int) -> list[HumanTask]:
+    """Open inbox rows of an instance (for status displays)."""
+    return list(session.scalars(
+        select(HumanTask).where(HumanTask.instance_id == instance_id, HumanTask.state == "open")))

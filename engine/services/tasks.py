@@ -1,0 +1,117 @@
+"""Task services (units of work): show, claim, unclaim, complete, bulk complete."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+
+from engine import audit, inbox, runner
+from engine.attachments import store_uploads
+from engine.errors import Conflict, Forbidden, NotFound, ServiceError
+from engine.forms import load_form, validate_form
+from engine.hooks import FORM_HOOKS
+from engine.models import AuditEvent, ExpertGroup, HumanTask, ProcessInstance
+from engine.scripting import HostContext
+from engine.services.uow import unit_of_work
+
+
+def dynamic_choices(session) -> dict[str, list]:
+    """Choices forms may draw from (`choices_from`): the active expert groups."""
+    groups = session.execute(
+        select(ExpertGroup.code, ExpertGroup.name).where(ExpertGroup.active).order_by(ExpertGroup.sort_order)
+    ).all()
+    return {"groups": [list(g) for g in groups]}
+
+
+def get_task(session, task_id: int, actor) -> HumanTask:
+    """Load a task the actor may act on: 404 when unknown, 403 when not theirs."""
+    task = session.get(HumanTask, task_id)
+    if task is None:
+        raise NotFound("任务不存在")
+    if not inbox.can_act(actor, task):
+        raise Forbidden("您无权办理该任务")
+    return task
+
+
+def task_history(session, instance_id: int) -> list[AuditEvent]:
+    """Completed user tasks of an instance, oldest first (for earlier steps' comments)."""
+    return list(session.scalars(
+        select(AuditEvent).where(AuditEvent.instance_id == instance_id, AuditEvent.action == "task_completed")
+        .order_by(AuditEvent.id)))
+
+
+def claim(session, task_id: int, actor, now: datetime) -> HumanTask:
+    """Claim an open task so others in the role see it is being handled."""
+    with unit_of_work(session):
+        task = get_task(session, task_id, actor)
+        if task.state != "open":
+            raise Conflict("该任务已办理")
+        if task.claimed_by not in (None, actor.id):
+            raise Conflict("该任务已被他人认领")
+        task.claimed_by, task.claimed_at = actor.id, now
+        audit.record(session, "task_claimed", actor, now, instance=_instance_ref(task), task=task)
+    return task
+
+
+def unclaim(session, task_id: int, actor, now: datetime) -> HumanTask:
+    """Release a claim (only the claimer may)."""
+    with unit_of_work(session):
+        task = get_task(session, task_id, actor)
+        if task.state != "open":
+            raise Conflict("该任务已办理")
+        if task.claimed_by != actor.id:
+            raise Conflict("您没有认领该任务")
+        task.claimed_by, task.claimed_at = None, None
+        audit.record(session, "task_unclaimed", actor, now, instance=_instance_ref(task), task=task)
+    return task
+
+
+def _instance_ref(task: HumanTask) -> ProcessInstance:
+    return task.instance
+
+
+def complete(session, task_id: int, actor, raw: dict, files: dict, now: datetime,
+             expected_lock: int | None = None) -> HumanTask:
+    """Validate the task's form, store uploads, run the form hook, complete and step the engine."""
+    with unit_of_work(session):
+        task = get_task(session, task_id, actor)
+        if task.state != "open":
+            raise Conflict("该任务已办理，不能重复提交")
+        if task.claimed_by not in (None, actor.id):
+            raise Conflict("该任务已被他人认领")
+        form = load_form(task.form_key)
+        raw = dict(raw)
+        raw.update(store_uploads(session, form, files, actor, now))
+        cleaned = validate_form(form, raw, dynamic_choices(session))
+        ctx = HostContext(session=session, actor=actor, now=now)
+        hook = FORM_HOOKS.get(task.form_key)
+        if hook is not None:
+            cleaned = hook(ctx, task, cleaned)
+        runner.complete(session, task, ctx, cleaned, expected_lock)
+    return task
+
+
+@dataclass
+class BulkResult:
+    """Outcome of one item of a bulk action."""
+
+    task_id: int
+    ok: bool
+    message: str
+
+
+def bulk_complete(session, task_ids: list[int], actor, raw: dict, now: datetime, allowed_form: str) -> list[BulkResult]:
+    """Complete many tasks with the same values, each in its own unit of work; per-item results."""
+    results = []
+    for task_id in task_ids:
+        try:
+            task = get_task(session, task_id, actor)
+            if task.form_key != allowed_form:
+                raise Forbidden("该任务不支持此批量操作")
+            complete(session, task_id, actor, raw, {}, now)
+            results.append(BulkResult(task_id, True, "已办理"))
+        except ServiceError as exc:
+            session.rollback()
+            detail = "；".join(getattr(exc, "errors", {}).values())
+            results.append(BulkResult(task_id, False, detail or exc.message))
+    return results

@@ -1,0 +1,131 @@
+"""SpiffWorkflow 3.2.0 glue: safe XML parsing, spec compilation per version (cached), serialization.
+
+Workflows are stored *without* their spec: the spec is compiled once per immutable process version and
+cached, so loading an instance restores only its task tree (spiff-arena stores specs separately too).
+"""
+
+import json
+from collections import OrderedDict
+from dataclasses import dataclass
+from threading import Lock
+from uuid import UUID
+
+from lxml import etree
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator
+from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
+from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
+from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+
+MAX_XML_BYTES = 2 * 1024 * 1024
+
+
+def safe_xml_parser() -> etree.XMLParser:
+    """An lxml parser that never expands entities, loads DTDs or touches the network."""
+    return etree.XMLParser(
+        resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False, huge_tree=False
+    )
+
+
+def parse_xml(text: str | bytes) -> etree._Element:
+    """Parse untrusted XML safely; refuses DOCTYPEs (entity tricks) and oversized input."""
+    raw = text.encode("utf-8") if isinstance(text, str) else text
+    if len(raw) > MAX_XML_BYTES:
+        raise ValueError(f"文件超过 {MAX_XML_BYTES // 1024} KB 的大小限制")
+    root = etree.fromstring(raw, parser=safe_xml_parser())
+    if root.getroottree().docinfo.doctype:
+        raise ValueError("不允许包含 DOCTYPE 声明（可能的外部实体或实体膨胀攻击）")
+    return root
+
+
+@dataclass(frozen=True)
+class CompiledProcess:
+    """A parsed process: the top spec, its subprocess specs and the lanes it uses."""
+
+    spec: object
+    subprocess_specs: dict
+
+
+def compile_process(process_key: str, bpmn_xml: str, dmn_files: dict[str, str], validate: bool = False):
+    """Parse one BPMN document (and its DMN files) into a CompiledProcess."""
+    parser = SpiffBpmnParser(validator=BpmnValidator() if validate else None)
+    parser.add_bpmn_xml(parse_xml(bpmn_xml).getroottree(), filename=f"{process_key}.bpmn")
+    for name, xml in sorted(dmn_files.items()):
+        parser.add_dmn_xml(parse_xml(xml), filename=name)
+    spec = parser.get_spec(process_key)
+    return CompiledProcess(spec=spec, subprocess_specs=parser.get_subprocess_specs(process_key))
+
+
+class _SpecCache:
+    """Small LRU of compiled processes keyed by process version id (versions are immutable)."""
+
+    def __init__(self, size: int = 64):
+        self._items: OrderedDict[int, CompiledProcess] = OrderedDict()
+        self._size = size
+        self._lock = Lock()
+
+    def get(self, version) -> CompiledProcess:
+        with self._lock:
+            hit = self._items.get(version.id)
+            if hit is not None:
+                self._items.move_to_end(version.id)
+                return hit
+        compiled = compile_process(version.process_key, version.bpmn_xml, version.dmn_files or {})
+        with self._lock:
+            self._items[version.id] = compiled
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+        return compiled
+
+
+spec_cache = _SpecCache()
+
+
+class _SpeclessWorkflowConverter(BpmnWorkflowConverter):
+    """Serializes a workflow's state without its spec; restores it onto a cached spec."""
+
+    def to_dict(self, workflow):
+        dct = WorkflowConverter.to_dict(self, workflow)
+        dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
+        dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
+        return dct
+
+    def from_dict(self, dct, compiled: CompiledProcess | None = None):
+        if compiled is None:
+            raise ValueError("a compiled process is required to restore a workflow")
+        workflow = self.target_class(compiled.spec, compiled.subprocess_specs, deserializing=True)
+        workflow.tasks = self.mapping_from_dict(dct["tasks"], workflow=workflow, key_class=UUID)
+        workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
+        self.set_default_attributes(workflow, dct)
+        self.subprocesses_from_dict(dct["subprocesses"], workflow)
+        workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
+        return workflow
+
+
+def _make_serializer() -> BpmnWorkflowSerializer:
+    config = dict(SPIFF_CONFIG)
+    config[BpmnWorkflow] = _SpeclessWorkflowConverter
+    return BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(config))
+
+
+serializer = _make_serializer()
+
+
+def dump_workflow(workflow: BpmnWorkflow) -> str:
+    """Serialize a workflow's state (no spec) to JSON."""
+    return serializer.serialize_json(workflow)
+
+
+def load_workflow(text: str, compiled: CompiledProcess, script_engine) -> BpmnWorkflow:
+    """Restore a workflow's state onto its compiled spec and attach the host script engine."""
+    dct = json.loads(text)
+    serializer.migrate(dct)
+    workflow = serializer.registry.restore(dct, compiled=compiled)
+    workflow.script_engine = script_engine
+    return workflow
+
+
+def new_workflow(compiled: CompiledProcess, script_engine) -> BpmnWorkflow:
+    """Create a fresh workflow for a compiled process."""
+    return BpmnWorkflow(compiled.spec, compiled.subprocess_specs, script_engine=script_engine)

@@ -1,0 +1,96 @@
+"""Fixtures: one schema per run (via migrations) on SQLite or PostgreSQL (DATABASE_URL); rows wiped per test."""
+
+import os
+
+import pytest
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import text
+
+from engine.db import Base
+from engine.registry import deploy_shipped
+from engine.services.reference import ensure_reference_data
+from engine.spiff import spec_cache
+from tests.support import T0, make_user
+from webui.app import create_app
+from webui.extensions import db
+
+REFERENCE_TABLES = {"role", "unit", "expert_group", "process_version", "alembic_version"}
+
+
+def _database_url(tmp_path_factory) -> str:
+    return os.environ.get("DATABASE_URL") or "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite")
+
+
+def _drop_everything() -> None:
+    Base.metadata.drop_all(db.engine)
+    with db.engine.begin() as conn:
+        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    """The Flask app on a fresh schema built by the migrations."""
+    application = create_app({
+        "TESTING": True, "SECRET_KEY": "test-secret", "WTF_CSRF_ENABLED": False,
+        "SQLALCHEMY_DATABASE_URI": _database_url(tmp_path_factory),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True}, "FIXED_NOW": T0,
+    })
+    with application.app_context():
+        _drop_everything()
+        upgrade()
+        ensure_reference_data(db.session)
+        deploy_shipped(db.session, T0)
+        yield application
+        db.session.remove()
+        downgrade(revision="base")
+        _drop_everything()
+
+
+def _wipe(session) -> None:
+    session.rollback()
+    session.execute(text("DELETE FROM process_version WHERE source != 'shipped'"))
+    for table in reversed(Base.metadata.sorted_tables):
+        if table.name not in REFERENCE_TABLES:
+            session.execute(table.delete())
+    session.commit()
+
+
+@pytest.fixture()
+def session(app):
+    """The app's SQLAlchemy session; every non-reference row is deleted after the test."""
+    app.config["FIXED_NOW"] = T0
+    yield db.session
+    _wipe(db.session)
+    spec_cache._items.clear()
+    db.session.remove()
+
+
+@pytest.fixture()
+def client(app, session):
+    """A Flask test client sharing the wiped-per-test database."""
+    return app.test_client()
+
+
+ROLE_USERS = {
+    "applicant": ("zhang_applicant", None),
+    "talent_center": ("tc_staff", "prov_talent"),
+    "quality_division": ("qd_staff", "prov_quality"),
+    "bureau_leader": ("leader", "prov_office"),
+    "using_unit": ("fz_unit", "fuzhou"),
+    "auditor": ("auditor", "prov_office"),
+    "process_owner": ("owner", "prov_quality"),
+    "admin": ("admin", "prov_office"),
+}
+
+
+@pytest.fixture()
+def users(session):
+    """One user per main role, keyed by role code."""
+    return {role: make_user(session, name, role, unit_code=unit) for role, (name, unit) in ROLE_USERS.items()}
+
+
+def pytest_report_header(config):
+    url = os.environ.get("DATABASE_URL") or "sqlite (temporary file)"
+    return f"database: {url.split('@')[-1]}"
+
+

@@ -1,0 +1,57 @@
+"""Shared test helpers: fixed times, valid form data, user factory, login."""
+
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import select
+
+from engine.models import PublicCall, Unit, User, UserRole
+from engine.passwords import hash_password
+
+T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # 2026-03-02 09:00 Asia/Shanghai
+PASSWORD = "test-pass-123"
+_HASH = hash_password(PASSWORD)  # scrypt is slow on purpose; hash once per test run
+
+
+def make_user(session, username: str, *roles: str, unit_code: str | None = None, name: str | None = None) -> User:
+    """Create and flush a user with roles (and a unit by code)."""
+    unit = session.scalar(select(Unit).where(Unit.code == unit_code)) if unit_code else None
+    user = User(username=username, password_hash=_HASH, display_name=name or username,
+                email=f"{username}@example.test", unit_id=unit.id if unit else None)
+    user.role_links = [UserRole(role_code=r) for r in roles]
+    session.add(user)
+    session.commit()
+    return user
+
+
+def make_call(session, opens: datetime = T0 - timedelta(days=10), closes: datetime = T0 + timedelta(days=30),
+              title: str = "2026年度专家征集") -> PublicCall:
+    """A public call open around T0."""
+    call = PublicCall(title=title, description="", opens_at=opens, closes_at=closes, created_at=opens)
+    session.add(call)
+    session.commit()
+    return call
+
+
+def application_form(**overrides) -> dict:
+    """A valid 推荐表 (附件1) as raw form input (strings / lists), eligible by the title path."""
+    form = {
+        "name": "林建华", "gender": "male", "political_status": "中共党员", "birth_date": "1975-06-18",
+        "education": "硕士研究生", "phone": "13805912345", "email": "ljh@example.test",
+        "id_number": "350102197506181234", "unit_name": "福建省产品质量检验研究院", "position": "室主任",
+        "rank_level": "none", "title": "高级工程师", "title_level": "vice_senior", "field_years": "12",
+        "work_history": "2013年起从事电器产品质量检验与监督抽查技术工作。", "specialties": "家用电器；电线电缆",
+        "groups": ["supervision_sampling", "risk_monitoring"], "work_areas": ["sampling", "risk"],
+        "age_exemptions": [], "exemption_note": "", "pledge": "on", "response": "",
+    }
+    form.update(overrides)
+    return form
+
+
+def birth_date_for_age(age: int, on: date) -> str:
+    """An ISO birth date that makes someone exactly `age` on `on` (birthday today)."""
+    return on.replace(year=on.year - age).isoformat()
+
+
+def login(client, username: str, password: str = PASSWORD):
+    """Log a test client in through the real login form."""
+    return client.post("/login", data={"username": username, "password": password}, follow_redirects=False)

@@ -1,0 +1,64 @@
+"""Application factory (flaskr style): config, extensions, blueprints, error pages."""
+
+import logging
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+import engine.hostfuncs  # noqa: F401  (registers allow-listed host functions and form hooks)
+import engine.models  # noqa: F401  (registers tables)
+from webui.extensions import csrf, db, login_manager, migrate
+
+MIGRATIONS_DIR = str(Path(__file__).resolve().parent / "migrations")
+log = logging.getLogger(__name__)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, _record):
+    # SQLite: enforce foreign keys and let readers proceed while one writer commits.
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.close()
+
+
+def _default_config(app: Flask) -> dict:
+    secret = os.environ.get("EXPERTPOOL_SECRET_KEY")
+    if not secret:
+        log.warning("EXPERTPOOL_SECRET_KEY not set: using a random key (sessions end on restart)")
+        secret = secrets.token_hex(32)
+    return {
+        "SECRET_KEY": secret,
+        "SQLALCHEMY_DATABASE_URI": os.environ.get(
+            "DATABASE_URL", "sqlite:///" + str(Path(app.instance_path) / "expertpool.sqlite")),
+        "MAX_CONTENT_LENGTH": 25 * 1024 * 1024,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "WTF_CSRF_TIME_LIMIT": None,
+        "SMTP_HOST": os.environ.get("EXPERTPOOL_SMTP_HOST", ""),
+        "SMTP_PORT": int(os.environ.get("EXPERTPOOL_SMTP_PORT", "25")),
+        "RUN_SCHEDULER": False,
+        "FIXED_NOW": None,
+    }
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    """Build the Flask app; `overrides` replace config keys (tests)."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_mapping(_default_config(app))
+    if overrides:
+        app.config.update(overrides)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    from webui import blueprints
+
+    blueprints.register(app)
+    return app

@@ -1,0 +1,72 @@
+"""Blueprint registration, vendor static files from npm, template helpers, error pages."""
+
+from pathlib import Path
+
+from flask import Flask, abort, jsonify, render_template, request, send_from_directory
+from flask_login import current_user
+
+from engine.errors import ServiceError
+from engine.models import APPLICATION_STATUSES, EXPERT_STATUSES, INSTANCE_STATUSES, TASK_STATES
+from webui.timeutil import local, now
+
+NODE_MODULES = Path(__file__).resolve().parent / "frontend" / "node_modules"
+# Only these package folders are served (never the whole node_modules tree).
+VENDOR_PATHS = {"bootstrap": "bootstrap/dist", "bpmn-js": "bpmn-js/dist"}
+ERROR_TITLES = {400: "请求有误", 403: "无权访问", 404: "页面不存在", 409: "操作冲突", 413: "上传文件过大",
+                422: "提交内容有误", 500: "系统错误"}
+
+
+def _vendor(package: str, filename: str):
+    root = VENDOR_PATHS.get(package)
+    if root is None:
+        abort(404)
+    return send_from_directory(NODE_MODULES / root, filename, max_age=86400)
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def _error_page(status: int, message: str | None = None, errors: dict | None = None):
+    if _wants_json():
+        body = {"error": {"status": status, "message": message or ERROR_TITLES.get(status, "错误")}}
+        if errors:
+            body["error"]["fields"] = errors
+        return jsonify(body), status
+    return render_template("error.html", status=status, title=ERROR_TITLES.get(status, "错误"),
+                           message=message, errors=errors), status
+
+
+def _register_errors(app: Flask) -> None:
+    @app.errorhandler(ServiceError)
+    def service_error(exc: ServiceError):
+        return _error_page(exc.status, exc.message, getattr(exc, "errors", None))
+
+    for status in (400, 403, 404, 405, 409, 413, 500):
+        app.register_error_handler(status, lambda exc, s=status: _error_page(s, getattr(exc, "description", None)))
+
+
+def _register_template_helpers(app: Flask) -> None:
+    app.jinja_env.filters["local"] = local
+    app.jinja_env.globals.update(
+        APPLICATION_STATUSES=APPLICATION_STATUSES, EXPERT_STATUSES=EXPERT_STATUSES,
+        INSTANCE_STATUSES=INSTANCE_STATUSES, TASK_STATES=TASK_STATES, now=now, current_user=current_user,
+    )
+
+
+def register(app: Flask) -> None:
+    """Attach every blueprint and helper to the app."""
+    from webui import auth
+    from webui.views import api_bp_list, ui_bp_list
+
+    app.add_url_rule("/vendor/<package>/<path:filename>", "vendor", _vendor)
+    app.register_blueprint(auth.bp)
+    for bp in ui_bp_list():
+        app.register_blueprint(bp)
+    from webui.extensions import csrf
+
+    for bp in api_bp_list():
+        csrf.exempt(bp)  # the API authenticates with bearer tokens, not cookies
+        app.register_blueprint(bp)
+    _register_errors(app)
+    _register_template_helpers(app)

@@ -1,0 +1,95 @@
+"""`expertpool` command: init-db, seed-demo, serve, fire-timers, verify-audit (Flask CLI underneath)."""
+
+import sys
+from datetime import UTC, datetime
+
+import click
+from flask.cli import FlaskGroup, with_appcontext
+from flask_migrate import upgrade
+
+from webui.app import create_app
+from webui.extensions import db
+
+
+def _parse_now(value: str | None) -> datetime:
+    if not value:
+        return datetime.now(UTC)
+    parsed = datetime.fromisoformat(value)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def prepare_database() -> None:
+    """Apply migrations, insert reference data, deploy new shipped process versions."""
+    from engine.registry import deploy_shipped
+    from engine.services.reference import ensure_reference_data
+
+    upgrade()
+    ensure_reference_data(db.session)
+    deploy_shipped(db.session, datetime.now(UTC))
+
+
+@click.group(cls=FlaskGroup, create_app=create_app, add_default_commands=True)
+def main():
+    """福建省产品质量安全监管专家库 management commands."""
+
+
+@main.command("init-db")
+@with_appcontext
+def init_db():
+    """Create/upgrade the schema, reference data and process versions."""
+    prepare_database()
+    click.echo("数据库已就绪。")
+
+
+@main.command("seed-demo")
+@click.option("--experts", default=300, show_default=True, help="number of demo experts")
+@with_appcontext
+def seed_demo(experts: int):
+    """Load demo users for every role, the groups, ~300 experts and applications in flight."""
+    from engine.demo import seed
+
+    prepare_database()
+    accounts = seed(db.session, datetime.now(UTC), expert_count=experts)
+    click.echo("演示账号（密码均为 demo1234）：")
+    for username, name, roles in accounts:
+        click.echo(f"  {username:<16} {name:<10} {roles}")
+
+
+@main.command("fire-timers")
+@click.option("--now", "now_text", default=None, help="ISO time to fire at (default: now)")
+@with_appcontext
+def fire_timers(now_text: str | None):
+    """Step every instance whose timer is due at --now."""
+    from engine.timers import fire_due
+
+    fired = fire_due(db.session, _parse_now(now_text))
+    click.echo(f"fired {fired}")
+
+
+@main.command("verify-audit")
+@with_appcontext
+def verify_audit():
+    """Recompute the audit hash chain."""
+    from engine.audit import verify_chain
+
+    broken = verify_chain(db.session)
+    if broken is None:
+        click.echo("audit chain intact")
+        return
+    click.echo(f"audit chain broken at event {broken}")
+    sys.exit(1)
+
+
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True)
+@click.pass_context
+def serve(ctx, host: str, port: int):
+    """Run the web server with the timer scheduler."""
+    app = ctx.obj.load_app()
+    with app.app_context():
+        prepare_database()
+    from webui.scheduler import start_scheduler
+
+    start_scheduler(app)
+    app.run(host=host, port=port, threaded=True, use_reloader=False)

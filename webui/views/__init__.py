@@ -1,0 +1,15 @@
+"""UI and API blueprints; each module stays small and thin (validate, call one service, render)."""
+
+
+def ui_bp_list():
+    """Server-rendered UI blueprints."""
+    from webui.views import applications, experts, instances, tasks
+
+    return [tasks.bp, applications.bp, experts.bp, instances.bp]
+
+
+def api_bp_list():
+    """JSON API blueprints (token auth, CSRF-exempt)."""
+    from webui.views import api
+
+    return [api.bp]

@@ -1,0 +1,5 @@
+"""Placeholder blueprint (filled in by the api views)."""
+
+from flask import Blueprint
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
