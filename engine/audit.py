@@ -4,7 +4,9 @@ import hashlib
 import json
 from datetime import UTC, datetime
 
+from sqlalchemy import event as sa_event
 from sqlalchemy import select, text
+from sqlalchemy.orm import Session
 
 from engine.models import AuditEvent
 
@@ -43,11 +45,17 @@ def _serialize_chain(session) -> None:
         session.execute(text("SELECT pg_advisory_xact_lock(727274)"))
 
 
+@sa_event.listens_for(Session, "after_transaction_end")
+def _forget_tail(session, _transaction):
+    # The cached tail is only valid inside the transaction that holds the chain lock.
+    session.info.pop("audit_tail", None)
+
+
 def _tail(session) -> str | None:
     # The chain tail is read once per transaction (under the lock) and then kept in session.info.
     cached = session.info.get("audit_tail")
-    if cached and cached[0] is session.get_transaction():
-        return cached[1]
+    if cached:
+        return cached
     _serialize_chain(session)
     session.flush()
     return session.execute(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).scalar()
@@ -72,7 +80,7 @@ def record(session, action: str, actor, now: datetime, *, instance=None, task=No
     )
     event.hash = event_hash(event.prev_hash, _hashed_fields(event))
     session.add(event)
-    session.info["audit_tail"] = (session.get_transaction(), event.hash)
+    session.info["audit_tail"] = event.hash
     return event
 
 

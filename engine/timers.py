@@ -45,5 +45,5 @@ def _claim_one(session, instance_id: int, now: datetime) -> ProcessInstance | No
     query = select(ProcessInstance).where(
         ProcessInstance.id == instance_id, ProcessInstance.status == "running", ProcessInstance.next_timer_at <= now)
     if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
+        query = query.with_for_update(skip_locked=True, of=ProcessInstance)
     return session.scalars(query).first()

@@ -22,8 +22,8 @@ class ProcessVersion(Base):
     name: Mapped[str] = mapped_column(String(100))
     version: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64))
-    bpmn_xml: Mapped[str] = mapped_column(Text)
-    dmn_files: Mapped[dict] = mapped_column(JSONType, default=dict)  # file name -> XML
+    bpmn_xml: Mapped[str] = mapped_column(Text, deferred=True)
+    dmn_files: Mapped[dict] = mapped_column(JSONType, default=dict, deferred=True)  # file name -> XML
     lane_roles: Mapped[dict] = mapped_column(JSONType, default=dict)  # lane name -> role code, resolved at deploy
     source: Mapped[str] = mapped_column(String(20), default="shipped")
     deployed_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))

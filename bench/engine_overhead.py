@@ -1,0 +1,410 @@
+"""Engine-host overhead: the admission_public flow through the project's services vs bare SpiffWorkflow 3.
+
+HOST  — engine.services.admission.submit_public, then engine.services.tasks.complete for each user task as the
+        right role user; each call is one unit of work with one commit on a SQLite file (SQLAlchemy ORM), incl.
+        form validation, uploads, the inbox index, the audit hash chain and the real host functions.
+BARE  — SpiffWorkflow directly on the same BPMN + DMN (parsed once), a PythonScriptEngine whose call_service
+        returns canned JSON, the same task data written at each user task, and after every step a full
+        BpmnWorkflowSerializer (SPIFF_CONFIG, spec included) JSON written to a SQLite row (UPDATE + commit).
+        Two variants: the workflow kept in memory between steps, and loaded (SELECT + deserialize) before each
+        step as a real per-request host must.
+
+All three variants run in the same process, in rotating order, for several rounds; the median is reported.
+
+    .venv/bin/python bench/engine_overhead.py [--n 200] [--rounds 3] [--warmup 3] [--profile]
+"""
+
+import argparse
+import cProfile
+import io
+import json
+import os
+import pstats
+import sqlite3
+import statistics
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
+from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
+from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import create_engine, event, select
+from sqlalchemy.orm import sessionmaker
+
+import engine.hostfuncs  # noqa: F401  (registers allow-listed host functions and form hooks)
+import engine.models  # noqa: F401  (registers tables)
+from engine.attachments import Upload
+from engine.db import Base
+from engine.forms import load_form, validate_form
+from engine.models import Application, HumanTask, PublicCall, Unit, User, UserRole
+from engine.registry import deploy_shipped
+from engine.services import tasks
+from engine.services.admission import submit_public
+from engine.services.reference import ensure_reference_data
+from engine.services.tasks import dynamic_choices
+from engine.settings import commitment_period
+
+ROOT = Path(__file__).resolve().parent.parent
+PROCESS_KEY = "admission_public"
+BPMN_FILE = ROOT / "processes" / f"{PROCESS_KEY}.bpmn"
+DMN_FILE = ROOT / "processes" / "eligibility_thresholds.dmn"
+NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # 2026-03-02 09:00 Asia/Shanghai, inside the call window
+PDF = Upload("证明材料.pdf", "application/pdf", b"%PDF-1.4\n" + b"0" * 1024 + b"\n%%EOF\n")
+
+STAFF = {  # role → (username, unit code)
+    "talent_center": ("bench_tc", "prov_talent"),
+    "quality_division": ("bench_qd", "prov_quality"),
+    "bureau_leader": ("bench_leader", "prov_office"),
+}
+# The user tasks of the happy path, in order: (bpmn id = form key, acting role, raw form input).
+STEPS = [
+    ("initial_review", "talent_center", {"decision": "pass", "checklist_ok": "on", "credit_checked": "on"}),
+    ("division_review", "quality_division", {"decision": "pass", "propose_role": "none"}),
+    ("leader_approval", "bureau_leader", {"decision": "approve"}),
+    ("record_document", "talent_center", {"doc_no": "闽市监函〔2026〕12号", "doc_date": "2026-03-10"}),
+    ("sign_commitment", "applicant", {"agree": "on", "signature": "林建华"}),
+]
+STEP_NAMES = ["submit"] + [s[0] for s in STEPS]
+VARIANTS = ("host", "bare_deser", "bare_mem")
+LABELS = {
+    "host": "host (services + DB)",
+    "bare_deser": "bare (deserialize per step)",
+    "bare_mem": "bare (keeps workflow in memory)",
+}
+
+
+def application_form(i: int) -> dict:
+    """A valid, eligible 推荐表 (title path) with a fresh id_number per flow."""
+    return {
+        "name": "林建华", "gender": "male", "political_status": "中共党员", "birth_date": "1975-06-18",
+        "education": "硕士研究生", "phone": "13805912345", "email": "ljh@example.test",
+        "id_number": f"350102{i:012d}", "unit_name": "福建省产品质量检验研究院",
+        "position": "室主任", "rank_level": "none", "title": "高级工程师", "title_level": "vice_senior",
+        "field_years": "12", "work_history": "2013年起从事电器产品质量检验与监督抽查技术工作。",
+        "specialties": "家用电器；电线电缆", "groups": ["supervision_sampling", "risk_monitoring"],
+        "work_areas": ["sampling", "risk"], "age_exemptions": [], "exemption_note": "", "pledge": "on",
+        "response": "",
+    }
+
+
+@dataclass
+class Timings:
+    """Per-round flow totals and per-step sums of one variant."""
+
+    rounds_ms_per_flow: list = field(default_factory=list)
+    step_ms: dict = field(default_factory=lambda: dict.fromkeys(STEP_NAMES, 0.0))
+    flows: int = 0
+
+    def add_step(self, name: str, seconds: float) -> None:
+        self.step_ms[name] += seconds * 1000
+
+
+class Clock:
+    """Times consecutive steps of one flow into a Timings."""
+
+    def __init__(self, timings: Timings | None):
+        self.timings, self.last = timings, time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        if self.timings is not None:
+            self.timings.add_step(name, now - self.last)
+        self.last = now
+
+
+# --------------------------------------------------------------------------------------------- host
+
+
+def _sqlite_pragmas(dbapi_connection, _record):
+    # The same pragmas the web app sets on every SQLite connection (webui/app.py).
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
+
+
+class Host:
+    """The project's services on their own SQLite file."""
+
+    def __init__(self, path: Path):
+        self.db = create_engine(f"sqlite:///{path}")
+        event.listen(self.db, "connect", _sqlite_pragmas)
+        Base.metadata.create_all(self.db)
+        self.session = sessionmaker(bind=self.db)()
+        ensure_reference_data(self.session)
+        deploy_shipped(self.session, NOW)
+        self.staff = {role: self._user(name, role, unit) for role, (name, unit) in STAFF.items()}
+        call = PublicCall(title="2026年度专家征集", description="", opens_at=NOW - timedelta(days=10),
+                          closes_at=NOW + timedelta(days=30), created_at=NOW - timedelta(days=10))
+        self.session.add(call)
+        self.session.commit()
+        self.call_id = call.id
+        self.serial = 0
+
+    def _user(self, username: str, role: str, unit_code: str | None = None) -> User:
+        unit = self.session.scalar(select(Unit).where(Unit.code == unit_code)) if unit_code else None
+        user = User(username=username, password_hash="bench-not-a-hash", display_name=username,
+                    email=f"{username}@example.test", unit_id=unit.id if unit else None)
+        user.role_links = [UserRole(role_code=role)]
+        self.session.add(user)
+        self.session.commit()
+        return user
+
+    def applicants(self, n: int) -> list[User]:
+        """Fresh applicant users (Expert.user_id is unique, so one per admitted flow); untimed."""
+        users = []
+        for _ in range(n):
+            self.serial += 1
+            user = User(username=f"bench_applicant_{self.serial}", password_hash="bench-not-a-hash",
+                        display_name=f"申请人{self.serial}", email=f"a{self.serial}@example.test")
+            user.role_links = [UserRole(role_code="applicant")]
+            users.append(user)
+        self.session.add_all(users)
+        self.session.commit()
+        return users
+
+    def flow(self, applicant: User, timings: Timings | None) -> int:
+        """One application from submission to admission; returns the application id."""
+        session = self.session
+        clock = Clock(timings)
+        app = submit_public(session, applicant, application_form(self.serial_of(applicant)), {"attachments": [PDF]},
+                            NOW, self.call_id)
+        instance_id = app.instance_id
+        clock.lap("submit")
+        for bpmn_id, role, raw in STEPS:
+            row = session.scalars(select(HumanTask).where(
+                HumanTask.instance_id == instance_id, HumanTask.state == "open")).one()
+            if row.bpmn_id != bpmn_id:
+                raise AssertionError(f"expected open task {bpmn_id}, found {row.bpmn_id}")
+            actor = applicant if role == "applicant" else self.staff[role]
+            tasks.complete(session, row.id, actor, raw, {}, NOW)
+            clock.lap(bpmn_id)
+        return app.id
+
+    @staticmethod
+    def serial_of(user: User) -> int:
+        return int(user.username.rsplit("_", 1)[1])
+
+    def check_admitted(self, app_id: int) -> dict:
+        app = self.session.get(Application, app_id)
+        if app.status != "admitted":
+            raise AssertionError(f"application {app_id} ended as {app.status}")
+        return app.eligibility
+
+    def cleaned(self, form_key: str, raw: dict) -> dict:
+        """What the host stores in task data for a form (validated values), for the bare side."""
+        return validate_form(load_form(form_key), raw, dynamic_choices(self.session))
+
+    def instance_bytes(self) -> int:
+        from engine.models import ProcessInstance
+
+        last = self.session.scalars(select(ProcessInstance).order_by(ProcessInstance.id.desc())).first()
+        return len(last.serialized.encode("utf-8"))
+
+
+# --------------------------------------------------------------------------------------------- bare
+
+
+class BareScriptEngine(PythonScriptEngine):
+    """Service tasks return canned results shaped like the host's (no database)."""
+
+    def __init__(self, eligibility: dict):
+        super().__init__()
+        self.eligibility = eligibility
+
+    def call_service(self, task, operation_name=None, operation_params=None, **kwargs):
+        params = {key: spec["value"] for key, spec in (operation_params or {}).items()}
+        if operation_name == "check_eligibility":
+            result = self.eligibility
+        elif operation_name == "set_application_status":
+            result = {"status": params["status"]}
+        elif operation_name == "admit_expert":
+            result = {"expert_id": params["application_id"], "certificate_no": "闽质安专聘〔2026〕0001号",
+                      "term_end": "2029-03-09"}
+        else:
+            raise ValueError(f"unknown service {operation_name}")
+        return json.dumps(result)
+
+
+class Bare:
+    """SpiffWorkflow alone: parse once, standard full serializer, one SQLite row per workflow."""
+
+    def __init__(self, path: Path, eligibility: dict, step_data: list[tuple[str, dict]]):
+        parser = SpiffBpmnParser()
+        parser.add_bpmn_file(str(BPMN_FILE))
+        parser.add_dmn_file(str(DMN_FILE))
+        self.spec = parser.get_spec(PROCESS_KEY)
+        self.subprocess_specs = parser.get_subprocess_specs(PROCESS_KEY)
+        self.serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
+        self.script_engine = BareScriptEngine(eligibility)
+        self.step_data = step_data
+        self.conn = sqlite3.connect(path)
+        self.conn.execute("PRAGMA foreign_keys=ON")
+        self.conn.execute("PRAGMA busy_timeout=5000")
+        self.conn.execute("CREATE TABLE IF NOT EXISTS workflow (id INTEGER PRIMARY KEY, serialized TEXT NOT NULL)")
+        self.conn.commit()
+        self.serial = 0
+
+    def _store(self, workflow, wf_id: int) -> None:
+        self.conn.execute("UPDATE workflow SET serialized = ? WHERE id = ?",
+                          (self.serializer.serialize_json(workflow), wf_id))
+        self.conn.commit()
+
+    def _load(self, wf_id: int):
+        text = self.conn.execute("SELECT serialized FROM workflow WHERE id = ?", (wf_id,)).fetchone()[0]
+        workflow = self.serializer.deserialize_json(text)
+        workflow.script_engine = self.script_engine
+        return workflow
+
+    @staticmethod
+    def _advance(workflow) -> None:
+        workflow.refresh_timers()  # the boundary timer on sign_commitment, as the host does
+        workflow.do_engine_steps()
+
+    def flow(self, deserialize: bool, timings: Timings | None) -> int:
+        """One application start to end; returns the workflow row id."""
+        clock = Clock(timings)
+        self.serial += 1
+        workflow = BpmnWorkflow(self.spec, self.subprocess_specs, script_engine=self.script_engine)
+        data = {"application_id": self.serial, "submitter_user_id": self.serial, "signer_user_id": self.serial,
+                "commitment_period": commitment_period()}
+        for task in workflow.get_tasks(state=TaskState.READY):
+            task.data.update(data)
+        self._advance(workflow)
+        wf_id = self.conn.execute("INSERT INTO workflow (serialized) VALUES (?)",
+                                  (self.serializer.serialize_json(workflow),)).lastrowid
+        self.conn.commit()
+        clock.lap("submit")
+        for bpmn_id, values in self.step_data:
+            if deserialize:
+                workflow = self._load(wf_id)
+            task = workflow.get_tasks(state=TaskState.READY, manual=True)[0]
+            if task.task_spec.bpmn_id != bpmn_id:
+                raise AssertionError(f"expected ready task {bpmn_id}, found {task.task_spec.bpmn_id}")
+            task.data[bpmn_id] = json.loads(json.dumps(values))
+            task.run()
+            self._advance(workflow)
+            self._store(workflow, wf_id)
+            clock.lap(bpmn_id)
+        if not workflow.completed:
+            raise AssertionError("bare workflow did not complete")
+        return wf_id
+
+    def row_bytes(self) -> int:
+        return self.conn.execute("SELECT length(CAST(serialized AS BLOB)) FROM workflow ORDER BY id DESC").fetchone()[0]
+
+
+# --------------------------------------------------------------------------------------------- runs
+
+
+class Bench:
+    """The three variants over one pair of databases."""
+
+    def __init__(self, workdir: Path, warmup: int):
+        self.host = Host(workdir / "host.sqlite")
+        eligibility = None
+        for applicant in self.host.applicants(max(warmup, 1)):  # also compiles and caches the spec
+            eligibility = self.host.check_admitted(self.host.flow(applicant, None))
+        step_data = [(bpmn_id, self.host.cleaned(bpmn_id, raw)) for bpmn_id, _, raw in STEPS]
+        self.bare = Bare(workdir / "bare.sqlite", json.loads(json.dumps(eligibility)), step_data)
+        for _ in range(max(warmup, 1)):
+            self.bare.flow(False, None)
+            self.bare.flow(True, None)
+        self.timings = {v: Timings() for v in VARIANTS}
+
+    def run_variant(self, variant: str, n: int, timings: Timings | None) -> float:
+        """n flows of one variant; returns elapsed seconds (applicant users are created untimed)."""
+        if variant == "host":
+            applicants = self.host.applicants(n)
+            app_ids = []
+            start = time.perf_counter()
+            for applicant in applicants:
+                app_ids.append(self.host.flow(applicant, timings))
+            elapsed = time.perf_counter() - start
+            for app_id in app_ids:
+                self.host.check_admitted(app_id)
+            return elapsed
+        start = time.perf_counter()
+        for _ in range(n):
+            self.bare.flow(variant == "bare_deser", timings)
+        return time.perf_counter() - start
+
+    def round(self, index: int, n: int) -> None:
+        order = VARIANTS[index % 3:] + VARIANTS[:index % 3]  # rotate so no variant always runs first
+        for variant in order:
+            timing = self.timings[variant]
+            elapsed = self.run_variant(variant, n, timing)
+            timing.rounds_ms_per_flow.append(elapsed * 1000 / n)
+            timing.flows += n
+            print(f"  round {index + 1}: {LABELS[variant]:<34} {elapsed * 1000 / n:8.2f} ms/flow", flush=True)
+
+    def median_ms(self, variant: str) -> float:
+        return statistics.median(self.timings[variant].rounds_ms_per_flow)
+
+
+def print_report(bench: Bench, n: int, rounds: int) -> None:
+    host_ms = bench.median_ms("host")
+    print(f"\nadmission_public, {n} flows × {rounds} rounds per variant (median of rounds); "
+          f"{len(STEP_NAMES)} steps per flow, one commit per step")
+    print(f"{'variant':<34} {'flows/s':>9} {'ms/flow':>9} {'ms/step':>9} {'host/variant':>13}")
+    for variant in VARIANTS:
+        ms = bench.median_ms(variant)
+        ratio = "" if variant == "host" else f"{host_ms / ms:12.2f}×"
+        print(f"{LABELS[variant]:<34} {1000 / ms:9.1f} {ms:9.2f} {ms / len(STEP_NAMES):9.2f} {ratio:>13}")
+    headline = host_ms / bench.median_ms("bare_deser")
+    verdict = "OK" if headline <= 2.0 else "ABOVE TARGET"
+    print(f"\nheadline: host / bare (deserialize per step) = {headline:.2f}×  (target ≤ 2×: {verdict})")
+    print(f"also:     host / bare (keeps workflow in memory) = {host_ms / bench.median_ms('bare_mem'):.2f}×")
+
+    print(f"\nper step, mean ms over all timed flows:\n{'step':<18}" + "".join(f"{LABELS[v][:20]:>22}" for v in VARIANTS))
+    for name in STEP_NAMES:
+        cells = "".join(f"{bench.timings[v].step_ms[name] / bench.timings[v].flows:22.2f}" for v in VARIANTS)
+        print(f"{name:<18}{cells}")
+    print(f"\nstored state of a completed flow: host {bench.host.instance_bytes():,} bytes (no spec), "
+          f"bare {bench.bare.row_bytes():,} bytes (spec included)")
+
+
+def profile_host(bench: Bench, n: int) -> None:
+    """One more host batch under cProfile (untimed), top 25 by cumulative time."""
+    profiler = cProfile.Profile()
+    applicants = bench.host.applicants(n)
+    profiler.enable()
+    for applicant in applicants:
+        bench.host.flow(applicant, None)
+    profiler.disable()
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).strip_dirs().sort_stats("cumulative").print_stats(25)
+    print(f"\ncProfile of {n} host flows (top 25, cumulative):")
+    print(out.getvalue())
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--n", type=int, default=200, help="flows per variant per round (default 200)")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds; the median is reported (default 3)")
+    parser.add_argument("--warmup", type=int, default=3, help="untimed flows per variant first (default 3)")
+    parser.add_argument("--profile", action="store_true", help="then profile n host flows with cProfile")
+    args = parser.parse_args(argv)
+    if args.n < 1 or args.rounds < 1:
+        parser.error("--n and --rounds must be at least 1")
+    with tempfile.TemporaryDirectory(prefix="engine_overhead_") as tmp:
+        print(f"SQLite files in {tmp}; pid {os.getpid()}; warming up …", flush=True)
+        bench = Bench(Path(tmp), args.warmup)
+        for index in range(args.rounds):
+            bench.round(index, args.n)
+        print_report(bench, args.n, args.rounds)
+        if args.profile:
+            profile_host(bench, args.n)
+        bench.host.session.close()
+        bench.host.db.dispose()
+        bench.bare.conn.close()
+
+
+if __name__ == "__main__":
+    main()

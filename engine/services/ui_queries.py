@@ -1,0 +1,137 @@
+"""Read-only queries the server-rendered UI needs (no Flask): applications, attachments, task pages."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import defer
+
+from engine.errors import Forbidden, NotFound
+from engine.forms import form_exists, load_form
+from engine.inbox import InboxFilter, inbox_query
+from engine.models import Application, Attachment, AuditEvent, HumanTask, PublicCall, Unit
+from engine.services.tasks import dynamic_choices, task_history
+
+# Staff who may read any application and its attachments (DESIGN §3; applicants see only their own).
+APPLICATION_STAFF_ROLES = ("talent_center", "quality_division", "bureau_leader", "auditor", "admin")
+
+
+def file_ids(form_values: dict | None) -> list[int]:
+    """Attachment ids referenced by the file fields of an application's form values."""
+    if not form_values:
+        return []
+    fields = load_form("application")["fields"]
+    ids = []
+    for f in fields:
+        if f["type"] == "file":
+            ids += [int(i) for i in (form_values.get(f["name"]) or []) if str(i).isdigit()]
+    return ids
+
+
+def application_for_instance(session, instance_id: int) -> Application | None:
+    """The application an admission instance is about (None for other processes)."""
+    return session.scalar(select(Application).where(Application.instance_id == instance_id))
+
+
+def application_attachments(session, app: Application | None) -> list[Attachment]:
+    """Attachments of an application (linked rows or referenced by its form), without their bytes."""
+    if app is None:
+        return []
+    query = select(Attachment).options(defer(Attachment.data)).where(
+        or_(Attachment.application_id == app.id, Attachment.id.in_(file_ids(app.form))))
+    return list(session.scalars(query.order_by(Attachment.id)))
+
+
+def _is_owner(viewer, app: Application) -> bool:
+    return viewer.id in (app.applicant_user_id, app.entered_by)
+
+
+def get_application(session, viewer, application_id: int) -> Application:
+    """An application the viewer may read: its applicant, whoever entered it, or staff (else 403)."""
+    app = session.get(Application, application_id)
+    if app is None:
+        raise NotFound("申请不存在")
+    if not (_is_owner(viewer, app) or viewer.has_role(*APPLICATION_STAFF_ROLES)):
+        raise Forbidden("您无权查看该申请")
+    return app
+
+
+def _owning_application(session, attachment: Attachment) -> Application | None:
+    if attachment.application_id is not None:
+        return session.get(Application, attachment.application_id)
+    # Uploaded with a correction task: referenced from the application's form values only.
+    for app in session.scalars(select(Application).where(Application.entered_by == attachment.uploaded_by)):
+        if attachment.id in file_ids(app.form):
+            return app
+    return None
+
+
+def get_attachment(session, viewer, attachment_id: int) -> Attachment:
+    """An attachment the viewer may download: the application's owner or staff (else 403)."""
+    attachment = session.get(Attachment, attachment_id)
+    if attachment is None:
+        raise NotFound("附件不存在")
+    if viewer.has_role(*APPLICATION_STAFF_ROLES):
+        return attachment
+    app = _owning_application(session, attachment)
+    if app is not None and _is_owner(viewer, app):
+        return attachment
+    if app is None and attachment.uploaded_by == viewer.id:
+        return attachment
+    raise Forbidden("您无权下载该附件")
+
+
+def open_step_names(session, instance_id: int | None) -> list[str]:
+    """Names of an instance's open user tasks (where an application stands now)."""
+    if instance_id is None:
+        return []
+    return list(session.scalars(select(HumanTask.name).where(
+        HumanTask.instance_id == instance_id, HumanTask.state == "open").order_by(HumanTask.id)))
+
+
+def step_forms(session, instance_id: int) -> dict[str, dict]:
+    """Form definition per BPMN step id of an instance (to label earlier answers)."""
+    keys = session.execute(select(HumanTask.bpmn_id, HumanTask.form_key).where(
+        HumanTask.instance_id == instance_id).distinct()).all()
+    return {bpmn_id: load_form(key) for bpmn_id, key in keys if key and form_exists(key)}
+
+
+@dataclass
+class TaskPage:
+    """Everything the task page shows besides the form itself."""
+
+    task: HumanTask
+    lock_version: int
+    dynamic: dict
+    application: Application | None = None
+    attachments: list[Attachment] = field(default_factory=list)
+    history: list[AuditEvent] = field(default_factory=list)
+    forms_by_step: dict[str, dict] = field(default_factory=dict)
+
+
+def task_page(session, task: HumanTask) -> TaskPage:
+    """Collect the reviewed application, its attachments and earlier steps for one task."""
+    app = application_for_instance(session, task.instance_id)
+    return TaskPage(task=task, lock_version=task.instance.lock_version, dynamic=dynamic_choices(session),
+                    application=app, attachments=application_attachments(session, app),
+                    history=task_history(session, task.instance_id),
+                    forms_by_step=step_forms(session, task.instance_id))
+
+
+def bulk_candidates(session, user, form_key: str, now: datetime, limit: int = 200) -> list[HumanTask]:
+    """The user's open tasks of one form (for bulk approval lists), oldest first."""
+    query = inbox_query(user, InboxFilter(sort="created"), now).where(HumanTask.form_key == form_key)
+    return list(session.scalars(query.limit(limit)))
+
+
+def unit_choices(session) -> list[tuple[int, str]]:
+    """(id, name) of all units, for filters."""
+    return [tuple(r) for r in session.execute(select(Unit.id, Unit.name).order_by(Unit.kind, Unit.id))]
+
+
+def call_titles(session, call_ids) -> dict[int, str]:
+    """Titles of public calls by id."""
+    ids = [i for i in set(call_ids) if i is not None]
+    if not ids:
+        return {}
+    return dict(session.execute(select(PublicCall.id, PublicCall.title).where(PublicCall.id.in_(ids))).all())

@@ -1,0 +1,49 @@
+"""Bearer-token authentication for the JSON API (tokens from engine.services.accounts)."""
+
+from flask import g, request
+
+from engine.errors import ServiceError
+from engine.services.accounts import LoginFailed, user_for_token
+from webui.extensions import db
+from webui.timeutil import now
+
+# Endpoints reachable without a token: login and the OpenAPI document.
+PUBLIC_ENDPOINTS = frozenset({"api.issue_token", "api.openapi_document"})
+
+
+def bearer_token() -> str | None:
+    """The token of an `Authorization: Bearer <token>` header, or None."""
+    scheme, _, token = (request.headers.get("Authorization") or "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+def authenticate_request() -> None:
+    """Blueprint guard: set g.api_user from the bearer token; 401 JSON when missing or invalid."""
+    if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
+        return
+    token = bearer_token()
+    if token is None:
+        raise LoginFailed("缺少访问令牌：请在 Authorization 头中提供 Bearer 令牌")
+    g.api_user = user_for_token(db.session, token, now())
+
+
+def api_user():
+    """The user authenticated for this API request."""
+    return g.api_user
+
+
+def add_auth_challenge(response):
+    """RFC 6750: a 401 answer names the Bearer scheme."""
+    if response.status_code == 401:
+        response.headers.setdefault("WWW-Authenticate", 'Bearer realm="api"')
+    return response
+
+
+def json_body() -> dict:
+    """The request body as a JSON object; 400 when it is malformed or not an object."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ServiceError("请求体必须是 JSON 对象（Content-Type: application/json）")
+    return body
