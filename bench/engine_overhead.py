@@ -39,10 +39,9 @@ from sqlalchemy.orm import sessionmaker
 
 import engine.hostfuncs  # noqa: F401  (registers allow-listed host functions and form hooks)
 import engine.models  # noqa: F401  (registers tables)
-from engine.attachments import Upload
 from engine.db import Base
 from engine.forms import load_form, validate_form
-from engine.models import Application, HumanTask, PublicCall, Unit, User, UserRole
+from engine.models import Application, HumanTask, ProcessInstance, PublicCall, Unit, User, UserRole
 from engine.registry import deploy_shipped
 from engine.services import tasks
 from engine.services.admission import submit_public
@@ -55,7 +54,6 @@ PROCESS_KEY = "admission_public"
 BPMN_FILE = ROOT / "processes" / f"{PROCESS_KEY}.bpmn"
 DMN_FILE = ROOT / "processes" / "eligibility_thresholds.dmn"
 NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # 2026-03-02 09:00 Asia/Shanghai, inside the call window
-PDF = Upload("证明材料.pdf", "application/pdf", b"%PDF-1.4\n" + b"0" * 1024 + b"\n%%EOF\n")
 
 STAFF = {  # role → (username, unit code)
     "talent_center": ("bench_tc", "prov_talent"),
@@ -98,6 +96,7 @@ class Timings:
     """Per-round flow totals and per-step sums of one variant."""
 
     rounds_ms_per_flow: list = field(default_factory=list)
+    rounds_cpu_ms_per_flow: list = field(default_factory=list)
     step_ms: dict = field(default_factory=lambda: dict.fromkeys(STEP_NAMES, 0.0))
     flows: int = 0
 
@@ -130,82 +129,89 @@ def _sqlite_pragmas(dbapi_connection, _record):
 
 
 class Host:
-    """The project's services on their own SQLite file."""
+    """The project's services on their own SQLite file, one short-lived session per request (as the web app)."""
 
     def __init__(self, path: Path):
         self.db = create_engine(f"sqlite:///{path}")
         event.listen(self.db, "connect", _sqlite_pragmas)
         Base.metadata.create_all(self.db)
-        self.session = sessionmaker(bind=self.db)()
-        ensure_reference_data(self.session)
-        deploy_shipped(self.session, NOW)
-        self.staff = {role: self._user(name, role, unit) for role, (name, unit) in STAFF.items()}
-        call = PublicCall(title="2026年度专家征集", description="", opens_at=NOW - timedelta(days=10),
-                          closes_at=NOW + timedelta(days=30), created_at=NOW - timedelta(days=10))
-        self.session.add(call)
-        self.session.commit()
-        self.call_id = call.id
+        self.new_session = sessionmaker(bind=self.db)
+        with self.new_session() as session:
+            ensure_reference_data(session)
+            deploy_shipped(session, NOW)
+            self.staff_ids = {role: self._user(session, name, role, unit).id
+                              for role, (name, unit) in STAFF.items()}
+            call = PublicCall(title="2026年度专家征集", description="", opens_at=NOW - timedelta(days=10),
+                              closes_at=NOW + timedelta(days=30), created_at=NOW - timedelta(days=10))
+            session.add(call)
+            session.commit()
+            self.call_id = call.id
         self.serial = 0
 
-    def _user(self, username: str, role: str, unit_code: str | None = None) -> User:
-        unit = self.session.scalar(select(Unit).where(Unit.code == unit_code)) if unit_code else None
+    @staticmethod
+    def _user(session, username: str, role: str, unit_code: str | None = None) -> User:
+        unit = session.scalar(select(Unit).where(Unit.code == unit_code)) if unit_code else None
         user = User(username=username, password_hash="bench-not-a-hash", display_name=username,
                     email=f"{username}@example.test", unit_id=unit.id if unit else None)
         user.role_links = [UserRole(role_code=role)]
-        self.session.add(user)
-        self.session.commit()
+        session.add(user)
+        session.commit()
         return user
 
-    def applicants(self, n: int) -> list[User]:
-        """Fresh applicant users (Expert.user_id is unique, so one per admitted flow); untimed."""
-        users = []
-        for _ in range(n):
-            self.serial += 1
-            user = User(username=f"bench_applicant_{self.serial}", password_hash="bench-not-a-hash",
-                        display_name=f"申请人{self.serial}", email=f"a{self.serial}@example.test")
-            user.role_links = [UserRole(role_code="applicant")]
-            users.append(user)
-        self.session.add_all(users)
-        self.session.commit()
-        return users
+    def applicants(self, n: int) -> list[tuple[int, int]]:
+        """Fresh applicant users as (user id, serial), untimed: Expert.user_id is unique, so one per flow."""
+        with self.new_session() as session:
+            users = []
+            for _ in range(n):
+                self.serial += 1
+                user = User(username=f"bench_applicant_{self.serial}", password_hash="bench-not-a-hash",
+                            display_name=f"申请人{self.serial}", email=f"a{self.serial}@example.test")
+                user.role_links = [UserRole(role_code="applicant")]
+                users.append((user, self.serial))
+            session.add_all(u for u, _ in users)
+            session.commit()
+            return [(u.id, serial) for u, serial in users]
 
-    def flow(self, applicant: User, timings: Timings | None) -> int:
-        """One application from submission to admission; returns the application id."""
-        session = self.session
+    def flow(self, applicant: tuple[int, int], timings: Timings | None) -> int:
+        """One application from submission to admission; returns the application id.
+
+        Every step is one request: a new session, the acting user loaded by id (as the login loader does),
+        one service call (one unit of work, one commit), session closed.
+        """
+        applicant_id, serial = applicant
         clock = Clock(timings)
-        app = submit_public(session, applicant, application_form(self.serial_of(applicant)), {"attachments": [PDF]},
-                            NOW, self.call_id)
-        instance_id = app.instance_id
+        with self.new_session() as session:
+            app = submit_public(session, session.get(User, applicant_id), application_form(serial),
+                                {}, NOW, self.call_id)
+            app_id, instance_id = app.id, app.instance_id
         clock.lap("submit")
         for bpmn_id, role, raw in STEPS:
-            row = session.scalars(select(HumanTask).where(
-                HumanTask.instance_id == instance_id, HumanTask.state == "open")).one()
-            if row.bpmn_id != bpmn_id:
-                raise AssertionError(f"expected open task {bpmn_id}, found {row.bpmn_id}")
-            actor = applicant if role == "applicant" else self.staff[role]
-            tasks.complete(session, row.id, actor, raw, {}, NOW)
+            with self.new_session() as session:
+                actor = session.get(User, applicant_id if role == "applicant" else self.staff_ids[role])
+                row = session.scalars(select(HumanTask).where(
+                    HumanTask.instance_id == instance_id, HumanTask.state == "open")).one()
+                if row.bpmn_id != bpmn_id:
+                    raise AssertionError(f"expected open task {bpmn_id}, found {row.bpmn_id}")
+                tasks.complete(session, row.id, actor, raw, {}, NOW)
             clock.lap(bpmn_id)
-        return app.id
-
-    @staticmethod
-    def serial_of(user: User) -> int:
-        return int(user.username.rsplit("_", 1)[1])
+        return app_id
 
     def check_admitted(self, app_id: int) -> dict:
-        app = self.session.get(Application, app_id)
-        if app.status != "admitted":
-            raise AssertionError(f"application {app_id} ended as {app.status}")
-        return app.eligibility
+        with self.new_session() as session:
+            app = session.get(Application, app_id)
+            if app.status != "admitted":
+                raise AssertionError(f"application {app_id} ended as {app.status}")
+            return app.eligibility
 
     def cleaned(self, form_key: str, raw: dict) -> dict:
         """What the host stores in task data for a form (validated values), for the bare side."""
-        return validate_form(load_form(form_key), raw, dynamic_choices(self.session))
+        with self.new_session() as session:
+            return validate_form(load_form(form_key), raw, dynamic_choices(session))
 
     def instance_bytes(self) -> int:
-        from engine.models import ProcessInstance
-
-        last = self.session.scalars(select(ProcessInstance).order_by(ProcessInstance.id.desc())).first()
-        return len(last.serialized.encode("utf-8"))
+        with self.new_session() as session:
+            last = session.scalars(select(ProcessInstance).order_by(ProcessInstance.id.desc())).first()
+            return len(last.serialized.encode("utf-8"))
 
 
 # --------------------------------------------------------------------------------------------- bare
@@ -318,45 +324,54 @@ class Bench:
             self.bare.flow(True, None)
         self.timings = {v: Timings() for v in VARIANTS}
 
-    def run_variant(self, variant: str, n: int, timings: Timings | None) -> float:
-        """n flows of one variant; returns elapsed seconds (applicant users are created untimed)."""
+    def run_variant(self, variant: str, n: int, timings: Timings | None) -> tuple[float, float]:
+        """n flows of one variant; returns (wall, CPU) seconds. Applicant users are created untimed."""
         if variant == "host":
             applicants = self.host.applicants(n)
             app_ids = []
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), time.process_time()
             for applicant in applicants:
                 app_ids.append(self.host.flow(applicant, timings))
-            elapsed = time.perf_counter() - start
+            elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
             for app_id in app_ids:
                 self.host.check_admitted(app_id)
-            return elapsed
-        start = time.perf_counter()
+            return elapsed, cpu
+        start, cpu = time.perf_counter(), time.process_time()
         for _ in range(n):
             self.bare.flow(variant == "bare_deser", timings)
-        return time.perf_counter() - start
+        return time.perf_counter() - start, time.process_time() - cpu
 
     def round(self, index: int, n: int) -> None:
         order = VARIANTS[index % 3:] + VARIANTS[:index % 3]  # rotate so no variant always runs first
         for variant in order:
             timing = self.timings[variant]
-            elapsed = self.run_variant(variant, n, timing)
+            elapsed, cpu = self.run_variant(variant, n, timing)
             timing.rounds_ms_per_flow.append(elapsed * 1000 / n)
+            timing.rounds_cpu_ms_per_flow.append(cpu * 1000 / n)
             timing.flows += n
-            print(f"  round {index + 1}: {LABELS[variant]:<34} {elapsed * 1000 / n:8.2f} ms/flow", flush=True)
+            print(f"  round {index + 1}: {LABELS[variant]:<34} {elapsed * 1000 / n:8.2f} ms/flow "
+                  f"(CPU {cpu * 1000 / n:.2f})", flush=True)
 
     def median_ms(self, variant: str) -> float:
         return statistics.median(self.timings[variant].rounds_ms_per_flow)
+
+    def median_cpu_ms(self, variant: str) -> float:
+        return statistics.median(self.timings[variant].rounds_cpu_ms_per_flow)
 
 
 def print_report(bench: Bench, n: int, rounds: int) -> None:
     host_ms = bench.median_ms("host")
     print(f"\nadmission_public, {n} flows × {rounds} rounds per variant (median of rounds); "
           f"{len(STEP_NAMES)} steps per flow, one commit per step")
-    print(f"{'variant':<34} {'flows/s':>9} {'ms/flow':>9} {'ms/step':>9} {'host/variant':>13}")
+    host_cpu = bench.median_cpu_ms("host")
+    print(f"{'variant':<34} {'flows/s':>9} {'ms/flow':>9} {'ms/step':>9} {'host/variant':>13} "
+          f"{'CPU ms/flow':>12} {'CPU host/var':>13}")
     for variant in VARIANTS:
-        ms = bench.median_ms(variant)
-        ratio = "" if variant == "host" else f"{host_ms / ms:12.2f}×"
-        print(f"{LABELS[variant]:<34} {1000 / ms:9.1f} {ms:9.2f} {ms / len(STEP_NAMES):9.2f} {ratio:>13}")
+        ms, cpu = bench.median_ms(variant), bench.median_cpu_ms(variant)
+        ratio = "" if variant == "host" else f"{host_ms / ms:.2f}×"
+        cpu_ratio = "" if variant == "host" else f"{host_cpu / cpu:.2f}×"
+        print(f"{LABELS[variant]:<34} {1000 / ms:9.1f} {ms:9.2f} {ms / len(STEP_NAMES):9.2f} {ratio:>13} "
+              f"{cpu:12.2f} {cpu_ratio:>13}")
     headline = host_ms / bench.median_ms("bare_deser")
     verdict = "OK" if headline <= 2.0 else "ABOVE TARGET"
     print(f"\nheadline: host / bare (deserialize per step) = {headline:.2f}×  (target ≤ 2×: {verdict})")
@@ -401,7 +416,6 @@ def main(argv: list[str] | None = None) -> None:
         print_report(bench, args.n, args.rounds)
         if args.profile:
             profile_host(bench, args.n)
-        bench.host.session.close()
         bench.host.db.dispose()
         bench.bare.conn.close()
 

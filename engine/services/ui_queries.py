@@ -10,6 +10,7 @@ from engine.errors import Forbidden, NotFound
 from engine.forms import form_exists, load_form
 from engine.inbox import InboxFilter, inbox_query
 from engine.models import Application, Attachment, AuditEvent, HumanTask, PublicCall, Unit
+from engine.services.experts import mask_id_number, mask_phone, sees_pii
 from engine.services.tasks import dynamic_choices, task_history
 
 # Staff who may read any application and its attachments (DESIGN §3; applicants see only their own).
@@ -54,6 +55,15 @@ def get_application(session, viewer, application_id: int) -> Application:
     if not (_is_owner(viewer, app) or viewer.has_role(*APPLICATION_STAFF_ROLES)):
         raise Forbidden("您无权查看该申请")
     return app
+
+
+def visible_form(session, viewer, app: Application) -> dict:
+    """The application's 推荐表 values; phone, ID number and e-mail masked unless the viewer may see PII."""
+    form = dict(app.form or {})
+    if _is_owner(viewer, app) or sees_pii(session, viewer):
+        return form
+    form.update(phone=mask_phone(form.get("phone")), id_number=mask_id_number(form.get("id_number")), email="")
+    return form
 
 
 def _owning_application(session, attachment: Attachment) -> Application | None:

@@ -2,7 +2,7 @@
 
 from contextlib import contextmanager
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
 from engine.errors import Conflict
@@ -20,6 +20,11 @@ def unit_of_work(session):
     except IntegrityError as exc:
         session.rollback()
         raise Conflict("数据冲突：记录已存在或已被修改") from exc
+    except OperationalError as exc:
+        session.rollback()
+        if "database is locked" in str(exc):  # SQLite: a concurrent writer holds the lock
+            raise Conflict("数据正被他人更新，请稍后重试") from exc
+        raise
     except BaseException:
         session.rollback()
         raise

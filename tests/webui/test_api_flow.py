@@ -1,18 +1,15 @@
 """JSON API: an admission from submission to admitted expert through every role, and the error rules."""
 
-import base64
+import hashlib
 from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
-from engine.models import Application, AuditEvent, Expert, HumanTask
-from tests.support import PASSWORD, application_form, make_call, make_user
+from engine.models import Application, Attachment, AuditEvent, Expert, HumanTask
+from tests.support import PASSWORD, T0, application_form, make_call, make_user
 
 API = "/api/v1"
-PDF = {"filename": "单位意见.pdf", "content_type": "application/pdf",
-       "content_base64": base64.b64encode(b"%PDF-1.4 stamped opinion").decode()}
-FILES = {"attachments": [PDF]}
 INITIAL_PASS = {"decision": "pass", "checklist_ok": True, "credit_checked": True, "accept_age_exemption": "na"}
 
 
@@ -31,7 +28,7 @@ def h(client, users):
 def _submit(client, session, headers, **overrides) -> dict:
     call = make_call(session)
     response = client.post(f"{API}/processes/admission_public/instances", headers=headers,
-                           json={"call_id": call.id, "form": application_form(**overrides), "files": FILES})
+                           json={"call_id": call.id, "form": application_form(**overrides)})
     assert response.status_code == 201, response.get_json()
     return response.get_json()
 
@@ -92,7 +89,7 @@ def test_public_admission_end_to_end_through_the_api(client, session, users, h):
 
 
 def test_invited_nomination_starts_and_reaches_division_review(client, session, users, h):
-    body = {"form": application_form(), "reason": "急需电器检验领域专家", "files": FILES}
+    body = {"form": application_form(), "reason": "急需电器检验领域专家"}
     response = client.post(f"{API}/processes/admission_invited/instances", headers=h["talent_center"], json=body)
     assert response.status_code == 201, response.get_json()
     assert response.headers["Location"].endswith(f"/instances/{response.get_json()['instance_id']}")
@@ -110,13 +107,16 @@ def test_start_errors(client, session, users, h):
     no_form = client.post(f"{API}/processes/admission_public/instances", headers=h["applicant"], json={"call_id": 1})
     assert no_form.status_code == 400
     no_call = client.post(f"{API}/processes/admission_public/instances", headers=h["applicant"],
-                          json={"form": application_form(), "files": FILES})
+                          json={"form": application_form()})
     assert no_call.status_code == 422 and "call_id" in no_call.get_json()["error"]["fields"]
-    bad_file = dict(PDF, content_base64=base64.b64encode(b"MZ not a pdf").decode())
     rejected = client.post(f"{API}/processes/admission_public/instances", headers=h["applicant"],
-                           json={"call_id": make_call(session).id, "form": application_form(),
-                                 "files": {"attachments": [bad_file]}})
-    assert rejected.status_code == 422 and "attachments" in rejected.get_json()["error"]["fields"]
+                           json={"call_id": make_call(session).id,
+                                 "form": application_form(id_number="35010219750618", groups=[])})
+    assert rejected.status_code == 422
+    assert {"id_number", "groups"} <= set(rejected.get_json()["error"]["fields"])
+    paper = client.post(f"{API}/processes/admission_public/instances", headers=h["applicant"],
+                        json={"call_id": make_call(session).id, "form": application_form(), "paper": True})
+    assert paper.status_code == 403
     assert session.scalar(select(func.count()).select_from(Application)) == 0
 
 
@@ -229,3 +229,15 @@ def test_expert_pii_is_masked_for_using_unit(client, session, users, h):
     assert full["phone"] == "13905918888" and full["id_number"] == "35010219780102567X"
     assert client.get(f"{API}/experts", headers=h["using_unit"],
                       query_string={"per_page": "500"}).status_code == 422
+
+
+@pytest.mark.xfail(strict=True, reason="engine.attachments.store_uploads overwrites JSON attachment ids with []")
+def test_file_fields_take_attachment_ids(client, session, users, h):
+    data = b"%PDF-1.4 stamped opinion"
+    attachment = Attachment(filename="单位意见.pdf", content_type="application/pdf", size=len(data),
+                            sha256=hashlib.sha256(data).hexdigest(), data=data, purpose="attachments",
+                            uploaded_by=users["applicant"].id, uploaded_at=T0)
+    session.add(attachment)
+    session.commit()
+    started = _submit(client, session, h["applicant"], attachments=[attachment.id])
+    assert session.get(Application, started["application_id"]).form["attachments"] == [attachment.id]

@@ -4,12 +4,8 @@ Views are thin: parse the request, call one service, jsonify. Errors are Service
 `{"error": {"status", "message", "fields"?}}` by the handler in webui/blueprints.py.
 """
 
-import base64
-import binascii
-
 from flask import Blueprint, jsonify, request
 
-from engine.attachments import Upload
 from engine.errors import NotFound, ServiceError, ValidationFailed
 from engine.inbox import SORTS, InboxFilter, inbox_counts
 from engine.services import accounts, admission, api_queries, calls, experts, instances, tasks
@@ -81,26 +77,6 @@ def _body_text(body: dict, name: str) -> str:
     return value
 
 
-def _upload(name: str, item) -> Upload:
-    """One inline file {filename, content_type, content_base64} of the `files` member."""
-    if not isinstance(item, dict) or not all(isinstance(item.get(k), str) for k in
-                                             ("filename", "content_type", "content_base64")):
-        raise ValidationFailed({name: "文件应为 {filename, content_type, content_base64} 对象"})
-    try:
-        data = base64.b64decode(item["content_base64"], validate=True)
-    except (binascii.Error, ValueError):
-        raise ValidationFailed({name: f"文件 {item['filename']} 的 base64 内容无效"}) from None
-    return Upload(filename=item["filename"], content_type=item["content_type"], data=data)
-
-
-def _body_files(body: dict) -> dict[str, list[Upload]]:
-    """Optional inline uploads `{"files": {field: [file, ...]}}`, checked by the services like UI uploads."""
-    files = body.get("files") or {}
-    if not isinstance(files, dict) or not all(isinstance(v, list) for v in files.values()):
-        raise ServiceError("请求体的 files 必须是 {字段名: [文件, ...]} 对象")
-    return {name: [_upload(name, item) for item in items] for name, items in files.items()}
-
-
 def _page_args() -> tuple[int, int]:
     """page (≥1) and per_page (1..200) query arguments."""
     return _int_arg("page", 1), _int_arg("per_page", 50, high=MAX_PER_PAGE)
@@ -168,10 +144,10 @@ def unclaim_task(task_id: int):
 
 @bp.post("/tasks/<int:task_id>/complete")
 def complete_task(task_id: int):
-    """Complete a task with form values, optional inline files and an optional expected lock_version."""
+    """Complete a task with form values (file fields take attachment ids) and an optional lock_version."""
     body = json_body()
     data, expected_lock = _body_object(body, "data"), _body_int(body, "lock_version")
-    task = tasks.complete(db.session, task_id, api_user(), data, _body_files(body), now(), expected_lock)
+    task = tasks.complete(db.session, task_id, api_user(), data, {}, now(), expected_lock)
     instance = task.instance
     return jsonify(task=api_queries.task_dict(task, now()),
                    instance={"id": instance.id, "status": instance.status, "lock_version": instance.lock_version,
@@ -182,13 +158,13 @@ def complete_task(task_id: int):
 
 def _start_public(user, body: dict):
     """admission_public: a 推荐表 in an open call (paper: entered by talent_center)."""
-    return admission.submit_public(db.session, user, _body_object(body, "form"), _body_files(body), now(),
+    return admission.submit_public(db.session, user, _body_object(body, "form"), {}, now(),
                                    _body_int(body, "call_id"), paper=body.get("paper") is True)
 
 
 def _start_invited(user, body: dict):
     """admission_invited: a nomination with its reason."""
-    return admission.nominate(db.session, user, _body_object(body, "form"), _body_files(body), now(),
+    return admission.nominate(db.session, user, _body_object(body, "form"), {}, now(),
                               _body_text(body, "reason"))
 
 

@@ -34,13 +34,7 @@ STR, INT, BOOL, DT, DATE = ({"type": "string"}, {"type": "integer"}, {"type": "b
                             _nullable("string", format="date-time"), _nullable("string", format="date"))
 OBJ = {"type": "object", "additionalProperties": True}
 
-FILES = {"type": "object", "description": "内联上传：字段名 → 文件数组；与页面上传同样校验类型、内容和大小",
-         "additionalProperties": {"type": "array", "items": {"$ref": "#/components/schemas/InlineFile"}}}
-
 SCHEMAS = {
-    "InlineFile": {"type": "object", "required": ["filename", "content_type", "content_base64"], "properties": {
-        "filename": STR, "content_type": {"enum": ["application/pdf", "image/jpeg", "image/png"]},
-        "content_base64": {"type": "string", "contentEncoding": "base64"}}},
     "Error": _obj({"error": _obj({
         "status": INT, "message": STR,
         "fields": {"type": "object", "additionalProperties": STR, "description": "字段名 → 错误说明（仅 422）"}},
@@ -81,7 +75,7 @@ SCHEMAS = {
                         "application": {"oneOf": [_ref("Application"), {"type": "null"}]},
                         "history": {"type": "array", "items": _ref("HistoryItem")}}, ("task", "history")),
     "CompleteRequest": _obj({
-        "data": {**OBJ, "description": "表单字段值（文件字段用 files 上传）"}, "files": FILES,
+        "data": {**OBJ, "description": "表单字段值；文件字段传附件 id 数组（接口不接收文件上传）"},
         "lock_version": {"type": ["integer", "null"], "description": "期望的实例 lock_version；过期则 409"}},
         ("data",)),
     "TaskResult": _obj({"task": _ref("Task")}, ("task",)),
@@ -91,8 +85,7 @@ SCHEMAS = {
         "form": {**OBJ, "description": "推荐表（附件1）字段，见 processes/forms/application.json"},
         "call_id": {"type": "integer", "description": "admission_public：开放中的征集公告 id"},
         "paper": {"type": "boolean", "description": "admission_public：人才开发中心录入纸质推荐表"},
-        "reason": {"type": "string", "description": "admission_invited：定向邀请理由（必填）"},
-        "files": FILES}, ("form",)),
+        "reason": {"type": "string", "description": "admission_invited：定向邀请理由（必填）"}}, ("form",)),
     "StartResult": _obj({"application_id": INT, "instance_id": INT, "status": STR, "process_key": STR},
                         ("application_id", "instance_id")),
     "Event": _obj({"id": INT, "at": DT, "actor": STR, "actor_id": _nullable("integer"), "action": STR,
