@@ -3,6 +3,8 @@
 import hashlib
 from dataclasses import dataclass
 
+from sqlalchemy import select
+
 from engine.errors import ValidationFailed
 from engine.models import Attachment
 
@@ -35,9 +37,30 @@ def _check(field: dict, upload: Upload) -> str | None:
     return None
 
 
-def store_uploads(session, form: dict, files: dict[str, list[Upload]], actor, now, application_id=None) -> dict:
-    """Validate and store uploads for the form's file fields; returns {field: [attachment ids]}."""
-    errors, stored = {}, {}
+def _own_ids(session, field: dict, value, actor, errors: dict) -> list[int]:
+    """Attachment ids given in the input (API): must be the actor's own uploads."""
+    try:
+        ids = [int(v) for v in (value if isinstance(value, list) else [value]) if v not in (None, "")]
+    except (TypeError, ValueError):
+        errors[field["name"]] = f"{field.get('label', field['name'])}：附件编号无效"
+        return []
+    owned = set(session.scalars(select(Attachment.id).where(
+        Attachment.id.in_(ids), Attachment.uploaded_by == getattr(actor, "id", None))))
+    if set(ids) - owned:
+        errors[field["name"]] = f"{field.get('label', field['name'])}：只能引用本人上传的附件"
+    return [i for i in ids if i in owned]
+
+
+def store_uploads(session, form: dict, files: dict[str, list[Upload]], actor, now, raw: dict | None = None,
+                  application_id=None) -> dict:
+    """Validate and store uploads for the form's file fields; returns {field: [attachment ids]}.
+
+    Ids already in `raw` (uploaded earlier through the API) are kept when they are the actor's own.
+    """
+    errors, stored, given = {}, {}, {}
+    for field in (f for f in form["fields"] if f["type"] == "file"):
+        if raw and raw.get(field["name"]) not in (None, "", []):
+            given[field["name"]] = _own_ids(session, field, raw[field["name"]], actor, errors)
     for field in (f for f in form["fields"] if f["type"] == "file"):
         uploads = [u for u in files.get(field["name"], []) if u.filename]
         if len(uploads) > 1 and not field.get("multiple"):
@@ -56,4 +79,13 @@ def store_uploads(session, form: dict, files: dict[str, list[Upload]], actor, no
     if errors:
         raise ValidationFailed(errors)
     session.flush()
-    return {name: [row.id for row in rows] for name, rows in stored.items()}
+    return {name: given.get(name, []) + [row.id for row in rows]
+            for name in set(stored) | set(given) if given.get(name) or stored.get(name)}
+
+
+def store_single(session, upload: Upload, purpose: str, actor, now) -> Attachment:
+    """Store one upload with the default type/size limits (API upload endpoint)."""
+    ids = store_uploads(session, {"fields": [{"name": purpose, "type": "file"}]}, {purpose: [upload]}, actor, now)
+    if not ids:
+        raise ValidationFailed({"file": "请选择要上传的文件"})
+    return session.get(Attachment, ids[purpose][0])

@@ -42,10 +42,8 @@ def _is_blank(value) -> bool:
 def _required(field: dict, raw: dict) -> bool:
     if field.get("required"):
         return True
-    for other, values in (field.get("required_if") or {}).items():
-        if _first(raw.get(other)) in values:
-            return True
-    return False
+    conditions = (field.get("required_if") or {}).items()
+    return any(_first(raw.get(other)) in values for other, values in conditions)
 
 
 def _first(value):

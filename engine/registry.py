@@ -63,9 +63,13 @@ def _lint_tasks(root) -> list[str]:
             errors.append(f"用户任务 {task.get('id')} 没有名称")
         if not form_exists(props.get("formKey", "")):
             errors.append(f"用户任务 {task.get('id')} 引用的表单 {props.get('formKey')} 不存在")
+    element_ids = {el.get("id") for el in root.iter(f"{{{BPMN_NS}}}*") if el.get("id")}
     for op in root.iterfind(".//spiffworkflow:serviceTaskOperator", NS):
         if op.get("id") not in HOST_FUNCTIONS:
             errors.append(f"服务任务调用了不在允许清单中的宿主函数 {op.get('id')}")
+        # SpiffWorkflow looks elements up by id, extension elements included: a clash breaks parsing.
+        if op.get("id") in element_ids:
+            errors.append(f"流程元素 id {op.get('id')} 与宿主函数同名，请改用其他 id")
     return errors
 
 

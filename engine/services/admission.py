@@ -27,7 +27,7 @@ def local_date(now: datetime) -> date:
 def _validated_application(session, actor, raw, files, now) -> tuple[dict, list[int]]:
     form = load_form("application")
     raw = dict(raw)
-    stored = store_uploads(session, form, files, actor, now)
+    stored = store_uploads(session, form, files, actor, now, raw)
     raw.update(stored)
     cleaned = validate_form(form, raw, dynamic_choices(session))
     return cleaned, [i for ids in stored.values() for i in ids]
@@ -140,6 +140,9 @@ def apply_correction(ctx: HostContext, task_row, cleaned: dict) -> dict:
     app = ctx.session.scalar(select(Application).where(Application.instance_id == task_row.instance_id))
     if app is None:
         raise NotFound("申请不存在")
+    for key in ("photo", "attachments"):  # files not uploaded again are kept, never silently dropped
+        if not cleaned.get(key):
+            cleaned[key] = app.form.get(key)
     app.form, app.name, app.groups = cleaned, cleaned["name"], cleaned.get("groups") or []
     app.status, app.status_stage, app.updated_at = "in_review", "corrected", ctx.now
     return {"response": cleaned.get("response") or "", "corrected": True}

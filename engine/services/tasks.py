@@ -81,7 +81,7 @@ def complete(session, task_id: int, actor, raw: dict, files: dict, now: datetime
             raise Conflict("该任务已被他人认领")
         form = load_form(task.form_key)
         raw = dict(raw)
-        raw.update(store_uploads(session, form, files, actor, now))
+        raw.update(store_uploads(session, form, files, actor, now, raw))
         cleaned = validate_form(form, raw, dynamic_choices(session))
         ctx = HostContext(session=session, actor=actor, now=now)
         hook = FORM_HOOKS.get(task.form_key)

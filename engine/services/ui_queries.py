@@ -66,31 +66,6 @@ def visible_form(session, viewer, app: Application) -> dict:
     return form
 
 
-def _owning_application(session, attachment: Attachment) -> Application | None:
-    if attachment.application_id is not None:
-        return session.get(Application, attachment.application_id)
-    # Uploaded with a correction task: referenced from the application's form values only.
-    for app in session.scalars(select(Application).where(Application.entered_by == attachment.uploaded_by)):
-        if attachment.id in file_ids(app.form):
-            return app
-    return None
-
-
-def get_attachment(session, viewer, attachment_id: int) -> Attachment:
-    """An attachment the viewer may download: the application's owner or staff (else 403)."""
-    attachment = session.get(Attachment, attachment_id)
-    if attachment is None:
-        raise NotFound("附件不存在")
-    if viewer.has_role(*APPLICATION_STAFF_ROLES):
-        return attachment
-    app = _owning_application(session, attachment)
-    if app is not None and _is_owner(viewer, app):
-        return attachment
-    if app is None and attachment.uploaded_by == viewer.id:
-        return attachment
-    raise Forbidden("您无权下载该附件")
-
-
 def open_step_names(session, instance_id: int | None) -> list[str]:
     """Names of an instance's open user tasks (where an application stands now)."""
     if instance_id is None:

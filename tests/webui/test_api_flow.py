@@ -1,13 +1,14 @@
+import io
+
 """JSON API: an admission from submission to admitted expert through every role, and the error rules."""
 
-import hashlib
 from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
-from engine.models import Application, Attachment, AuditEvent, Expert, HumanTask
-from tests.support import PASSWORD, T0, application_form, make_call, make_user
+from engine.models import Application, AuditEvent, Expert, HumanTask
+from tests.support import PASSWORD, application_form, make_call, make_user
 
 API = "/api/v1"
 INITIAL_PASS = {"decision": "pass", "checklist_ok": True, "credit_checked": True, "accept_age_exemption": "na"}
@@ -231,13 +232,26 @@ def test_expert_pii_is_masked_for_using_unit(client, session, users, h):
                       query_string={"per_page": "500"}).status_code == 422
 
 
-@pytest.mark.xfail(strict=True, reason="engine.attachments.store_uploads overwrites JSON attachment ids with []")
-def test_file_fields_take_attachment_ids(client, session, users, h):
-    data = b"%PDF-1.4 stamped opinion"
-    attachment = Attachment(filename="单位意见.pdf", content_type="application/pdf", size=len(data),
-                            sha256=hashlib.sha256(data).hexdigest(), data=data, purpose="attachments",
-                            uploaded_by=users["applicant"].id, uploaded_at=T0)
-    session.add(attachment)
-    session.commit()
-    started = _submit(client, session, h["applicant"], attachments=[attachment.id])
-    assert session.get(Application, started["application_id"]).form["attachments"] == [attachment.id]
+def test_file_fields_take_uploaded_attachment_ids(client, session, users, h):
+    sent = client.post(f"{API}/attachments", headers=h["applicant"],
+                       data={"file": (io.BytesIO(b"%PDF-1.4 stamped opinion"), "单位意见.pdf", "application/pdf")},
+                       content_type="multipart/form-data")
+    assert sent.status_code == 201, sent.get_json()
+    attachment_id = sent.get_json()["id"]
+    started = _submit(client, session, h["applicant"], attachments=[attachment_id])
+    assert session.get(Application, started["application_id"]).form["attachments"] == [attachment_id]
+
+
+def test_upload_refuses_wrong_type_and_foreign_ids(client, session, users, h):
+    fake = client.post(f"{API}/attachments", headers=h["applicant"],
+                       data={"file": (io.BytesIO(b"MZ\x90\x00 not a pdf"), "evil.pdf", "application/pdf")},
+                       content_type="multipart/form-data")
+    assert fake.status_code == 422 and "内容与类型不符" in fake.get_json()["error"]["fields"]["upload"]
+    theirs = client.post(f"{API}/attachments", headers=h["talent_center"],
+                         data={"file": (io.BytesIO(b"%PDF-1.4 x"), "x.pdf", "application/pdf")},
+                         content_type="multipart/form-data").get_json()["id"]
+    call = make_call(session)
+    response = client.post(f"{API}/processes/admission_public/instances", headers=h["applicant"],
+                           json={"call_id": call.id, "form": application_form(attachments=[theirs])})
+    assert response.status_code == 422 and "attachments" in response.get_json()["error"]["fields"]
+    assert session.query(Application).count() == 0

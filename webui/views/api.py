@@ -6,9 +6,11 @@ Views are thin: parse the request, call one service, jsonify. Errors are Service
 
 from flask import Blueprint, jsonify, request
 
+from engine.attachments import Upload
 from engine.errors import NotFound, ServiceError, ValidationFailed
 from engine.inbox import SORTS, InboxFilter, inbox_counts
 from engine.services import accounts, admission, api_queries, calls, experts, instances, tasks
+from engine.services import attachments as attachment_service
 from webui.extensions import db
 from webui.timeutil import now
 from webui.views.api_auth import add_auth_challenge, api_user, authenticate_request, json_body
@@ -214,6 +216,19 @@ def show_expert(expert_id: int):
     """One expert (staff roles, or the expert themself)."""
     user = api_user()
     return jsonify(experts.expert_public_dict(db.session, user, experts.get_expert(db.session, user, expert_id)))
+
+
+@bp.post("/attachments")
+def upload_attachment():
+    """Upload one file (multipart field `file`); reference its id in a form's file field afterwards."""
+    user = api_user()
+    sent = request.files.get("file")
+    if sent is None or not sent.filename:
+        raise ValidationFailed({"file": "请选择要上传的文件"})
+    upload = Upload(sent.filename, sent.mimetype or "", sent.read())
+    row = attachment_service.upload(db.session, user, upload, now())
+    return jsonify(id=row.id, filename=row.filename, size=row.size, sha256=row.sha256,
+                   content_type=row.content_type), 201
 
 
 @bp.get("/applications/mine")

@@ -6,6 +6,7 @@ ERRORS = {
     "403": ("Forbidden", "无权访问：角色、单位或对象关系不允许"),
     "404": ("NotFound", "对象不存在"),
     "409": ("Conflict", "操作冲突：任务已办理、已被他人认领，或 lock_version 已过期"),
+    "413": ("TooLarge", "上传内容超过 25 MB 的请求大小限制"),
     "422": ("Unprocessable", "提交内容有误：fields 给出每个字段的错误，未保存任何内容"),
 }
 
@@ -173,6 +174,11 @@ def _paths() -> dict:
             _query("status", "状态", {"enum": ["active", "suspended", "exited", "expired"]}), *PAGE_PARAMS])},
         "/experts/{expert_id}": {"get": _op("查看专家", "专家", ("200", "Expert", "专家（个人信息按权限脱敏）"),
                                             "401 403 404", params=[_path("expert_id", "专家 id")])},
+        "/attachments": {"post": {**_op("上传附件（multipart，字段 file；PDF/JPEG/PNG，≤10 MB）", "申请",
+                                        ("201", None, "附件 id、文件名、大小、sha256"), "400 401 413 422"),
+                                  "requestBody": {"required": True, "content": {"multipart/form-data": {
+                                      "schema": {"type": "object", "properties": {
+                                          "file": {"type": "string", "format": "binary"}}}}}}}},
         "/applications/mine": {"get": _op("我的入库申请", "申请", ("200", "ApplicationList", "本人提交或录入的申请"),
                                           "401 403")},
     }
