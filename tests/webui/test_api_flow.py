@@ -1,7 +1,6 @@
-import io
-
 """JSON API: an admission from submission to admitted expert through every role, and the error rules."""
 
+import io
 from datetime import date, timedelta
 
 import pytest
