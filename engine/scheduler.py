@@ -35,6 +35,9 @@ class LeaderLock:
     def release(self) -> None:
         """Drop the lock (tests, shutdown)."""
         if self._conn is not None:
+            if self.held:  # the pooled connection outlives close(): unlock explicitly
+                self._conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": TIMER_LOCK_KEY})
+                self._conn.commit()
             self._conn.close()
             self._conn = None
         self.held = self._engine.dialect.name != "postgresql"
