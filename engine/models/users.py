@@ -63,6 +63,19 @@ class User(Base):
         """The user's role codes."""
         return frozenset(link.role_code for link in self.role_links)
 
+    # The login-session protocol Flask-Login expects (kept here so engine/ never imports Flask).
+    @property
+    def is_active(self) -> bool:
+        """Whether the account may log in."""
+        return bool(self.active)
+
+    is_authenticated = True
+    is_anonymous = False
+
+    def get_id(self) -> str:
+        """Session id of the user."""
+        return str(self.id)
+
     def has_role(self, *codes: str) -> bool:
         """True when the user holds any of the given roles."""
         return bool(self.roles.intersection(codes))
