@@ -10,7 +10,7 @@ from engine.db import Base
 from engine.registry import deploy_shipped
 from engine.services.reference import ensure_reference_data
 from engine.spiff import spec_cache
-from tests.support import T0, make_user
+from tests.support import T0, UserClient, make_user
 from webui.app import create_app
 from webui.extensions import db
 
@@ -35,6 +35,7 @@ def app(tmp_path_factory):
         "SQLALCHEMY_DATABASE_URI": _database_url(tmp_path_factory),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True}, "FIXED_NOW": T0,
     })
+    application.test_client_class = UserClient
     with application.app_context():
         _drop_everything()
         upgrade()

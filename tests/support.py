@@ -2,6 +2,8 @@
 
 from datetime import UTC, date, datetime, timedelta
 
+from flask import g
+from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from engine.models import PublicCall, Unit, User, UserRole
@@ -55,3 +57,16 @@ def birth_date_for_age(age: int, on: date) -> str:
 def login(client, username: str, password: str = PASSWORD):
     """Log a test client in through the real login form."""
     return client.post("/login", data={"username": username, "password": password}, follow_redirects=False)
+
+
+class UserClient(FlaskClient):
+    """A test client that forgets the cached login user before each request.
+
+    The session-wide `app` fixture keeps one app context pushed, so requests share `flask.g` and
+    Flask-Login's cached `g._login_user` would leak from one client to the next.
+    """
+
+    def open(self, *args, **kwargs):
+        """Issue the request as the user in this client's own session cookie."""
+        g.pop("_login_user", None)
+        return super().open(*args, **kwargs)

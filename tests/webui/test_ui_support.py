@@ -3,34 +3,13 @@
 import io
 import re
 
-from flask import g
-from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from engine.attachments import Upload
-from engine.models import Application, AuditEvent, HumanTask, User
+from engine.models import Application, AuditEvent, HumanTask
 from engine.services import admission
 from engine.services import tasks as task_service
 from tests.support import T0, application_form, login
-
-
-
-def _flask_login_protocol() -> None:
-    """Stop-gap until engine.models.User implements Flask-Login's protocol (reported to its owner).
-
-    `login_user` / `login_required` need is_active, is_authenticated, is_anonymous and get_id(); the shim
-    only adds what is missing, so it turns into a no-op once the model has them.
-    """
-    if not hasattr(User, "is_active"):
-        User.is_active = property(lambda self: bool(self.active))
-    if not hasattr(User, "is_authenticated"):
-        User.is_authenticated = True
-        User.is_anonymous = False
-    if not hasattr(User, "get_id"):
-        User.get_id = lambda self: str(self.id)
-
-
-_flask_login_protocol()
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n"
 EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 64
@@ -98,32 +77,14 @@ def csrf_token_in(html: str) -> str:
     return match.group(1)
 
 
-class UserClient(FlaskClient):
-    """A test client that forgets the cached login user before each request.
-
-    The session-wide `app` fixture keeps one app context pushed, so requests share `flask.g` and
-    Flask-Login's cached `g._login_user` would leak from one client to the next.
-    """
-
-    def open(self, *args, **kwargs):
-        """Issue the request as the user in this client's own session cookie."""
-        g.pop("_login_user", None)
-        return super().open(*args, **kwargs)
-
-
 def client_for(app, user=None):
     """A fresh test client, logged in as `user` when given (anonymous otherwise)."""
-    client = UserClient(app, app.response_class, use_cookies=True)
+    client = app.test_client()
     if user is None:
         return client
     response = login(client, user.username)
     assert response.status_code == 302, response.status_code
     return client
-
-
-def form_post(values: dict) -> dict:
-    """Raw form values as a test-client POST body (lists stay lists, booleans as "on")."""
-    return {k: v for k, v in values.items() if v not in (None, [], "")}
 
 
 def ui_application(call_id=None, files=None, **overrides) -> dict:

@@ -131,6 +131,9 @@ def test_correction_task_is_prefilled_and_resubmits(app, session, users):
     page = text_of(applicant.get(f"/tasks/{correction.id}"))
     assert 'name="name" value="林建华"' in page and 'value="supervision_sampling" checked' in page
     assert "请补充职称证书" in page and 'enctype="multipart/form-data"' in page
+    assert "已上传" in page and "证明材料.pdf" in page
+    invalid = applicant.post(f"/tasks/{correction.id}", data={"name": "", "response": "改了"})
+    assert invalid.status_code == 422 and "姓名：此项为必填项" in text_of(invalid) and "已上传" in text_of(invalid)
     assert client_for(app, users["talent_center"]).get(f"/tasks/{correction.id}").status_code == 403
 
     response = applicant.post(f"/tasks/{correction.id}", content_type="multipart/form-data",

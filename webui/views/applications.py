@@ -10,6 +10,7 @@ from engine.attachments import DEFAULT_TYPES
 from engine.errors import ValidationFailed
 from engine.forms import load_form
 from engine.services import admission, calls, ui_queries
+from engine.services.attachments import get_for_download
 from engine.services.tasks import dynamic_choices
 from engine.settings import LOCAL_TZ
 from webui.auth import roles_required
@@ -137,7 +138,7 @@ def calls_page():
 @login_required
 def attachment(attachment_id: int):
     """Download an attachment (owner or staff); always as a download, never rendered inline."""
-    row = ui_queries.get_attachment(db.session, current_user, attachment_id)
+    row = get_for_download(db.session, current_user, attachment_id)
     mimetype = row.content_type if row.content_type in DEFAULT_TYPES else "application/octet-stream"
     response = send_file(BytesIO(row.data), mimetype=mimetype, as_attachment=True, download_name=row.filename,
                          max_age=0)

@@ -110,8 +110,8 @@ def _render_task(task, values=None, errors=None, lock_version=None, status=200):
     page = ui_queries.task_page(db.session, task)
     form = load_form(task.form_key)
     app = page.application
-    if values is None and task.form_key == "application" and app is not None:
-        values = {**app.form, "response": ""}  # correction: start from the current 推荐表
+    if task.form_key == "application" and app is not None:  # correction: start from the current 推荐表
+        values = {**app.form, "response": ""} | (values or {})
     app_rows = display_rows(load_form("application"), ui_queries.visible_form(db.session, current_user, app),
                             page.dynamic) if app else []
     history = [(e, display_rows(page.forms_by_step.get(e.bpmn_id), event_values(e), page.dynamic))
