@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 import click
 from flask.cli import FlaskGroup, with_appcontext
 from flask_migrate import upgrade
+from werkzeug.serving import run_simple
 
 from webui.app import create_app
 from webui.extensions import db
@@ -92,4 +93,6 @@ def serve(ctx, host: str, port: int):
     from webui.scheduler import start_scheduler
 
     start_scheduler(app)
-    app.run(host=host, port=port, threaded=True, use_reloader=False)
+    click.echo(f"专家库已启动：http://{host}:{port}/  （Ctrl+C 退出）")
+    # app.run() is a no-op under the Flask CLI, so call werkzeug directly.
+    run_simple(host, port, app, threaded=True, use_reloader=False)
