@@ -10,6 +10,7 @@ from engine import audit
 from engine.errors import NotFound, ValidationFailed
 from engine.forms import form_exists
 from engine.models import ProcessVersion, Role
+from engine.scriptcheck import script_problems
 from engine.scripting import HOST_FUNCTIONS
 from engine.spiff import compile_process, parse_xml
 
@@ -70,6 +71,17 @@ def _lint_tasks(root) -> list[str]:
         # SpiffWorkflow looks elements up by id, extension elements included: a clash breaks parsing.
         if op.get("id") in element_ids:
             errors.append(f"流程元素 id {op.get('id')} 与宿主函数同名，请改用其他 id")
+    return errors + _lint_scripts(root)
+
+
+def _lint_scripts(root) -> list[str]:
+    errors = []
+    for script in root.iterfind(".//bpmn:scriptTask/bpmn:script", NS):
+        errors += script_problems(script.text, f"脚本任务 {script.getparent().get('id')}")
+    for cond in root.iterfind(".//bpmn:conditionExpression", NS):
+        errors += script_problems(cond.text, f"条件 {cond.getparent().get('id')}")
+    for op in root.iterfind(".//spiffworkflow:parameter", NS):
+        errors += script_problems(op.get("value"), f"服务参数 {op.get('id')}")
     return errors
 
 

@@ -166,3 +166,17 @@ def test_processes_dir_ships_only_valid_bundles(session):
     for path in sorted(Path(registry.PROCESSES_DIR).glob("*.bpmn")):
         xml = path.read_text(encoding="utf-8")
         assert registry.check_bundle(session, path.stem, xml, registry.dmn_files_for(xml))
+
+
+@pytest.mark.parametrize("condition,reason", [
+    ("__import__('os').system('id')", "__import__"),
+    ("eligibility.__class__", "__class__"),
+    ("open('/etc/passwd').read() == ''", "open"),
+])
+def test_deploy_refuses_scripts_outside_the_allow_list(session, condition, reason):
+    ok = 'eligibility["eligible"]'
+    assert ok in PUBLIC_BPMN
+    bad = PUBLIC_BPMN.replace(ok, condition.replace("'", "&apos;"), 1)
+    with pytest.raises(ValidationFailed) as err:
+        registry.check_bundle(session, "admission_public", bad, registry.dmn_files_for(PUBLIC_BPMN))
+    assert any(reason in message for message in err.value.errors.values())
