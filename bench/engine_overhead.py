@@ -1,15 +1,18 @@
 """Engine-host overhead: the admission_public flow through the project's services vs bare SpiffWorkflow 3.
 
 HOST  — engine.services.admission.submit_public, then engine.services.tasks.complete for each user task as the
-        right role user; each call is one unit of work with one commit on a SQLite file (SQLAlchemy ORM), incl.
-        form validation, uploads, the inbox index, the audit hash chain and the real host functions.
+        right role user; each step is one "request" (new session, acting user loaded by id, open task found in
+        the human_task table) and one service call = one unit of work with one commit on a SQLite file
+        (SQLAlchemy ORM), incl. form validation, the inbox index, the audit hash chain and the real host
+        functions (eligibility check, status updates, admission with certificate number).
 BARE  — SpiffWorkflow directly on the same BPMN + DMN (parsed once), a PythonScriptEngine whose call_service
         returns canned JSON, the same task data written at each user task, and after every step a full
         BpmnWorkflowSerializer (SPIFF_CONFIG, spec included) JSON written to a SQLite row (UPDATE + commit).
         Two variants: the workflow kept in memory between steps, and loaded (SELECT + deserialize) before each
         step as a real per-request host must.
 
-All three variants run in the same process, in rotating order, for several rounds; the median is reported.
+All three variants run in the same process, interleaved flow by flow (rotating order), for several rounds;
+the median of the rounds is reported.
 
     .venv/bin/python bench/engine_overhead.py [--n 200] [--rounds 3] [--warmup 3] [--profile]
 """
@@ -20,12 +23,15 @@ import io
 import json
 import os
 import pstats
+import re
 import sqlite3
 import statistics
+import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from importlib.metadata import version
 from pathlib import Path
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
@@ -44,6 +50,7 @@ from engine.forms import load_form, validate_form
 from engine.models import Application, HumanTask, ProcessInstance, PublicCall, Unit, User, UserRole
 from engine.registry import deploy_shipped
 from engine.services import tasks
+from engine.services.accounts import load_user
 from engine.services.admission import submit_public
 from engine.services.reference import ensure_reference_data
 from engine.services.tasks import dynamic_choices
@@ -181,13 +188,13 @@ class Host:
         applicant_id, serial = applicant
         clock = Clock(timings)
         with self.new_session() as session:
-            app = submit_public(session, session.get(User, applicant_id), application_form(serial),
+            app = submit_public(session, load_user(session, applicant_id), application_form(serial),
                                 {}, NOW, self.call_id)
             app_id, instance_id = app.id, app.instance_id
         clock.lap("submit")
         for bpmn_id, role, raw in STEPS:
             with self.new_session() as session:
-                actor = session.get(User, applicant_id if role == "applicant" else self.staff_ids[role])
+                actor = load_user(session, applicant_id if role == "applicant" else self.staff_ids[role])
                 row = session.scalars(select(HumanTask).where(
                     HumanTask.instance_id == instance_id, HumanTask.state == "open")).one()
                 if row.bpmn_id != bpmn_id:
@@ -323,34 +330,36 @@ class Bench:
             self.bare.flow(False, None)
             self.bare.flow(True, None)
         self.timings = {v: Timings() for v in VARIANTS}
+        self.app_ids: list[int] = []
 
-    def run_variant(self, variant: str, n: int, timings: Timings | None) -> tuple[float, float]:
-        """n flows of one variant; returns (wall, CPU) seconds. Applicant users are created untimed."""
-        if variant == "host":
-            applicants = self.host.applicants(n)
-            app_ids = []
-            start, cpu = time.perf_counter(), time.process_time()
-            for applicant in applicants:
-                app_ids.append(self.host.flow(applicant, timings))
-            elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
-            for app_id in app_ids:
-                self.host.check_admitted(app_id)
-            return elapsed, cpu
+    def one_flow(self, variant: str, applicant: tuple[int, int], timings: Timings | None) -> tuple[float, float]:
+        """One flow of a variant; returns (wall, CPU) seconds."""
         start, cpu = time.perf_counter(), time.process_time()
-        for _ in range(n):
+        if variant == "host":
+            self.app_ids.append(self.host.flow(applicant, timings))
+        else:
             self.bare.flow(variant == "bare_deser", timings)
         return time.perf_counter() - start, time.process_time() - cpu
 
     def round(self, index: int, n: int) -> None:
-        order = VARIANTS[index % 3:] + VARIANTS[:index % 3]  # rotate so no variant always runs first
-        for variant in order:
+        """n flows of each variant, interleaved flow by flow (rotating order) so all see the same conditions."""
+        applicants = self.host.applicants(n)  # untimed
+        self.app_ids = []
+        wall, cpu = dict.fromkeys(VARIANTS, 0.0), dict.fromkeys(VARIANTS, 0.0)
+        for i, applicant in enumerate(applicants):
+            for variant in VARIANTS[i % 3:] + VARIANTS[:i % 3]:
+                w, c = self.one_flow(variant, applicant, self.timings[variant])
+                wall[variant] += w
+                cpu[variant] += c
+        for app_id in self.app_ids:
+            self.host.check_admitted(app_id)
+        for variant in VARIANTS:
             timing = self.timings[variant]
-            elapsed, cpu = self.run_variant(variant, n, timing)
-            timing.rounds_ms_per_flow.append(elapsed * 1000 / n)
-            timing.rounds_cpu_ms_per_flow.append(cpu * 1000 / n)
+            timing.rounds_ms_per_flow.append(wall[variant] * 1000 / n)
+            timing.rounds_cpu_ms_per_flow.append(cpu[variant] * 1000 / n)
             timing.flows += n
-            print(f"  round {index + 1}: {LABELS[variant]:<34} {elapsed * 1000 / n:8.2f} ms/flow "
-                  f"(CPU {cpu * 1000 / n:.2f})", flush=True)
+        print(f"  round {index + 1}: " + ", ".join(
+            f"{v} {wall[v] * 1000 / n:.2f} ms/flow (CPU {cpu[v] * 1000 / n:.2f})" for v in VARIANTS), flush=True)
 
     def median_ms(self, variant: str) -> float:
         return statistics.median(self.timings[variant].rounds_ms_per_flow)
@@ -377,9 +386,9 @@ def print_report(bench: Bench, n: int, rounds: int) -> None:
     print(f"\nheadline: host / bare (deserialize per step) = {headline:.2f}×  (target ≤ 2×: {verdict})")
     print(f"also:     host / bare (keeps workflow in memory) = {host_ms / bench.median_ms('bare_mem'):.2f}×")
 
-    print(f"\nper step, mean ms over all timed flows:\n{'step':<18}" + "".join(f"{LABELS[v][:20]:>22}" for v in VARIANTS))
+    print(f"\nper step, mean wall ms over all timed flows:\n{'step':<18}" + "".join(f"{v:>12}" for v in VARIANTS))
     for name in STEP_NAMES:
-        cells = "".join(f"{bench.timings[v].step_ms[name] / bench.timings[v].flows:22.2f}" for v in VARIANTS)
+        cells = "".join(f"{bench.timings[v].step_ms[name] / bench.timings[v].flows:12.2f}" for v in VARIANTS)
         print(f"{name:<18}{cells}")
     print(f"\nstored state of a completed flow: host {bench.host.instance_bytes():,} bytes (no spec), "
           f"bare {bench.bare.row_bytes():,} bytes (spec included)")
@@ -397,6 +406,10 @@ def profile_host(bench: Bench, n: int) -> None:
     pstats.Stats(profiler, stream=out).strip_dirs().sort_stats("cumulative").print_stats(25)
     print(f"\ncProfile of {n} host flows (top 25, cumulative):")
     print(out.getvalue())
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(re.escape(str(ROOT / "engine")), 25)
+    print(f"cProfile of {n} host flows, functions in engine/ only (top 25, cumulative):")
+    print(out.getvalue().replace(str(ROOT) + os.sep, ""))
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -409,7 +422,8 @@ def main(argv: list[str] | None = None) -> None:
     if args.n < 1 or args.rounds < 1:
         parser.error("--n and --rounds must be at least 1")
     with tempfile.TemporaryDirectory(prefix="engine_overhead_") as tmp:
-        print(f"SQLite files in {tmp}; pid {os.getpid()}; warming up …", flush=True)
+        print(f"SpiffWorkflow {version('SpiffWorkflow')}, SQLAlchemy {version('SQLAlchemy')}, "
+              f"Python {sys.version.split()[0]}; SQLite files in {tmp}; warming up …", flush=True)
         bench = Bench(Path(tmp), args.warmup)
         for index in range(args.rounds):
             bench.round(index, args.n)

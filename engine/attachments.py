@@ -78,7 +78,8 @@ def store_uploads(session, form: dict, files: dict[str, list[Upload]], actor, no
         stored[field["name"]] = rows
     if errors:
         raise ValidationFailed(errors)
-    session.flush()
+    if stored:
+        session.flush()  # ids are needed now; skipped when nothing was uploaded
     return {name: given.get(name, []) + [row.id for row in rows]
             for name in set(stored) | set(given) if given.get(name) or stored.get(name)}
 

@@ -46,9 +46,11 @@ def _serialize_chain(session) -> None:
 
 
 @sa_event.listens_for(Session, "after_transaction_end")
-def _forget_tail(session, _transaction):
-    # The cached tail is only valid inside the transaction that holds the chain lock.
-    session.info.pop("audit_tail", None)
+def _forget_tail(session, transaction):
+    # The cached tail is valid only inside the outermost transaction, which holds the chain lock
+    # (the event also fires for the inner transactions every flush opens: ignore those).
+    if transaction.parent is None:
+        session.info.pop("audit_tail", None)
 
 
 def _tail(session) -> str | None:
@@ -57,8 +59,8 @@ def _tail(session) -> str | None:
     if cached:
         return cached
     _serialize_chain(session)
-    session.flush()
-    return session.execute(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).scalar()
+    with session.no_autoflush:  # this transaction's own events are cached above, so no flush is needed
+        return session.execute(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).scalar()
 
 
 def record(session, action: str, actor, now: datetime, *, instance=None, task=None, before=None, after=None):

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, or_, select, update
 
 from engine.models import HumanTask
 
@@ -33,20 +33,24 @@ def _due(spiff_task, now: datetime) -> datetime | None:
     return now + timedelta(days=int(days)) if days else None
 
 
-def sync(session, instance, workflow, lane_roles: dict, now: datetime) -> list[HumanTask]:
-    """Make the instance's open HumanTask rows match its READY user tasks; returns rows created."""
+def sync(session, instance, workflow, lane_roles: dict, now: datetime, was_ready: set[str]) -> list[HumanTask]:
+    """Make the instance's open HumanTask rows match its READY user tasks; returns rows created.
+
+    `was_ready` (READY user tasks before the step) equals the open rows by invariant, so the common case
+    needs no SELECT: rows to cancel are updated in one statement, new ones inserted.
+    """
     ready = {str(t.id): t for t in workflow.get_tasks(state=TaskState.READY, manual=True)}
-    open_rows = session.scalars(
-        select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.state == "open")
-    ).all()
-    for row in open_rows:
-        if row.task_guid not in ready:
-            row.state = "cancelled"
-            row.completed_at = now
-    known = {row.task_guid for row in open_rows}
+    gone = was_ready - set(ready)
+    if gone:
+        session.execute(
+            update(HumanTask)
+            .where(HumanTask.instance_id == instance.id, HumanTask.task_guid.in_(gone), HumanTask.state == "open")
+            .values(state="cancelled", completed_at=now)
+            .execution_options(synchronize_session=False)
+        )
     created = []
     for guid, task in ready.items():
-        if guid in known:
+        if guid in was_ready:
             continue
         spec = task.task_spec
         row = HumanTask(

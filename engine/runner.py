@@ -5,9 +5,11 @@ from datetime import datetime
 from uuid import UUID
 
 from SpiffWorkflow.bpmn.specs.defaults import EndEvent
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
+from sqlalchemy.orm import undefer
 
 from engine import audit, inbox
 from engine.clock import frozen_at
@@ -21,23 +23,36 @@ TIMER_EVENTS = ("DurationTimerEventDefinition", "TimeDateEventDefinition", "Cycl
 AUDITED_STEPS = ("ServiceTask", "BusinessRuleTask", "BoundaryEvent", "EndEvent")
 
 
-def _advance(workflow, ctx: HostContext) -> None:
-    """Fire due timers, then run engine steps (3.2.0: refresh_timers before do_engine_steps)."""
+def _step_record(task) -> dict:
+    spec = task.task_spec
+    result_var = getattr(spec, "result_variable", None)
+    record = {"task_guid": str(task.id), "bpmn_id": spec.bpmn_id, "name": spec.bpmn_name or spec.bpmn_id}
+    if result_var:
+        record["result"] = {result_var: task.data.get(result_var)}
+    return record
+
+
+def _advance(workflow, ctx: HostContext) -> list[dict]:
+    """Fire due timers, then run engine steps (3.2.0: refresh_timers before do_engine_steps).
+
+    Returns the automatic steps worth auditing (service/rule tasks, events) with their results; they are
+    recorded inside the event of the action that caused them, so one action is one audit row.
+    """
+    steps = []
 
     def did_complete(task):
         kind = type(task.task_spec).__name__
         if any(kind.endswith(k) for k in AUDITED_STEPS) or isinstance(task.task_spec, CatchingEvent):
-            ctx.events.append(task)
+            steps.append(_step_record(task))
 
     with frozen_at(ctx.now):
         workflow.refresh_timers()
         workflow.do_engine_steps(did_complete_task=did_complete)
+    return steps
 
 
 def next_timer_at(workflow) -> datetime | None:
     """The earliest pending timer of the workflow, from waiting_events()."""
-    from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
-
     due = [
         TimerEventDefinition.get_datetime(ev.value)
         for ev in workflow.waiting_events()
@@ -51,24 +66,17 @@ def _end_event_name(workflow) -> str | None:
     return (ends[-1].task_spec.bpmn_name or ends[-1].task_spec.bpmn_id) if ends else None
 
 
-def _audit_steps(session, ctx: HostContext, instance) -> None:
-    for task in ctx.events:
-        spec = task.task_spec
-        result_var = getattr(spec, "result_variable", None)
-        after = {result_var: task.data.get(result_var)} if result_var else None
-        audit.record(session, "engine_step", ctx.actor, ctx.now, instance=instance, after=after,
-                     task=_StepRef(str(task.id), spec.bpmn_id, spec.bpmn_name or spec.bpmn_id))
-    ctx.events.clear()
+def ready_guids(workflow) -> set[str]:
+    """Ids of the READY user tasks: by invariant, exactly the instance's open inbox rows."""
+    return {str(t.id) for t in workflow.get_tasks(state=TaskState.READY, manual=True)}
 
 
-class _StepRef:
-    def __init__(self, task_guid, bpmn_id, name):
-        self.task_guid, self.bpmn_id, self.name = task_guid, bpmn_id, name
+def save(session, instance: ProcessInstance, workflow, ctx: HostContext, was_ready: set[str]) -> bool:
+    """Persist state, timer, status and inbox rows for this step (no flush, no commit).
 
-
-def save(session, instance: ProcessInstance, workflow, ctx: HostContext) -> list[HumanTask]:
-    """Persist state, timer, status, inbox rows and audit events for this step (flush only)."""
-    _audit_steps(session, ctx, instance)
+    Returns True when this step completed the instance.
+    """
+    finished = False
     instance.serialized = dump_workflow(workflow)
     instance.updated_at = ctx.now
     instance.next_timer_at = next_timer_at(workflow)
@@ -76,11 +84,17 @@ def save(session, instance: ProcessInstance, workflow, ctx: HostContext) -> list
         instance.status = "completed"
         instance.completed_at = ctx.now
         instance.end_event = _end_event_name(workflow)
+        finished = True
+    inbox.sync(session, instance, workflow, instance.version.lane_roles or {}, ctx.now, was_ready)
+    return finished
+
+
+def _record(session, ctx: HostContext, instance, action: str, finished: bool, **fields) -> None:
+    """The action's audit event (with the automatic steps it caused), then the completion if any."""
+    audit.record(session, action, ctx.actor, ctx.now, instance=instance, **fields)
+    if finished:
         audit.record(session, "instance_completed", ctx.actor, ctx.now, instance=instance,
                      after={"end_event": instance.end_event})
-    created = inbox.sync(session, instance, workflow, instance.version.lane_roles or {}, ctx.now)
-    session.flush()
-    return created
 
 
 def start(session, process_key: str, ctx: HostContext, data: dict, *, subject: str,
@@ -98,9 +112,9 @@ def start(session, process_key: str, ctx: HostContext, data: dict, *, subject: s
     workflow = new_workflow(spec_cache.get(version), HostScriptEngine(ctx))
     for task in workflow.get_tasks(state=TaskState.READY):
         task.data.update(data)
-    audit.record(session, "instance_started", ctx.actor, ctx.now, instance=instance, after=data)
-    _advance(workflow, ctx)
-    save(session, instance, workflow, ctx)
+    steps = _advance(workflow, ctx)
+    finished = save(session, instance, workflow, ctx, set())
+    _record(session, ctx, instance, "instance_started", finished, after={"data": data, "steps": steps})
     return instance
 
 
@@ -112,7 +126,7 @@ def load(session, instance: ProcessInstance, ctx: HostContext):
 
 def complete(session, task_row: HumanTask, ctx: HostContext, values: dict, expected_lock: int | None = None):
     """Complete one READY user task with validated values stored under its bpmn id, then step on."""
-    instance = session.get(ProcessInstance, task_row.instance_id)
+    instance = session.get(ProcessInstance, task_row.instance_id, options=[undefer(ProcessInstance.serialized)])
     if instance is None:
         raise NotFound("流程实例不存在")
     if expected_lock is not None and expected_lock != instance.lock_version:
@@ -121,22 +135,27 @@ def complete(session, task_row: HumanTask, ctx: HostContext, values: dict, expec
     task = workflow.get_task_from_id(UUID(task_row.task_guid))
     if task is None or task.state != TaskState.READY:
         raise Conflict("该任务已不可办理")
+    was_ready = ready_guids(workflow) - {task_row.task_guid}  # this one is done, not cancelled
     before = task.data.get(task_row.bpmn_id)
     task.data[task_row.bpmn_id] = values
     task.run()
     task_row.state, task_row.completed_at, task_row.completed_by = "done", ctx.now, ctx.actor.id
-    audit.record(session, "task_completed", ctx.actor, ctx.now, instance=instance, task=task_row,
-                 before={task_row.bpmn_id: before} if before is not None else None, after={task_row.bpmn_id: values})
-    _advance(workflow, ctx)
-    save(session, instance, workflow, ctx)
+    steps = _advance(workflow, ctx)
+    finished = save(session, instance, workflow, ctx, was_ready)
+    _record(session, ctx, instance, "task_completed", finished, task=task_row,
+            before={task_row.bpmn_id: before} if before is not None else None,
+            after={task_row.bpmn_id: values, "steps": steps})
     return instance
 
 
 def step_timers(session, instance: ProcessInstance, ctx: HostContext) -> None:
     """Refresh timers of one instance at ctx.now and run what became ready."""
     workflow = load(session, instance, ctx)
-    _advance(workflow, ctx)
-    save(session, instance, workflow, ctx)
+    was_ready = ready_guids(workflow)
+    steps = _advance(workflow, ctx)
+    finished = save(session, instance, workflow, ctx, was_ready)
+    if steps:
+        _record(session, ctx, instance, "timer_fired", finished, after={"steps": steps})
 
 
 def open_task_for(session, instance_id: int) -> list[HumanTask]:

@@ -8,7 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from engine.models import User
+from engine.services import accounts
 from engine.services.accounts import LoginFailed, authenticate
 from webui.extensions import db, login_manager
 from webui.timeutil import now
@@ -21,8 +21,7 @@ login_manager.login_message = "请先登录。"
 @login_manager.user_loader
 def load_user(user_id: str):
     """Flask-Login: the active user for a session id."""
-    user = db.session.get(User, int(user_id))
-    return user if user is not None and user.active else None
+    return accounts.load_user(db.session, int(user_id))
 
 
 def roles_required(*roles: str):

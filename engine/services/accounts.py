@@ -5,6 +5,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from engine import audit
 from engine.errors import Forbidden, ServiceError
@@ -44,6 +45,12 @@ def authenticate(session, username: str, password: str, now: datetime) -> User:
     return user
 
 
+def load_user(session, user_id: int) -> User | None:
+    """The active user with their roles in one query (the per-request login loader)."""
+    user = session.get(User, user_id, options=[joinedload(User.role_links)])
+    return user if user is not None and user.active else None
+
+
 def _digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
@@ -62,7 +69,7 @@ def user_for_token(session, token: str, now: datetime) -> User:
     row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(token or "")))
     if row is None or row.revoked or row.expires_at <= now:
         raise LoginFailed("令牌无效或已过期")
-    user = session.get(User, row.user_id)
-    if user is None or not user.active:
+    user = load_user(session, row.user_id)
+    if user is None:
         raise Forbidden("账号已停用")
     return user

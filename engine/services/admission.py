@@ -47,8 +47,9 @@ def _new_application(session, actor, cleaned, attachment_ids, now, **fields) -> 
                       status="in_review", created_at=now, updated_at=now, **fields)
     session.add(app)
     session.flush()
-    for attachment in session.scalars(select(Attachment).where(Attachment.id.in_(attachment_ids))):
-        attachment.application_id = app.id
+    if attachment_ids:
+        for attachment in session.scalars(select(Attachment).where(Attachment.id.in_(attachment_ids))):
+            attachment.application_id = app.id
     return app
 
 

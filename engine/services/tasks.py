@@ -15,8 +15,10 @@ from engine.scripting import HostContext
 from engine.services.uow import unit_of_work
 
 
-def dynamic_choices(session) -> dict[str, list]:
-    """Choices forms may draw from (`choices_from`): the active expert groups."""
+def dynamic_choices(session, form: dict | None = None) -> dict[str, list]:
+    """Choices forms may draw from (`choices_from`): the active expert groups (only queried when used)."""
+    if form is not None and not any("choices_from" in f for f in form["fields"]):
+        return {}
     groups = session.execute(
         select(ExpertGroup.code, ExpertGroup.name).where(ExpertGroup.active).order_by(ExpertGroup.sort_order)
     ).all()
@@ -82,7 +84,7 @@ def complete(session, task_id: int, actor, raw: dict, files: dict, now: datetime
         form = load_form(task.form_key)
         raw = dict(raw)
         raw.update(store_uploads(session, form, files, actor, now, raw))
-        cleaned = validate_form(form, raw, dynamic_choices(session))
+        cleaned = validate_form(form, raw, dynamic_choices(session, form))
         ctx = HostContext(session=session, actor=actor, now=now)
         hook = FORM_HOOKS.get(task.form_key)
         if hook is not None:

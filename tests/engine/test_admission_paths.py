@@ -32,6 +32,7 @@ def act(session, app_id, actor, values, step=None, now=T0):
     if step:
         assert task.bpmn_id == step
     task_service.complete(session, task.id, actor, values, {}, now)
+    assert session.get(HumanTask, task.id).state == "done"
     return task
 
 

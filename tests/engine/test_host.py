@@ -109,12 +109,12 @@ def test_concurrent_writer_loses_with_409_not_a_lost_update(session, users, monk
     # Another worker commits a change to the instance between our load and our save.
     original_save = runner.save
 
-    def racing_save(sess, instance, workflow, ctx):
+    def racing_save(sess, instance, workflow, ctx, *rest):
         # (same connection, ORM state left stale: SQLite would block a second writer)
         sess.execute(update(ProcessInstance).where(ProcessInstance.id == instance.id)
                      .values(lock_version=ProcessInstance.lock_version + 1)
                      .execution_options(synchronize_session=False))
-        return original_save(sess, instance, workflow, ctx)
+        return original_save(sess, instance, workflow, ctx, *rest)
 
     monkeypatch.setattr(runner, "save", racing_save)
     with pytest.raises(Conflict):

@@ -12,7 +12,7 @@ from webui.extensions import db
 bp = Blueprint("instances", __name__)
 ACTIONS = {
     "instance_started": "发起流程", "task_completed": "办理任务", "task_claimed": "认领任务",
-    "task_unclaimed": "取消认领", "engine_step": "系统步骤", "instance_completed": "流程结束",
+    "task_unclaimed": "取消认领", "instance_completed": "流程结束",
     "timer_fired": "定时触发", "instance_migrated": "迁移版本",
 }
 
