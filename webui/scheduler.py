@@ -1,8 +1,9 @@
-"""Start the timer scheduler inside the app (the web process owns one scheduler)."""
+"""Start the scheduler inside the app: timers every 30 s plus the registered jobs (engine.jobs)."""
 
 import logging
 from datetime import UTC, datetime
 
+from engine.jobs import JOBS
 from engine.scheduler import LeaderLock, build_scheduler
 from engine.timers import fire_due
 from webui.extensions import db
@@ -10,21 +11,27 @@ from webui.extensions import db
 log = logging.getLogger(__name__)
 
 
-def start_scheduler(app, seconds: int = 30):
-    """Start APScheduler firing due timers every `seconds` while this worker is the leader."""
-    with app.app_context():
-        leader = LeaderLock(db.engine)
-
+def _guarded(app, leader: LeaderLock, name: str, fn):
     def tick():
         with app.app_context():
             try:
                 if leader.is_leader():
-                    fired = fire_due(db.session, datetime.now(UTC))
-                    if fired:
-                        log.info("fired %s timers", fired)
+                    fn(db.session, datetime.now(UTC))
             except Exception:  # the scheduler must survive a failing tick
-                log.exception("timer tick failed")
+                log.exception("scheduled job %s failed", name)
+            finally:
+                db.session.remove()
 
-    scheduler = build_scheduler(tick, seconds)
+    return tick
+
+
+def start_scheduler(app, seconds: int = 30):
+    """Start APScheduler while this worker is the leader: due timers, then every registered job."""
+    with app.app_context():
+        leader = LeaderLock(db.engine)
+    scheduler = build_scheduler(_guarded(app, leader, "fire_timers", fire_due), seconds)
+    for job in JOBS.values():
+        scheduler.add_job(_guarded(app, leader, job.id, job.run), job.trigger, id=job.id, max_instances=1,
+                          coalesce=True, **job.trigger_args)
     scheduler.start()
     return scheduler

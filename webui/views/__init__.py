@@ -3,9 +3,9 @@
 
 def ui_bp_list():
     """Server-rendered UI blueprints."""
-    from webui.views import applications, experts, instances, tasks
+    from webui.views import applications, assignment, experts, instances, tasks, workbench, yearly
 
-    return [tasks.bp, applications.bp, experts.bp, instances.bp]
+    return [tasks.bp, applications.bp, experts.bp, instances.bp, assignment.bp, yearly.bp, workbench.bp]
 
 
 def api_bp_list():

@@ -1,0 +1,1 @@
+"""The assignment capability: services and host functions."""

@@ -1,0 +1,1 @@
+"""Host functions and form hooks of the assignment processes (registered on import)."""

@@ -1,0 +1,1 @@
+"""Tables of the assignment capability (filled in by its issue)."""

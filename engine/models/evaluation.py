@@ -1,0 +1,1 @@
+"""Tables of the evaluation capability (filled in by its issue)."""

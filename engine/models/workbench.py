@@ -1,0 +1,1 @@
+"""Tables of the workbench capability (filled in by its issue)."""

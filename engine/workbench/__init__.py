@@ -1,0 +1,1 @@
+"""The workbench capability: services and host functions."""

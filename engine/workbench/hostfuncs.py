@@ -1,0 +1,1 @@
+"""Host functions and form hooks of the workbench processes (registered on import)."""

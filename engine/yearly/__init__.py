@@ -1,0 +1,1 @@
+"""The yearly capability: services and host functions."""

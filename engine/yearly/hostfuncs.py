@@ -1,0 +1,1 @@
+"""Host functions and form hooks of the yearly processes (registered on import)."""
