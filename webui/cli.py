@@ -96,3 +96,13 @@ def serve(ctx, host: str, port: int):
     click.echo(f"专家库已启动：http://{host}:{port}/  （Ctrl+C 退出）")
     # app.run() is a no-op under the Flask CLI, so call werkzeug directly.
     run_simple(host, port, app, threaded=True, use_reloader=False)
+
+
+def _register_capability_commands() -> None:
+    from webui import cli_assignment, cli_workbench, cli_yearly
+
+    for module in (cli_assignment, cli_yearly, cli_workbench):
+        module.register(main)
+
+
+_register_capability_commands()

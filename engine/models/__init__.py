@@ -1,6 +1,6 @@
 """All tables; importing this module registers every model on `engine.db.Base.metadata`."""
 
-from engine.models import assignment, evaluation, workbench  # noqa: F401  (register their tables)
+from engine.models import assignment, evaluation, notify, workbench  # noqa: F401  (register their tables)
 from engine.models.calls import APPLICATION_STATUSES, Application, PublicCall
 from engine.models.experts import (
     EXPERT_STATUSES,

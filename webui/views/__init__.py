@@ -10,6 +10,6 @@ def ui_bp_list():
 
 def api_bp_list():
     """JSON API blueprints (token auth, CSRF-exempt)."""
-    from webui.views import api
+    from webui.views import api, api_assignment
 
-    return [api.bp]
+    return [api.bp, api_assignment.bp]

@@ -1,0 +1,1 @@
+"""In-app notifications and the e-mail outbox (filled in by the assignment issue)."""

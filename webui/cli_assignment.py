@@ -1,0 +1,5 @@
+"""`expertpool` commands of the assignment capability (filled in by its issue)."""
+
+
+def register(group) -> None:
+    """Attach this capability's commands to the CLI group."""
