@@ -10,7 +10,7 @@ from engine.attachments import store_uploads
 from engine.errors import Conflict, Forbidden, NotFound, ServiceError
 from engine.forms import load_form, validate_form
 from engine.hooks import FORM_HOOKS
-from engine.models import AuditEvent, ExpertGroup, HumanTask, ProcessInstance
+from engine.models import AuditEvent, ExpertGroup, HumanTask
 from engine.scripting import HostContext
 from engine.services.uow import unit_of_work
 
@@ -42,45 +42,41 @@ def task_history(session, instance_id: int) -> list[AuditEvent]:
         .order_by(AuditEvent.id)))
 
 
+def _open_task(session, task_id: int, actor, free_or_mine: bool = True) -> HumanTask:
+    """An open task the actor may act on; 409 when done or (optionally) claimed by someone else."""
+    task = get_task(session, task_id, actor)
+    if task.state != "open":
+        raise Conflict("该任务已办理，不能重复提交")
+    if free_or_mine and task.claimed_by not in (None, actor.id):
+        raise Conflict("该任务已被他人认领")
+    return task
+
+
 def claim(session, task_id: int, actor, now: datetime) -> HumanTask:
     """Claim an open task so others in the role see it is being handled."""
     with unit_of_work(session):
-        task = get_task(session, task_id, actor)
-        if task.state != "open":
-            raise Conflict("该任务已办理")
-        if task.claimed_by not in (None, actor.id):
-            raise Conflict("该任务已被他人认领")
+        task = _open_task(session, task_id, actor)
         task.claimed_by, task.claimed_at = actor.id, now
-        audit.record(session, "task_claimed", actor, now, instance=_instance_ref(task), task=task)
+        audit.record(session, "task_claimed", actor, now, instance=task.instance, task=task)
     return task
 
 
 def unclaim(session, task_id: int, actor, now: datetime) -> HumanTask:
     """Release a claim (only the claimer may)."""
     with unit_of_work(session):
-        task = get_task(session, task_id, actor)
-        if task.state != "open":
-            raise Conflict("该任务已办理")
+        task = _open_task(session, task_id, actor, free_or_mine=False)
         if task.claimed_by != actor.id:
             raise Conflict("您没有认领该任务")
         task.claimed_by, task.claimed_at = None, None
-        audit.record(session, "task_unclaimed", actor, now, instance=_instance_ref(task), task=task)
+        audit.record(session, "task_unclaimed", actor, now, instance=task.instance, task=task)
     return task
-
-
-def _instance_ref(task: HumanTask) -> ProcessInstance:
-    return task.instance
 
 
 def complete(session, task_id: int, actor, raw: dict, files: dict, now: datetime,
              expected_lock: int | None = None) -> HumanTask:
     """Validate the task's form, store uploads, run the form hook, complete and step the engine."""
     with unit_of_work(session):
-        task = get_task(session, task_id, actor)
-        if task.state != "open":
-            raise Conflict("该任务已办理，不能重复提交")
-        if task.claimed_by not in (None, actor.id):
-            raise Conflict("该任务已被他人认领")
+        task = _open_task(session, task_id, actor)
         form = load_form(task.form_key)
         raw = dict(raw)
         raw.update(store_uploads(session, form, files, actor, now, raw))
