@@ -1,5 +1,56 @@
-"""`expertpool` commands of the assignment capability (filled in by its issue)."""
+"""`expertpool` commands of the assignment capability: verify-draw, send-mail."""
+
+import sys
+from datetime import UTC, datetime
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from engine.errors import NotFound
+from webui.extensions import db
+
+
+@click.command("verify-draw")
+@click.argument("draw_id", type=int)
+@with_appcontext
+def verify_draw_command(draw_id: int):
+    """Recompute draw record DRAW_ID from its seed; print match / mismatch (exit 1 on mismatch)."""
+    from engine.assignment.draws import verify_draw
+
+    try:
+        result = verify_draw(db.session, draw_id)
+    except NotFound as exc:
+        click.echo(f"mismatch: {exc.message}")
+        sys.exit(1)
+    click.echo(f"draw {result['draw_id']} (request {result['request_id']}): {result['candidates']} candidates, "
+               f"sha256 {result['candidates_sha256']}, seed {result['seed_hex']}, {result['rounds']} round(s), "
+               f"rules {result['rules_version']}")
+    if result["match"]:
+        click.echo("match")
+        return
+    click.echo("mismatch")
+    for problem in result["problems"]:
+        click.echo(f"  - {problem}")
+    sys.exit(1)
+
+
+@click.command("send-mail")
+@with_appcontext
+def send_mail_command():
+    """Send the queued e-mail now through EXPERTPOOL_SMTP_HOST / _PORT."""
+    from engine.notify import send_outbox, smtp_settings
+
+    host = current_app.config.get("SMTP_HOST")
+    if not host:
+        click.echo("EXPERTPOOL_SMTP_HOST 未配置，邮件保留在发送队列中。")
+        sys.exit(1)
+    sent = send_outbox(db.session, host, current_app.config.get("SMTP_PORT", 25), datetime.now(UTC),
+                       sender=smtp_settings().sender)
+    click.echo(f"sent {sent}")
 
 
 def register(group) -> None:
     """Attach this capability's commands to the CLI group."""
+    group.add_command(verify_draw_command)
+    group.add_command(send_mail_command)

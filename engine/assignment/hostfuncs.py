@@ -1,1 +1,114 @@
-"""Host functions and form hooks of the assignment processes (registered on import)."""
+"""Host functions the assignment BPMN calls (allow-listed); importing also registers the form hooks
+and the outbox job."""
+
+from datetime import date
+
+from sqlalchemy import select
+
+from engine import notify  # noqa: F401  (registers the send_outbox scheduled job)
+from engine.assignment import flow, hooks, notices, queries  # noqa: F401  (hooks: registers the form hooks)
+from engine.errors import NotFound
+from engine.hooks import task_context
+from engine.models.assignment import ApprovalDelegation, Engagement
+from engine.scripting import HostContext, host_function
+from engine.services.admission import local_date
+
+task_context("assignment")(queries.task_context)  # the request, the engagement, the unit's history
+
+ROUTE_LABELS = {"cancellation": "取消专家选派", "designation": "指定/库外/紧急选派"}
+
+
+def _engagement(ctx: HostContext, engagement_id) -> Engagement:
+    row = ctx.session.get(Engagement, int(engagement_id))
+    if row is None:
+        raise NotFound(f"选派记录 {engagement_id} 不存在")
+    return row
+
+
+@host_function("draw_experts")
+def draw_experts(ctx: HostContext, request_id) -> dict:
+    """Art 13: screen (recusal) and draw round 1 verifiably; returns who must confirm now."""
+    request = flow.get_request(ctx.session, request_id)
+    return flow.draw_first(ctx.session, request, ctx.actor, ctx.now, ctx.instance)
+
+
+@host_function("redraw_experts")
+def redraw_experts(ctx: HostContext, request_id) -> dict:
+    """Art 13 ¶3: fill the shortfall from backups or round + 1; an empty batch means exhausted."""
+    request = flow.get_request(ctx.session, request_id)
+    return flow.redraw(ctx.session, request, ctx.actor, ctx.now, ctx.instance)
+
+
+@host_function("engage_designated")
+def engage_designated(ctx: HostContext, request_id) -> dict:
+    """Art 13 ¶2: after approval, designated experts are asked and external ones recorded as engaged."""
+    request = flow.get_request(ctx.session, request_id)
+    result = flow.engage_designated(ctx.session, request, ctx.now)
+    notices.to_unit(ctx.session, request, "指定选派已获批准", f"“{request.title}”的指定选派已获批准。", ctx.now)
+    return result
+
+
+@host_function("record_no_answer")
+def record_no_answer(ctx: HostContext, engagement_id) -> dict:
+    """The confirmation deadline passed without an answer: declined."""
+    row = _engagement(ctx, engagement_id)
+    return flow.no_answer(ctx.session, row, flow.get_request(ctx.session, row.request_id), ctx.now)
+
+
+@host_function("tally_request")
+def tally_request(ctx: HostContext, request_id) -> dict:
+    """Decide the next step from the engagements: approve / redraw / decide / staffed."""
+    return flow.tally(ctx.session, flow.get_request(ctx.session, request_id), ctx.now)
+
+
+def active_delegation(session, scope: str, today: date) -> ApprovalDelegation | None:
+    """The leader's authorization of the quality division in force for a scope today, if any."""
+    return session.scalar(select(ApprovalDelegation).where(
+        ApprovalDelegation.scope == scope, ApprovalDelegation.revoked_at.is_(None),
+        ApprovalDelegation.valid_from <= today, ApprovalDelegation.valid_until >= today)
+        .order_by(ApprovalDelegation.id.desc()).limit(1))
+
+
+@host_function("approval_route")
+def approval_route(ctx: HostContext, request_id, scope) -> str:
+    """Art 13 ¶2/¶3: "division" when a leader authorized the quality division for this scope, else "leader"."""
+    request = flow.get_request(ctx.session, request_id)
+    route = "division" if active_delegation(ctx.session, scope, local_date(ctx.now)) else "leader"
+    if scope == "designation":
+        flow.set_status(request, "approving", ctx.now)
+    notices.to_approvers(ctx.session, request, route, ROUTE_LABELS.get(scope, scope), ctx.now)
+    return route
+
+
+@host_function("mark_staffed")
+def mark_staffed(ctx: HostContext, request_id) -> list:
+    """N confirmed (or the unit proceeds with fewer): release backups; returns engagements to record usage for."""
+    return flow.staffed(ctx.session, flow.get_request(ctx.session, request_id), ctx.now)
+
+
+@host_function("complete_request")
+def complete_request(ctx: HostContext, request_id) -> dict:
+    """Every engaged expert's usage is recorded."""
+    return flow.complete(ctx.session, flow.get_request(ctx.session, request_id), ctx.now)
+
+
+@host_function("withdraw_request")
+def withdraw_request(ctx: HostContext, request_id) -> dict:
+    """The unit withdrew the request: open engagements are released."""
+    return flow.withdraw(ctx.session, flow.get_request(ctx.session, request_id), ctx.now)
+
+
+@host_function("designation_rejected")
+def designation_rejected(ctx: HostContext, request_id) -> str:
+    """A designation was not approved: back to the unit's decision when experts are engaged, else the end."""
+    request = flow.get_request(ctx.session, request_id)
+    has_history = any(e.status in flow.ENGAGED for e in flow.engagements(ctx.session, request.id))
+    if has_history or flow.can_redraw(ctx.session, request) or request.method == "random":
+        request.status, request.updated_at = "exhausted", ctx.now
+        request.status_note = "指定选派未获批准，请选择后续方式。"
+        notices.to_unit(ctx.session, request, "指定选派未获批准", request.status_note, ctx.now)
+        return "decide"
+    flow.withdraw(ctx.session, request, ctx.now, note="指定选派未获批准")
+    request.status = "rejected"
+    notices.to_unit(ctx.session, request, "指定选派未获批准", f"“{request.title}”的指定选派未获批准。", ctx.now)
+    return "end"

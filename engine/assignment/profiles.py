@@ -1,0 +1,164 @@
+"""Build the inputs of rules.recusal from the database: expert profiles, parties, request specs.
+
+Queries are set-based (a few SELECTs per draw, chunked IN lists), so screening a group of 10,000 experts
+costs the same handful of round trips as screening ten.
+"""
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date
+from functools import lru_cache
+
+from sqlalchemy import select
+
+from engine.models import Expert, ExpertGroup, GroupMembership
+from engine.models.assignment import Engagement, ExpertDeclaration, RequestParty, WorkRequest
+from engine.services.reference import CITIES
+from rules.recusal import (
+    Affiliation,
+    Busy,
+    DeclaredConflict,
+    ExpertProfile,
+    Party,
+    RequestSpec,
+    normalize_org,
+)
+
+# Regions a request may be restricted to (Art 12: the province's market-supervision system).
+REGIONS = [*CITIES, "平潭", "省直"]
+RELATIONS = {"employment": "employed", "office": "office", "control": "controls"}
+CONFLICT_KINDS = {"relative": "relative", "other": "other"}
+# Engagements that occupy an expert's dates (a declined or cancelled one frees them).
+BUSY_STATUSES = ("drawn", "confirmed", "cancel_pending")
+CHUNK = 900  # keeps IN lists under SQLite's bound-parameter limit
+SPECIALTY_SPLIT = re.compile(r"[、，,；;/\s]+")
+
+
+@lru_cache(maxsize=8192)
+def region_of(unit_name: str) -> str:
+    """The region of a unit by its name: a 设区市 or 平潭 named in it, else 省直 (provincial)."""
+    name = unit_name or ""
+    if "平潭" in name:
+        return "平潭"
+    return next((city for city in CITIES if city in name), "省直")
+
+
+def split_specialties(text: str | Iterable[str]) -> list[str]:
+    """Specialty keywords from free text (、，; separated) or a list, blanks dropped, order kept."""
+    items = SPECIALTY_SPLIT.split(text) if isinstance(text, str) else list(text)
+    return list(dict.fromkeys(s.strip() for s in items if s and s.strip()))
+
+
+def _chunks(ids: list[int]):
+    for i in range(0, len(ids), CHUNK):
+        yield ids[i:i + CHUNK]
+
+
+def group_expert_ids(session, group_code: str) -> list[int]:
+    """Ids of every expert (any status) who is a member of the group."""
+    return list(session.scalars(
+        select(GroupMembership.expert_id).join(ExpertGroup, ExpertGroup.id == GroupMembership.group_id)
+        .where(ExpertGroup.code == group_code).order_by(GroupMembership.expert_id)))
+
+
+DECLARATION_COLUMNS = (ExpertDeclaration.expert_id, ExpertDeclaration.kind, ExpertDeclaration.org_name,
+                       ExpertDeclaration.credit_code, ExpertDeclaration.start, ExpertDeclaration.end,
+                       ExpertDeclaration.note)
+BUSY_COLUMNS = (Engagement.expert_id, Engagement.start_date, Engagement.end_date, Engagement.request_id)
+EXPERT_COLUMNS = (Expert.id, Expert.status, Expert.term_end, Expert.unit_name, Expert.specialties)
+
+
+def _in_group(column, group_code: str):
+    """`column` (an expert id) belongs to a member of the group: one join instead of long IN lists."""
+    return column.in_(select(GroupMembership.expert_id).join(ExpertGroup, ExpertGroup.id == GroupMembership.group_id)
+                      .where(ExpertGroup.code == group_code))
+
+
+def _rows(session, columns, id_column, ids: list[int] | None, group_code: str, *where):
+    """Rows for the given experts (chunked IN lists) or for the whole group (a sub-select)."""
+    if ids is None:
+        yield from session.execute(select(*columns).where(_in_group(id_column, group_code), *where))
+        return
+    for part in _chunks(ids):
+        yield from session.execute(select(*columns).where(id_column.in_(part), *where))
+
+
+def _declarations(session, ids, group_code) -> dict[int, list]:
+    found = defaultdict(list)
+    for row in _rows(session, DECLARATION_COLUMNS, ExpertDeclaration.expert_id, ids, group_code):
+        found[row.expert_id].append(row)
+    return found
+
+
+def _busy(session, ids, group_code) -> dict[int, list[Busy]]:
+    found = defaultdict(list)
+    for expert_id, start, end, request_id in _rows(session, BUSY_COLUMNS, Engagement.expert_id, ids, group_code,
+                                                    Engagement.status.in_(BUSY_STATUSES)):
+        found[expert_id].append(Busy(start, end, request_id))
+    return found
+
+
+def _unit_credit_code(expert, declarations: list[ExpertDeclaration]) -> str:
+    """The credit code of the expert's own unit, when a current employment declaration names it."""
+    key = normalize_org(expert.unit_name)
+    for d in declarations:
+        if d.kind == "employment" and d.end is None and d.credit_code and normalize_org(d.org_name) == key:
+            return d.credit_code
+    return ""
+
+
+def _profile(row, group_code: str, declarations, busy) -> ExpertProfile:
+    """One screening profile; most experts declare nothing, so that case builds no tuples."""
+    affiliations, conflicts, code = (), (), ""
+    if declarations:
+        affiliations = tuple(Affiliation(d.org_name, d.credit_code or "", RELATIONS[d.kind], d.start, d.end)
+                             for d in declarations if d.kind in RELATIONS)
+        conflicts = tuple(DeclaredConflict(d.org_name, d.credit_code or "", CONFLICT_KINDS[d.kind], d.note or "")
+                          for d in declarations if d.kind in CONFLICT_KINDS)
+        code = _unit_credit_code(row, declarations)
+    return ExpertProfile(row.id, row.status, row.term_end, row.unit_name, code, (group_code,), row.specialties or "",
+                         region_of(row.unit_name), affiliations, conflicts, tuple(busy))
+
+
+def load_profiles(session, expert_ids: list[int] | None, group_code: str) -> list[ExpertProfile]:
+    """Screening profiles of the given experts, or of every group member when `expert_ids` is None."""
+    ids = None if expert_ids is None else sorted(set(expert_ids))
+    declarations, busy = _declarations(session, ids, group_code), _busy(session, ids, group_code)
+    profiles = [_profile(row, group_code, declarations.get(row.id, ()), busy.get(row.id, ()))
+                for row in _rows(session, EXPERT_COLUMNS, Expert.id, ids, group_code)]
+    return sorted(profiles, key=lambda p: p.id)
+
+
+def member_groups(session, expert_ids: list[int]) -> dict[int, list[str]]:
+    """Group codes per expert (for designated experts, who need not be in the requested group)."""
+    found = defaultdict(list)
+    for part in _chunks(sorted(set(expert_ids))):
+        rows = session.execute(select(GroupMembership.expert_id, ExpertGroup.code)
+                               .join(ExpertGroup, ExpertGroup.id == GroupMembership.group_id)
+                               .where(GroupMembership.expert_id.in_(part)))
+        for expert_id, code in rows:
+            found[expert_id].append(code)
+    return found
+
+
+def parties_of(request: WorkRequest) -> tuple[Party, ...]:
+    """The request's parties as rules.recusal.Party values."""
+    return tuple(Party(p.name, p.credit_code or "") for p in request.parties)
+
+
+def spec_of(request: WorkRequest) -> RequestSpec:
+    """The request as rules.recusal.RequestSpec."""
+    return RequestSpec(group=request.group_code, start=request.start_date, end=request.end_date,
+                       parties=parties_of(request), specialties=tuple(request.specialties or ()),
+                       region=request.region or None, request_id=request.id)
+
+
+def new_parties(parsed: list[tuple[str, str]]) -> list[RequestParty]:
+    """RequestParty rows from (name, credit code) pairs."""
+    return [RequestParty(name=name, credit_code=code) for name, code in parsed]
+
+
+def overlaps(a_start: date, a_end: date, b_start: date, b_end: date) -> bool:
+    """True when two inclusive date ranges share a day."""
+    return a_start <= b_end and b_start <= a_end

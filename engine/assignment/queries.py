@@ -1,0 +1,285 @@
+"""Read side of the assignment capability: who may see what, request pages, lists, task context.
+
+Sealing (Art 13): names of drawn experts are visible only to the requesting unit, talent_center, auditors
+and the drawn experts themselves; the bureau leader and the quality division see the request with names
+sealed, except the one expert an approval in front of them is about.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, or_, select
+
+from engine.assignment import draws, steps
+from engine.assignment.hooks import CANCEL_ITEMS
+from engine.errors import Forbidden, NotFound
+from engine.inbox import visible_to
+from engine.models import Expert, ExpertGroup, HumanTask, Unit
+from engine.models.assignment import (
+    ApprovalDelegation,
+    DrawExclusion,
+    Engagement,
+    ExternalExpert,
+    UsageRecord,
+    WorkRequest,
+)
+from engine.scripting import HostContext
+
+FULL_ROLES = ("talent_center", "auditor")
+OVERSIGHT_ROLES = ("quality_division", "bureau_leader", "admin")
+HISTORY_DAYS = 365
+
+
+def access(session, viewer, request: WorkRequest) -> str:
+    """"full" (names), "sealed" (no names) or "expert" (own engagement only); 403 otherwise."""
+    if viewer.has_role(*FULL_ROLES) or (viewer.has_role("using_unit") and viewer.unit_id == request.unit_id):
+        return "full"
+    if viewer.has_role(*OVERSIGHT_ROLES):
+        return "sealed"
+    if own_engagement(session, viewer, request.id) is not None:
+        return "expert"
+    raise Forbidden("您无权查看该用人申请")
+
+
+def own_engagement(session, viewer, request_id: int) -> Engagement | None:
+    """The viewer's own engagement on a request (as a pool expert), if any."""
+    return session.scalar(select(Engagement).join(Expert, Expert.id == Engagement.expert_id).where(
+        Engagement.request_id == request_id, Expert.user_id == viewer.id).order_by(Engagement.id.desc()).limit(1))
+
+
+def get_request(session, viewer, request_id: int) -> tuple[WorkRequest, str]:
+    """The request and the viewer's access level (404 unknown, 403 not allowed)."""
+    request = session.get(WorkRequest, request_id)
+    if request is None:
+        raise NotFound("用人申请不存在")
+    return request, access(session, viewer, request)
+
+
+@dataclass
+class EngagementView:
+    """One engagement as shown to a viewer (name None when sealed)."""
+
+    row: Engagement
+    name: str | None
+    unit: str | None
+    usage: UsageRecord | None = None
+
+
+@dataclass
+class RequestPage:
+    """Everything the request page and the API show."""
+
+    request: WorkRequest
+    access: str
+    unit_name: str
+    engagements: list[EngagementView] = field(default_factory=list)
+    draw: dict | None = None
+    exclusions: list[dict] = field(default_factory=list)
+    open_tasks: list[HumanTask] = field(default_factory=list)
+
+
+def _names(session, rows: list[Engagement]) -> dict[int, tuple[str, str]]:
+    pool = [r.expert_id for r in rows if r.expert_id]
+    ext = [r.external_expert_id for r in rows if r.external_expert_id]
+    names = {}
+    if pool:
+        found = dict((i, (n, u)) for i, n, u in session.execute(
+            select(Expert.id, Expert.name, Expert.unit_name).where(Expert.id.in_(pool))))
+        names.update({r.id: found[r.expert_id] for r in rows if r.expert_id})
+    if ext:
+        found = dict((i, (n + "（库外）", u)) for i, n, u in session.execute(
+            select(ExternalExpert.id, ExternalExpert.name, ExternalExpert.unit).where(ExternalExpert.id.in_(ext))))
+        names.update({r.id: found[r.external_expert_id] for r in rows if r.external_expert_id})
+    return names
+
+
+def engagement_views(session, request: WorkRequest, level: str, viewer) -> list[EngagementView]:
+    """Engagements with names per access level (an expert sees only their own row)."""
+    rows = list(session.scalars(select(Engagement).where(Engagement.request_id == request.id)
+                                .order_by(Engagement.round, Engagement.rank, Engagement.id)))
+    if level == "expert":
+        mine = own_engagement(session, viewer, request.id)
+        rows = [r for r in rows if mine is not None and r.id == mine.id]
+    usage = {u.engagement_id: u for u in session.scalars(
+        select(UsageRecord).where(UsageRecord.engagement_id.in_([r.id for r in rows])))} if rows else {}
+    names = _names(session, rows) if level != "sealed" else {}
+    return [EngagementView(r, *(names.get(r.id) or (None, None)), usage=usage.get(r.id)) for r in rows]
+
+
+def draw_summary(session, request: WorkRequest, level: str) -> dict | None:
+    """The draw record for the page: full record for "full" viewers, hash/seed/counts otherwise."""
+    row = draws.draw_row(session, request.id)
+    if row is None:
+        return None
+    summary = {"id": row.id, "pool_size": row.pool_size, "candidates": len(row.record.get("candidates", [])),
+               "candidates_sha256": row.candidates_sha256, "seed_hex": row.seed_hex,
+               "rules_version": row.rules_version, "recusal_version": row.recusal_version, "rounds": row.rounds,
+               "created_at": row.created_at}
+    if level == "full":
+        summary["record"] = row.record
+        summary["names"] = dict(session.execute(select(Expert.id, Expert.name).where(
+            Expert.id.in_({i for r in row.record["rounds"] for i in r["picked"]}))).all())
+    return summary
+
+
+def exclusion_rows(session, request: WorkRequest, level: str) -> list[dict]:
+    """Stored exclusions with reasons (requester, talent_center and auditors only)."""
+    if level != "full":
+        return []
+    rows = session.execute(select(DrawExclusion, Expert.name).join(Expert, Expert.id == DrawExclusion.expert_id)
+                           .where(DrawExclusion.request_id == request.id)
+                           .order_by(DrawExclusion.round, DrawExclusion.expert_id, DrawExclusion.id))
+    return [{"round": x.round, "expert_id": x.expert_id, "name": name, "code": x.code, "reason": x.reason,
+             "article": x.article} for x, name in rows]
+
+
+def viewer_tasks(session, viewer, request: WorkRequest) -> list[HumanTask]:
+    """Open tasks of the request's instance the viewer may act on."""
+    if request.instance_id is None:
+        return []
+    return list(session.scalars(select(HumanTask).where(
+        HumanTask.instance_id == request.instance_id, HumanTask.state == "open", visible_to(viewer))
+        .order_by(HumanTask.id)))
+
+
+def request_page(session, viewer, request_id: int) -> RequestPage:
+    """The request page for a viewer, sealed as their role requires."""
+    request, level = get_request(session, viewer, request_id)
+    unit = session.get(Unit, request.unit_id)
+    return RequestPage(request=request, access=level, unit_name=unit.name if unit else "",
+                       engagements=engagement_views(session, request, level, viewer),
+                       draw=draw_summary(session, request, level), exclusions=exclusion_rows(session, request, level),
+                       open_tasks=viewer_tasks(session, viewer, request))
+
+
+def list_requests(session, viewer, status: str = "", limit: int = 200) -> list[WorkRequest]:
+    """Requests the viewer may list: their unit's, or all for staff; newest first."""
+    query = select(WorkRequest)
+    if not viewer.has_role(*FULL_ROLES, *OVERSIGHT_ROLES):
+        if not viewer.has_role("using_unit"):
+            return []
+        query = query.where(WorkRequest.unit_id == viewer.unit_id)
+    if status:
+        query = query.where(WorkRequest.status == status)
+    return list(session.scalars(query.order_by(WorkRequest.id.desc()).limit(limit)))
+
+
+def confirmed_counts(session, request_ids: list[int]) -> dict[int, int]:
+    """Confirmed or completed engagements per request (for lists)."""
+    if not request_ids:
+        return {}
+    return dict(session.execute(select(Engagement.request_id, func.count()).where(
+        Engagement.request_id.in_(request_ids), Engagement.status.in_(("confirmed", "completed")))
+        .group_by(Engagement.request_id)).all())
+
+
+def my_engagements(session, viewer) -> list[tuple[Engagement, WorkRequest]]:
+    """The viewer's own engagements as an expert, newest first."""
+    return list(session.execute(select(Engagement, WorkRequest).join(Expert, Expert.id == Engagement.expert_id)
+                                .join(WorkRequest, WorkRequest.id == Engagement.request_id)
+                                .where(Expert.user_id == viewer.id).order_by(Engagement.id.desc())).all())
+
+
+def engagement_page(session, viewer, engagement_id: int) -> tuple[Engagement, WorkRequest, HumanTask | None]:
+    """An engagement with its request and the viewer's open confirmation task (expert or full viewers)."""
+    row = session.get(Engagement, engagement_id)
+    if row is None:
+        raise NotFound("选派记录不存在")
+    request = session.get(WorkRequest, row.request_id)
+    level = access(session, viewer, request)
+    mine = own_engagement(session, viewer, request.id)
+    if level == "sealed" or (level == "expert" and (mine is None or mine.id != row.id)):
+        raise Forbidden("您无权查看该选派记录")
+    task = None
+    for candidate in viewer_tasks(session, viewer, request):
+        if candidate.bpmn_id == "confirm_availability" and _item(session, candidate, viewer, ("engagement_id",)) == row.id:
+            task = candidate
+    return row, request, task
+
+
+def _item(session, task: HumanTask, viewer, keys) -> int | None:
+    # Loading runs no scripts, so the task's own creation time serves as the context's clock.
+    data = steps.task_data(session, task, HostContext(session, viewer, task.created_at))
+    return next((data[k] for k in keys if data.get(k) is not None), None)
+
+
+def designation_history(session, unit_id: int, now: datetime, exclude_id: int | None = None) -> list[WorkRequest]:
+    """The unit's designated / external / emergency requests in the last year (shown to approvers)."""
+    since = now - timedelta(days=HISTORY_DAYS)
+    return list(session.scalars(select(WorkRequest).where(
+        WorkRequest.unit_id == unit_id, WorkRequest.created_at >= since, WorkRequest.id != (exclude_id or 0),
+        or_(WorkRequest.method != "random", WorkRequest.designation_method.is_not(None)))
+        .order_by(WorkRequest.id.desc()).limit(20)))
+
+
+TASK_ITEMS = {"confirm_availability": ("engagement_id",), "record_usage": ("usage_item",),
+              "leader_approve_cancellation": CANCEL_ITEMS, "division_approve_cancellation": CANCEL_ITEMS}
+
+
+def task_context(session, task_row: HumanTask, viewer) -> dict:
+    """What an assignment task page shows beside its form: the request, the engagement, the history.
+
+    The approver sees the one expert the approval is about (not the other drawn names); designation
+    approvals also show the unit's designations of the last year.
+    """
+    request = session.scalar(select(WorkRequest).where(WorkRequest.instance_id == task_row.instance_id))
+    if request is None:
+        return {}
+    context = {"request": request, "unit_name": (session.get(Unit, request.unit_id) or Unit(name="")).name,
+               "engagement": None, "person": None, "history": None, "designated": []}
+    keys = TASK_ITEMS.get(task_row.bpmn_id)
+    if keys:
+        engagement_id = _item(session, task_row, viewer, keys)
+        row = session.get(Engagement, engagement_id) if engagement_id else None
+        if row is not None:
+            context["engagement"] = row
+            context["person"] = _names(session, [row]).get(row.id)
+    if task_row.bpmn_id.endswith("_designation"):
+        context["history"] = designation_history(session, request.unit_id, task_row.created_at, request.id)
+        context["designated"] = _designated_people(session, request)
+    return context
+
+
+def _designated_people(session, request: WorkRequest) -> list[tuple[str, str]]:
+    pool = [(e.name, e.unit_name) for e in session.scalars(
+        select(Expert).where(Expert.id.in_(request.designated_expert_ids or [])))]
+    external = [(f"{x.name}（库外）", f"{x.unit}，{x.contact}") for x in session.scalars(
+        select(ExternalExpert).where(ExternalExpert.request_id == request.id))]
+    return pool + external
+
+
+def usage_counts(session, expert_ids: list[int], year: int) -> dict[int, tuple[int, int]]:
+    """(this year's, cumulative) completed engagements per expert, for the Art 14 evaluation form."""
+    if not expert_ids:
+        return {}
+    rows = session.execute(select(Engagement.expert_id, Engagement.end_date).where(
+        Engagement.expert_id.in_(expert_ids), Engagement.status == "completed"))
+    counts: dict[int, list[int]] = {i: [0, 0] for i in expert_ids}
+    for expert_id, end in rows:
+        counts[expert_id][1] += 1
+        counts[expert_id][0] += int(end.year == year)
+    return {i: (a, b) for i, (a, b) in counts.items()}
+
+
+def request_id_for_instance(session, instance_id: int) -> int | None:
+    """The request an assignment instance runs for."""
+    return session.scalar(select(WorkRequest.id).where(WorkRequest.instance_id == instance_id))
+
+
+def delegations(session) -> list[ApprovalDelegation]:
+    """Every authorization of the quality division, newest first."""
+    return list(session.scalars(select(ApprovalDelegation).order_by(ApprovalDelegation.id.desc())))
+
+
+def group_names(session) -> dict[str, str]:
+    """Expert group code → name."""
+    return dict(session.execute(select(ExpertGroup.code, ExpertGroup.name)).all())
+
+
+def unjustified_refusals(session, expert_ids: list[int]) -> dict[int, int]:
+    """Declines judged without justification per expert (Art 15(1) 无正当理由拒绝承接工作任务)."""
+    if not expert_ids:
+        return {}
+    return dict(session.execute(select(Engagement.expert_id, func.count()).where(
+        Engagement.expert_id.in_(expert_ids), Engagement.decline_justified.is_(False))
+        .group_by(Engagement.expert_id)).all())

@@ -1,0 +1,76 @@
+"""Engine glue of the assignment process: task data of an inbox row, system completions, change messages.
+
+No commits: callers are units of work (services) that commit once.
+"""
+
+from uuid import UUID
+
+from SpiffWorkflow.bpmn.util.event import BpmnEvent
+from SpiffWorkflow.exceptions import WorkflowException
+from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
+from sqlalchemy import select
+from sqlalchemy.orm import undefer
+
+from engine import audit, runner
+from engine.errors import Conflict, NotFound
+from engine.models import HumanTask, ProcessInstance
+from engine.scripting import HostContext
+
+CHANGE_MESSAGE = "assignment_changed"  # caught by the boundary event of the work phase
+
+
+def _instance(session, instance_id: int) -> ProcessInstance:
+    instance = session.get(ProcessInstance, instance_id, options=[undefer(ProcessInstance.serialized)])
+    if instance is None:
+        raise NotFound("流程实例不存在")
+    return instance
+
+
+def task_data(session, task_row: HumanTask, ctx: HostContext) -> dict:
+    """The data of the Spiff task behind an inbox row (multi-instance items live only there)."""
+    workflow = runner.load(session, _instance(session, task_row.instance_id), ctx)
+    task = workflow.get_task_from_id(UUID(task_row.task_guid))
+    if task is None:
+        raise Conflict("该任务已不可办理")
+    return task.data
+
+
+def open_tasks(session, instance_id: int, bpmn_id: str) -> list[HumanTask]:
+    """Open inbox rows of one step of an instance."""
+    return list(session.scalars(select(HumanTask).where(
+        HumanTask.instance_id == instance_id, HumanTask.bpmn_id == bpmn_id, HumanTask.state == "open")
+        .order_by(HumanTask.id)))
+
+
+class SystemActor:
+    """Stands in for "no user" when the process itself completes a task (the runner records actor.id)."""
+
+    id = None
+    display_name = "系统"
+
+
+def complete_as_system(session, task_row: HumanTask, ctx: HostContext, values: dict) -> None:
+    """Complete an open task on behalf of the process (e.g. the expert was released by an exit)."""
+    actor = ctx.actor if ctx.actor is not None else SystemActor()
+    runner.complete(session, task_row, HostContext(session, actor, ctx.now), values)
+
+
+def send_change(session, instance_id: int, ctx: HostContext, reason: str) -> bool:
+    """Deliver the change message; True when the instance was waiting for it (in the work phase)."""
+    instance = _instance(session, instance_id)
+    if instance.status != "running":
+        return False
+    workflow = runner.load(session, instance, ctx)
+    was_ready = runner.ready_guids(workflow)
+    try:
+        workflow.send_event(BpmnEvent(MessageEventDefinition(CHANGE_MESSAGE), {"reason": reason}))
+    except WorkflowException:  # not in the work phase: the next tally sees the change anyway
+        return False
+    steps = runner._advance(workflow, ctx)  # the runner's own step (timers first), so audit rows look alike
+    finished = runner.save(session, instance, workflow, ctx, was_ready)
+    audit.record(session, "message_received", ctx.actor, ctx.now, instance=instance,
+                 after={"message": CHANGE_MESSAGE, "reason": reason, "steps": steps})
+    if finished:
+        audit.record(session, "instance_completed", ctx.actor, ctx.now, instance=instance,
+                     after={"end_event": instance.end_event})
+    return True
