@@ -1,0 +1,172 @@
+"""Year-end campaign launch (Art 14) for N experts: the product's job vs bare SpiffWorkflow on the same BPMN.
+
+HOST — engine.yearly.campaign.year_end_job at 2026-12-01 00:00 Asia/Shanghai on a fresh SQLite file (or the
+       scratch database --host-url names, e.g. PostgreSQL) holding N
+       active experts in the six groups (each group with a leader who has an account) and some engagements:
+       the JobRun claim, the roster, then chunks of LAUNCH_CHUNK experts per unit of work, each expert an
+       Evaluation row (with this year's and cumulative usage counts) and an annual_evaluation instance started
+       through engine.runner (state, inbox row, due date, audit event), and the launch notifications.
+BARE — SpiffWorkflow 3.2.0 alone on the same BPMN (parsed once): per expert a BpmnWorkflow with the same
+       start data, run to its first user task (clock frozen at the same instant), serialized with the full
+       SPIFF_CONFIG serializer (spec included) and INSERTed into a SQLite row, one commit per chunk of the same
+       size. No domain rows, no inbox, no audit.
+
+Both run in the same process, host first, each on its own temporary SQLite file.
+
+    .venv/bin/python bench/year_end.py [--experts 5000] [--chunk 250] [--host-url postgresql+psycopg://…/scratch]
+"""
+
+import argparse
+import sqlite3
+import sys
+import tempfile
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
+from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
+from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import create_engine, event, func, select
+from sqlalchemy.orm import sessionmaker
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import engine.hostfuncs  # noqa: E402,F401  (registers host functions, form hooks and jobs)
+import engine.models  # noqa: E402,F401
+from engine.clock import frozen_at  # noqa: E402
+from engine.db import Base  # noqa: E402
+from engine.models import Expert, ExpertGroup, GroupMembership, HumanTask, Unit, User, UserRole  # noqa: E402
+from engine.models.assignment import Engagement, WorkRequest  # noqa: E402
+from engine.models.evaluation import Evaluation  # noqa: E402
+from engine.registry import deploy_shipped  # noqa: E402
+from engine.services.reference import ensure_reference_data  # noqa: E402
+from engine.yearly import campaign, config  # noqa: E402
+
+NOW = datetime(2026, 11, 30, 16, 0, tzinfo=UTC)  # 2026-12-01 00:00 Asia/Shanghai
+BPMN_FILE = ROOT / "processes" / "annual_evaluation.bpmn"
+
+
+def _pragmas(dbapi_connection, _record):
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
+
+
+def _expert(i: int, user_id: int | None) -> Expert:
+    return Expert(name=f"专家{i:05d}", gender="male", birth_date=date(1970 + i % 20, 1 + i % 12, 1 + i % 28),
+                  phone=f"138{i:08d}", id_number=f"350102{i:012d}", unit_name=f"单位{i % 300}", rank_level="none",
+                  title="高级工程师", title_level="vice_senior", field_years=10, work_history="质量检验",
+                  specialties="家用电器", work_areas=["sampling"], status="active", term_start=date(2025, 3, 10),
+                  term_end=date(2028, 3, 9), certificate_no=f"闽质安专聘〔2025〕{i:05d}号", user_id=user_id,
+                  created_at=NOW - timedelta(days=600))
+
+
+def seed(session, n: int) -> None:
+    """N active experts over the six groups, a leader with an account per group, engagements for 1 in 5."""
+    ensure_reference_data(session)
+    deploy_shipped(session, NOW)
+    groups = session.scalars(select(ExpertGroup).order_by(ExpertGroup.sort_order)).all()
+    leaders = []
+    for g in groups:
+        user = User(username=f"leader_{g.code}", password_hash="x", display_name=f"{g.name}组长")
+        user.role_links = [UserRole(role_code="group_leader"), UserRole(role_code="expert")]
+        leaders.append(user)
+    session.add_all(leaders)
+    session.flush()
+    experts = [_expert(i, leaders[i].id if i < len(groups) else None) for i in range(n)]
+    for i, expert in enumerate(experts):
+        position = "leader" if i < len(groups) else "member"
+        expert.memberships = [GroupMembership(group_id=groups[i % len(groups)].id, position=position)]
+    session.add_all(experts)
+    unit = session.scalar(select(Unit).where(Unit.code == "fuzhou"))
+    requester = User(username="bench_unit", password_hash="x", display_name="使用单位", unit_id=unit.id)
+    session.add(requester)
+    session.flush()
+    for i, expert in enumerate(experts[::5]):
+        start = date(2024 + i % 3, 1 + i % 12, 10)
+        request = WorkRequest(unit_id=unit.id, requested_by=requester.id, title="监督抽查方案评审", work_type="spot_check",
+                              group_code=groups[0].code, n_experts=1, start_date=start, end_date=start, place="福州",
+                              status="completed", created_at=NOW)
+        session.add(request)
+        session.flush()
+        session.add(Engagement(request_id=request.id, expert_id=expert.id, status="completed", start_date=start,
+                               end_date=start, created_at=NOW))
+    session.commit()
+
+
+def run_host(url: str, n: int, chunk: int) -> tuple[float, int]:
+    """The real job on a freshly built, seeded database; returns (seconds, instances started)."""
+    db = create_engine(url)
+    if db.dialect.name == "sqlite":
+        event.listen(db, "connect", _pragmas)
+    Base.metadata.drop_all(db)  # a scratch database: the temporary SQLite file, or the one --host-url names
+    Base.metadata.create_all(db)
+    new_session = sessionmaker(bind=db)
+    with new_session() as session:
+        seed(session, n)
+    config.LAUNCH_CHUNK = chunk
+    with new_session() as session:
+        t0 = time.perf_counter()
+        result = campaign.year_end_job(session, NOW)
+        elapsed = time.perf_counter() - t0
+        assert result["started"] == n, result
+        assert session.scalar(select(func.count()).select_from(Evaluation)) == n
+        assert session.scalar(select(func.count()).select_from(HumanTask)) == n
+    return elapsed, n
+
+
+def run_bare(path: Path, n: int, chunk: int) -> tuple[float, int]:
+    """SpiffWorkflow alone: start, run to the first wait, serialize, INSERT; commit per chunk."""
+    parser = SpiffBpmnParser()
+    parser.add_bpmn_file(str(BPMN_FILE))
+    spec, subprocesses = parser.get_spec("annual_evaluation"), parser.get_subprocess_specs("annual_evaluation")
+    serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE instance (id INTEGER PRIMARY KEY, serialized TEXT)")
+    conn.commit()
+    data = {"year": 2026, "deadline_at": "2026-12-31T23:59:59+08:00"}
+    t0 = time.perf_counter()
+    for i in range(n):
+        workflow = BpmnWorkflow(spec, subprocesses, script_engine=PythonScriptEngine())
+        for task in workflow.get_tasks(state=TaskState.READY):  # the start data, as engine.runner.start seeds it
+            task.data.update(data | {"evaluation_id": i, "expert_id": i, "group_rater_user_id": i % 6 + 1})
+        with frozen_at(NOW):
+            workflow.refresh_timers()
+            workflow.do_engine_steps()
+        conn.execute("INSERT INTO instance (serialized) VALUES (?)", (serializer.serialize_json(workflow),))
+        if (i + 1) % chunk == 0:
+            conn.commit()
+    conn.commit()
+    elapsed = time.perf_counter() - t0
+    conn.close()
+    return elapsed, n
+
+
+def main() -> None:
+    """Run both sides and print the rates."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--experts", type=int, default=5000)
+    parser.add_argument("--chunk", type=int, default=config.LAUNCH_CHUNK)
+    parser.add_argument("--host-url", default=None,
+                        help="run the host side on this scratch database instead (all its tables are dropped!)")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        host_url = args.host_url or f"sqlite:///{Path(tmp) / 'host.sqlite'}"
+        host_s, host_n = run_host(host_url, args.experts, args.chunk)
+        bare_s, bare_n = run_bare(Path(tmp) / "bare.sqlite", args.experts, args.chunk)
+    host_rate, bare_rate = host_n / host_s, bare_n / bare_s
+    where = "PostgreSQL" if (args.host_url or "").startswith("postgresql") else "SQLite file"
+    print(f"year-end launch, {args.experts} experts, chunk {args.chunk}; host on {where}, bare on a SQLite file")
+    print(f"  {'host (year_end_job)':<34}{host_s:8.1f} s  {host_rate:8.0f} instances/s")
+    print(f"  {'bare SpiffWorkflow (same BPMN)':<34}{bare_s:8.1f} s  {bare_rate:8.0f} instances/s")
+    print(f"  host/bare time ratio {host_s / bare_s:.2f}×;  target ≤ 60 s: {'met' if host_s <= 60 else 'MISSED'}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,31 @@
+"""Settings of the yearly capability, from the environment (defaults are the Measures' own figures)."""
+
+import os
+
+from rules.exit import DEFAULT_MAX_AGE, DEFAULT_REFUSAL_THRESHOLD, RENEWAL_WINDOW_DAYS
+
+
+def _int_env(name: str, default: int, minimum: int) -> int:
+    try:
+        value = int(os.environ.get(name, "").strip() or default)
+    except ValueError:
+        return default
+    return max(minimum, value)
+
+
+def refusal_threshold() -> int:
+    """Unjustified refusals per year that propose an exit (Art 15(1)); EXPERTPOOL_REFUSAL_THRESHOLD, default 3."""
+    return _int_env("EXPERTPOOL_REFUSAL_THRESHOLD", DEFAULT_REFUSAL_THRESHOLD, 1)
+
+
+def max_age() -> int:
+    """Age limit for the exit proposal (Art 6(三)); EXPERTPOOL_MAX_AGE, default 60."""
+    return _int_env("EXPERTPOOL_MAX_AGE", DEFAULT_MAX_AGE, 18)
+
+
+def renewal_window_days() -> int:
+    """Days before a term's end when renewal starts; EXPERTPOOL_RENEWAL_WINDOW_DAYS, default 60."""
+    return _int_env("EXPERTPOOL_RENEWAL_WINDOW_DAYS", RENEWAL_WINDOW_DAYS, 1)
+
+
+LAUNCH_CHUNK = 250  # instances started per unit of work when a campaign launches

@@ -1,0 +1,206 @@
+"""Read-only views of the yearly records for the UI and exports, with their access checks (no Flask)."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import func, or_, select
+
+from engine import inbox
+from engine.errors import Forbidden, NotFound
+from engine.models import Expert, ExpertGroup, HumanTask, User
+from engine.models.evaluation import Evaluation, EvaluationCampaign, ExitCase, ExitRecord, RenewalCase
+from engine.yearly.common import is_overseer, local_today
+from engine.yearly.usage import counts_for, usage_records
+from rules.evaluation import is_overdue, tally
+
+PER_PAGE = 100
+
+
+def _open_steps(session, instance_ids) -> dict[int, list[str]]:
+    """Names of the open user tasks per instance (where a case stands now)."""
+    ids = [i for i in instance_ids if i is not None]
+    steps: dict[int, list[str]] = {}
+    if ids:
+        for instance_id, name in session.execute(select(HumanTask.instance_id, HumanTask.name).where(
+                HumanTask.instance_id.in_(ids), HumanTask.state == "open").order_by(HumanTask.id)):
+            steps.setdefault(instance_id, []).append(name)
+    return steps
+
+
+def campaign_tally(session, campaign: EvaluationCampaign, rater_id: int | None = None):
+    """rules.evaluation.tally over a campaign (optionally one rater's forms)."""
+    query = select(Evaluation.status, Evaluation.overall_rating).where(Evaluation.campaign_id == campaign.id)
+    if rater_id is not None:
+        query = query.where(Evaluation.rater_user_id == rater_id)
+    return tally(session.execute(query).all())
+
+
+def _overdue_count(session, campaign: EvaluationCampaign, today) -> int:
+    if not is_overdue(campaign.deadline, today):
+        return 0
+    return session.scalar(select(func.count()).select_from(Evaluation).where(
+        Evaluation.campaign_id == campaign.id, Evaluation.status != "finalized")) or 0
+
+
+def overview(session, viewer, now: datetime) -> dict:
+    """Campaigns with their progress, open exit and renewal cases, recent exits (overseers); a leader's forms."""
+    if not (is_overseer(viewer) or viewer.has_role("group_leader")):
+        raise Forbidden("您无权查看评价与出库情况")
+    today = local_today(now)
+    campaigns = session.scalars(select(EvaluationCampaign).order_by(EvaluationCampaign.year.desc())).all()
+    rater = None if is_overseer(viewer) else viewer.id
+    result = {"campaigns": [(c, campaign_tally(session, c, rater), _overdue_count(session, c, today) if rater is None
+                             else 0) for c in campaigns], "exits": [], "records": [], "renewals": []}
+    if rater is None:
+        result["exits"] = _cases(session, ExitCase, ExitCase.status == "open")
+        result["renewals"] = _cases(session, RenewalCase, RenewalCase.status.in_(("open", "not_renewing")))
+        result["records"] = session.execute(select(ExitRecord, Expert).join(Expert, Expert.id == ExitRecord.expert_id)
+                                            .order_by(ExitRecord.id.desc()).limit(50)).all()
+    return result
+
+
+def _cases(session, model, where) -> list[tuple]:
+    rows = session.execute(select(model, Expert).join(Expert, Expert.id == model.expert_id).where(where)
+                           .order_by(model.id.desc()).limit(200)).all()
+    steps = _open_steps(session, [case.instance_id for case, _ in rows])
+    return [(case, expert, steps.get(case.instance_id, [])) for case, expert in rows]
+
+
+@dataclass
+class CampaignFilter:
+    """Filters of the campaign page."""
+
+    status: str = ""
+    group: str = ""
+    rating: str = ""
+    q: str = ""
+    overdue: bool = False
+    page: int = 1
+
+
+def get_campaign(session, year: int) -> EvaluationCampaign:
+    """A year's campaign (404 when not started)."""
+    campaign = session.scalar(select(EvaluationCampaign).where(EvaluationCampaign.year == year))
+    if campaign is None:
+        raise NotFound(f"{year}年度评价尚未启动")
+    return campaign
+
+
+def _campaign_query(campaign, viewer, flt: CampaignFilter, today):
+    query = (select(Evaluation, Expert).join(Expert, Expert.id == Evaluation.expert_id)
+             .where(Evaluation.campaign_id == campaign.id))
+    if not is_overseer(viewer):
+        query = query.where(Evaluation.rater_user_id == viewer.id)
+    if flt.status:
+        query = query.where(Evaluation.status == flt.status)
+    if flt.group:
+        query = query.where(Evaluation.group_code == flt.group)
+    if flt.rating:
+        query = query.where(Evaluation.overall_rating == flt.rating)
+    if flt.q:
+        query = query.where(or_(Expert.name.like(f"%{flt.q}%"), Expert.unit_name.like(f"%{flt.q}%")))
+    if flt.overdue:
+        query = query.where(Evaluation.status != "finalized") if is_overdue(campaign.deadline, today) \
+            else query.where(False)
+    return query
+
+
+def campaign_page(session, viewer, year: int, flt: CampaignFilter, now: datetime) -> dict:
+    """One campaign's forms (filtered, 100 per page) with its progress; leaders see only the forms they rate."""
+    if not (is_overseer(viewer) or viewer.has_role("group_leader")):
+        raise Forbidden("您无权查看年度评价")
+    campaign = get_campaign(session, year)
+    today = local_today(now)
+    query = _campaign_query(campaign, viewer, flt, today)
+    total = session.scalar(select(func.count()).select_from(query.subquery()))
+    rows = session.execute(query.order_by(Expert.id).offset((max(1, flt.page) - 1) * PER_PAGE).limit(PER_PAGE)).all()
+    return {"campaign": campaign, "tally": campaign_tally(session, campaign, None if is_overseer(viewer) else viewer.id),
+            "rows": rows, "total": total, "pages": max(1, -(-total // PER_PAGE)),
+            "overdue": is_overdue(campaign.deadline, today),
+            "groups": session.execute(select(ExpertGroup.code, ExpertGroup.name).order_by(ExpertGroup.sort_order)).all()}
+
+
+def can_view_evaluation(session, viewer, evaluation: Evaluation) -> bool:
+    """Overseers, the rater, and the expert themself once the form is final."""
+    if is_overseer(viewer) or evaluation.rater_user_id == viewer.id:
+        return True
+    own = session.scalar(select(Expert.user_id).where(Expert.id == evaluation.expert_id)) == viewer.id
+    return own and evaluation.status == "finalized"
+
+
+@dataclass
+class EvaluationView:
+    """Everything the 评价表 shows (附件3) and the task the viewer may complete on it."""
+
+    evaluation: Evaluation
+    expert: Expert
+    campaign: EvaluationCampaign
+    records: list
+    this_year: int
+    cumulative: int
+    names: dict = field(default_factory=dict)
+    task: HumanTask | None = None
+
+
+def evaluation_view(session, viewer, evaluation_id: int) -> EvaluationView:
+    """The 评价表: live usage records until finalized, the frozen ones after."""
+    evaluation = session.get(Evaluation, evaluation_id)
+    if evaluation is None:
+        raise NotFound("评价表不存在")
+    if not can_view_evaluation(session, viewer, evaluation):
+        raise Forbidden("您无权查看该评价表")
+    campaign = session.get(EvaluationCampaign, evaluation.campaign_id)
+    expert = session.get(Expert, evaluation.expert_id)
+    if evaluation.status == "finalized":
+        records, this_year, cumulative = (evaluation.usage_snapshot or [], evaluation.this_year_count,
+                                          evaluation.total_count)
+    else:
+        counts = counts_for(session, expert.id, campaign.year)
+        records, this_year, cumulative = usage_records(session, expert.id, campaign.year), counts.this_year, \
+            counts.cumulative
+    ids = {evaluation.rater_user_id, evaluation.group_rated_by, evaluation.center_rated_by} - {None}
+    names = dict(session.execute(select(User.id, User.display_name).where(User.id.in_(ids))).all()) if ids else {}
+    task = session.scalar(select(HumanTask).where(HumanTask.instance_id == evaluation.instance_id,
+                                                  HumanTask.state == "open"))
+    return EvaluationView(evaluation, expert, campaign, records, this_year, cumulative, names,
+                          task if task is not None and inbox.can_act(viewer, task) else None)
+
+
+def _case_access(session, viewer, case, label: str):
+    if case is None:
+        raise NotFound(f"{label}不存在")
+    expert = session.get(Expert, case.expert_id)
+    if not (is_overseer(viewer) or expert.user_id == viewer.id):
+        raise Forbidden(f"您无权查看该{label}")
+    return expert
+
+
+def exit_view(session, viewer, case_id: int) -> dict:
+    """One exit case with its expert, current step, record and the viewer's open task on it."""
+    case = session.get(ExitCase, case_id)
+    expert = _case_access(session, viewer, case, "出库事项")
+    record = session.scalar(select(ExitRecord).where(ExitRecord.exit_case_id == case.id))
+    return {"case": case, "expert": expert, "record": record, "steps": _open_steps(session, [case.instance_id]).get(
+        case.instance_id, []), "task": _my_task(session, viewer, case.instance_id)}
+
+
+def renewal_view(session, viewer, renewal_id: int) -> dict:
+    """One renewal case with its expert, current step and the viewer's open task on it."""
+    case = session.get(RenewalCase, renewal_id)
+    expert = _case_access(session, viewer, case, "续聘事项")
+    return {"case": case, "expert": expert, "steps": _open_steps(session, [case.instance_id]).get(
+        case.instance_id, []), "task": _my_task(session, viewer, case.instance_id)}
+
+
+def _my_task(session, viewer, instance_id: int | None) -> HumanTask | None:
+    rows = session.scalars(select(HumanTask).where(HumanTask.instance_id == instance_id, HumanTask.state == "open"))
+    return next((t for t in rows if inbox.can_act(viewer, t)), None)
+
+
+def my_evaluations(session, viewer) -> list[tuple]:
+    """A group leader's open forms across campaigns."""
+    return session.execute(
+        select(Evaluation, Expert, EvaluationCampaign.year).join(Expert, Expert.id == Evaluation.expert_id)
+        .join(EvaluationCampaign, EvaluationCampaign.id == Evaluation.campaign_id)
+        .where(Evaluation.rater_user_id == viewer.id, Evaluation.status == "group_pending")
+        .order_by(EvaluationCampaign.year.desc(), Expert.id).limit(500)).all()
