@@ -8,11 +8,10 @@ from sqlalchemy import func, select
 
 from engine import audit
 from engine.errors import NotFound, ValidationFailed
-from engine.forms import form_exists
-from engine.models import ProcessVersion, Role
-from engine.scriptcheck import script_problems
-from engine.scripting import HOST_FUNCTIONS
-from engine.spiff import compile_process, parse_xml
+from engine.models import ProcessVersion
+from engine.spiff import parse_xml
+from engine.workbench.lint import lint_bundle
+from engine.workbench.problems import as_errors
 
 PROCESSES_DIR = Path(__file__).resolve().parent.parent / "processes"
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -44,58 +43,14 @@ def dmn_files_for(bpmn_xml: str, directory: Path = PROCESSES_DIR) -> dict[str, s
     return found
 
 
-def _lane_roles(root, roles: list[Role]) -> tuple[dict[str, str], list[str]]:
-    by_name = {r.name: r.code for r in roles} | {r.code: r.code for r in roles}
-    mapping, errors = {}, []
-    for lane in root.iterfind(".//bpmn:lane", NS):
-        name = (lane.get("name") or "").strip()
-        if name in by_name:
-            mapping[name] = by_name[name]
-        else:
-            errors.append(f"泳道 {lane.get('id')}（{name or '未命名'}）没有对应的角色")
-    return mapping, errors
-
-
-def _lint_tasks(root) -> list[str]:
-    errors = []
-    for task in root.iterfind(".//bpmn:userTask", NS):
-        props = {p.get("name"): p.get("value") for p in task.iterfind(".//spiffworkflow:property", NS)}
-        if not (task.get("name") or "").strip():
-            errors.append(f"用户任务 {task.get('id')} 没有名称")
-        if not form_exists(props.get("formKey", "")):
-            errors.append(f"用户任务 {task.get('id')} 引用的表单 {props.get('formKey')} 不存在")
-    element_ids = {el.get("id") for el in root.iter(f"{{{BPMN_NS}}}*") if el.get("id")}
-    for op in root.iterfind(".//spiffworkflow:serviceTaskOperator", NS):
-        if op.get("id") not in HOST_FUNCTIONS:
-            errors.append(f"服务任务调用了不在允许清单中的宿主函数 {op.get('id')}")
-        # SpiffWorkflow looks elements up by id, extension elements included: a clash breaks parsing.
-        if op.get("id") in element_ids:
-            errors.append(f"流程元素 id {op.get('id')} 与宿主函数同名，请改用其他 id")
-    return errors + _lint_scripts(root)
-
-
-def _lint_scripts(root) -> list[str]:
-    errors = []
-    for script in root.iterfind(".//bpmn:scriptTask/bpmn:script", NS):
-        errors += script_problems(script.text, f"脚本任务 {script.getparent().get('id')}")
-    for cond in root.iterfind(".//bpmn:conditionExpression", NS):
-        errors += script_problems(cond.text, f"条件 {cond.getparent().get('id')}")
-    for op in root.iterfind(".//spiffworkflow:parameter", NS):
-        errors += script_problems(op.get("value"), f"服务参数 {op.get('id')}")
-    return errors
-
-
 def check_bundle(session, process_key: str, bpmn_xml: str, dmn_files: dict[str, str]) -> dict[str, str]:
-    """Validate a bundle (XSD, SpiffWorkflow parse, lanes → roles, forms, allow-list); returns lane map."""
-    try:
-        root = parse_xml(bpmn_xml)
-        compile_process(process_key, bpmn_xml, dmn_files, validate=True)
-    except Exception as exc:  # every parser failure becomes a listed reason, never a crash
-        raise ValidationFailed({"bpmn": f"BPMN 无法解析：{exc}"}) from exc
-    mapping, errors = _lane_roles(root, list(session.scalars(select(Role))))
-    errors += _lint_tasks(root)
-    if errors:
-        raise ValidationFailed({f"rule_{i}": e for i, e in enumerate(errors)}, message="流程校验未通过")
+    """Validate a bundle (safe XML, XSD, SpiffWorkflow parse, lint rules); returns the lane → role map.
+
+    Raises ValidationFailed listing every reason (Chinese, with the element id); see engine.workbench.lint.
+    """
+    mapping, problems = lint_bundle(session, process_key, bpmn_xml, dmn_files)
+    if problems:
+        raise ValidationFailed(as_errors(problems), message="流程校验未通过")
     return mapping
 
 
@@ -134,10 +89,18 @@ def deploy(session, process_key, bpmn_xml, dmn_files, actor, now: datetime, sour
 
 
 def deploy_shipped(session, now: datetime, directory: Path = PROCESSES_DIR) -> list[ProcessVersion]:
-    """Deploy every shipped BPMN file whose content hash is new; commits once."""
+    """Deploy every shipped BPMN file whose content hash is new; commits once.
+
+    "New" means no version of that process ever had it: a version a process owner deployed from the
+    workbench stays the latest across restarts instead of being replaced by the unchanged shipped file.
+    """
     deployed = []
     for path in sorted(directory.glob("*.bpmn")):
         xml = path.read_text(encoding="utf-8")
-        deployed.append(deploy(session, path.stem, xml, dmn_files_for(xml, directory), None, now))
+        dmn = dmn_files_for(xml, directory)
+        known = session.scalar(select(ProcessVersion.id).where(
+            ProcessVersion.process_key == path.stem, ProcessVersion.sha256 == bundle_sha256(xml, dmn)).limit(1))
+        if known is None:
+            deployed.append(deploy(session, path.stem, xml, dmn, None, now))
     session.commit()
     return deployed

@@ -7,7 +7,9 @@ from flask_login import current_user, login_required
 
 from engine.models import INSTANCE_STATUSES
 from engine.services import instances as instance_service
+from engine.workbench import diagram
 from webui.extensions import db
+from webui.timeutil import now
 
 bp = Blueprint("instances", __name__)
 ACTIONS = {
@@ -40,7 +42,9 @@ def index():
 def detail(instance_id: int):
     """One instance: status, version (key, number, sha256), subject, tasks and every audit event."""
     instance = instance_service.get_instance(db.session, current_user, instance_id)
+    shown = {"xml": diagram.version_xml(db.session, instance.version_id),
+             "marks": diagram.instance_marks(db.session, instance, now())}  # its own version, its own state
     return render_template(
-        "instances/detail.html", instance=instance, actions=ACTIONS,
+        "instances/detail.html", instance=instance, actions=ACTIONS, diagram=shown,
         tasks=instance_service.instance_tasks(db.session, instance.id),
         events=instance_service.instance_events(db.session, instance.id))
