@@ -7,6 +7,7 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import and_, func, or_, select, update
 
 from engine.models import HumanTask
+from engine.settings import LOCAL_TZ
 
 # Roles whose tasks are also scoped to the instance's unit (a using unit sees only its own work).
 UNIT_SCOPED_ROLES = frozenset({"using_unit"})
@@ -29,7 +30,13 @@ def _assignee(spiff_task) -> int | None:
 
 
 def _due(spiff_task, now: datetime) -> datetime | None:
-    days = _properties(spiff_task).get("dueDays")
+    """Deadline: `dueAt` names a task-data ISO datetime (absolute), `dueDays` counts from now."""
+    props = _properties(spiff_task)
+    at = spiff_task.data.get(props["dueAt"]) if props.get("dueAt") else None
+    if at:
+        parsed = datetime.fromisoformat(str(at))
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=LOCAL_TZ)
+    days = props.get("dueDays")
     return now + timedelta(days=int(days)) if days else None
 
 

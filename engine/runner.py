@@ -62,7 +62,8 @@ def next_timer_at(workflow) -> datetime | None:
 
 
 def _end_event_name(workflow) -> str | None:
-    ends = workflow.get_tasks(state=TaskState.COMPLETED, spec_class=EndEvent)
+    # Only the top-level process's end events (subprocesses have their own).
+    ends = [t for t in workflow.get_tasks(state=TaskState.COMPLETED, spec_class=EndEvent) if t.workflow is workflow]
     return (ends[-1].task_spec.bpmn_name or ends[-1].task_spec.bpmn_id) if ends else None
 
 

@@ -17,7 +17,7 @@ def fire_due(session, now: datetime, limit: int = 500) -> int:
     """Step every instance with a due timer at `now`; returns how many were stepped."""
     due_ids = list(session.scalars(
         select(ProcessInstance.id)
-        .where(ProcessInstance.status == "running", ProcessInstance.next_timer_at <= now)
+        .where(ProcessInstance.status == "running", ProcessInstance.next_timer_at < now)
         .order_by(ProcessInstance.next_timer_at).limit(limit)))
     session.rollback()
     return sum(1 for instance_id in due_ids if _fire_one(session, instance_id, now))
@@ -30,7 +30,7 @@ def _fire_one(session, instance_id: int, now: datetime) -> bool:
             if instance is None:
                 return False
             runner.step_timers(session, instance, HostContext(session=session, actor=None, now=now))
-            if instance.next_timer_at is not None and instance.next_timer_at <= now:
+            if instance.next_timer_at is not None and instance.next_timer_at < now:
                 instance.next_timer_at = None  # a timer that cannot fire must not spin forever
         return True
     except Exception:  # one broken instance must not stop the others; it is logged and marked
@@ -42,8 +42,9 @@ def _fire_one(session, instance_id: int, now: datetime) -> bool:
 
 
 def _claim_one(session, instance_id: int, now: datetime) -> ProcessInstance | None:
+    # SpiffWorkflow fires a timer only once its deadline is strictly in the past: claim the same way.
     query = select(ProcessInstance).where(
-        ProcessInstance.id == instance_id, ProcessInstance.status == "running", ProcessInstance.next_timer_at <= now)
+        ProcessInstance.id == instance_id, ProcessInstance.status == "running", ProcessInstance.next_timer_at < now)
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True, of=ProcessInstance)
     return session.scalars(query).first()

@@ -3,7 +3,7 @@
 import os
 
 import pytest
-from flask_migrate import downgrade, upgrade
+from flask_migrate import upgrade
 from sqlalchemy import text
 
 from engine.db import Base
@@ -47,13 +47,11 @@ def app(tmp_path_factory):
         yield application
         db.session.remove()
         if db.engine.dialect.name == "postgresql":  # the SQLite file is temporary anyway
-            downgrade(revision="base")
             _drop_everything()
 
 
 def _wipe(session) -> None:
     session.rollback()
-    session.execute(text("UPDATE application SET expert_id = NULL"))  # break the application <-> expert cycle
     for table in reversed(Base.metadata.sorted_tables):
         if table.name == "app_user":  # versions deployed by test users go before their deployers
             session.execute(text("DELETE FROM process_version WHERE source != 'shipped'"))

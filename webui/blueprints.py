@@ -11,7 +11,9 @@ from webui.timeutil import local, now
 
 NODE_MODULES = Path(__file__).resolve().parent / "frontend" / "node_modules"
 # Only these package folders are served (never the whole node_modules tree).
-VENDOR_PATHS = {"bootstrap": "bootstrap/dist", "bpmn-js": "bpmn-js/dist"}
+VENDOR_PATHS = {"bootstrap": "bootstrap/dist", "bpmn-js": "bpmn-js/dist", "dmn-js": "dmn-js/dist",
+                "properties-panel": "@bpmn-io/properties-panel/dist/assets",
+                "workbench": "../build"}  # our own esbuild bundle (.ci/setup), never committed
 ERROR_TITLES = {400: "请求有误", 403: "无权访问", 404: "页面不存在", 409: "操作冲突", 413: "上传文件过大",
                 422: "提交内容有误", 500: "系统错误"}
 
@@ -46,11 +48,19 @@ def _register_errors(app: Flask) -> None:
         app.register_error_handler(status, lambda exc, s=status: _error_page(s, getattr(exc, "description", None)))
 
 
+def _unread_notifications() -> int:
+    from engine.notify import unread_count
+    from webui.extensions import db
+
+    return unread_count(db.session, current_user.id) if current_user.is_authenticated else 0
+
+
 def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["local"] = local
     app.jinja_env.globals.update(
         APPLICATION_STATUSES=APPLICATION_STATUSES, EXPERT_STATUSES=EXPERT_STATUSES,
         INSTANCE_STATUSES=INSTANCE_STATUSES, TASK_STATES=TASK_STATES, now=now, current_user=current_user,
+        unread_notifications=_unread_notifications,
     )
 
 
@@ -68,5 +78,8 @@ def register(app: Flask) -> None:
     for bp in api_bp_list():
         csrf.exempt(bp)  # the API authenticates with bearer tokens, not cookies
         app.register_blueprint(bp)
+    from webui.views.assignment import send_after_commit
+
+    app.after_request(send_after_commit)  # mail queued by any committed POST goes out right away
     _register_errors(app)
     _register_template_helpers(app)

@@ -50,7 +50,10 @@ def seed_demo(experts: int):
     from engine.demo import seed
 
     prepare_database()
+    from engine.demo_assignment import seed_assignment_demo
+
     accounts = seed(db.session, datetime.now(UTC), expert_count=experts)
+    seed_assignment_demo(db.session, datetime.now(UTC))
     click.echo("演示账号（密码均为 demo1234）：")
     for username, name, roles in accounts:
         click.echo(f"  {username:<16} {name:<10} {roles}")

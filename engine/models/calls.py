@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engine.db import Base, utcnow
@@ -54,7 +54,9 @@ class Application(Base):
     status: Mapped[str] = mapped_column(String(30), default="in_review", index=True)
     status_stage: Mapped[str | None] = mapped_column(String(40))
     instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"), index=True)
-    expert_id: Mapped[int | None] = mapped_column(ForeignKey("expert.id", use_alter=True))
+    # Plain column, no FK: expert.application_id already points back, and a cycle of foreign keys
+    # would make every schema drop/rebuild order-dependent.
+    expert_id: Mapped[int | None] = mapped_column(Integer, index=True)
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

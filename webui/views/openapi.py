@@ -35,6 +35,39 @@ STR, INT, BOOL, DT, DATE = ({"type": "string"}, {"type": "integer"}, {"type": "b
                             _nullable("string", format="date-time"), _nullable("string", format="date"))
 OBJ = {"type": "object", "additionalProperties": True}
 
+ASSIGNMENT_SCHEMAS = {
+    "WorkRequestCreate": _obj({
+        "title": STR, "work_type": {"enum": ["spot_check", "post_license", "risk_monitoring", "quality_assistance",
+                                             "institution_check", "legal_support", "public_opinion", "general"]},
+        "group_code": STR, "n_experts": INT, "n_backups": INT, "backups_first": BOOL,
+        "specialties": {"type": "string", "description": "多个专业用“、”分隔"},
+        "region": {"type": "string", "description": "设区市名、平潭或省直；限定地区须填 region_reason"},
+        "region_reason": STR, "start_date": {"type": "string", "format": "date"},
+        "end_date": {"type": "string", "format": "date"}, "place": STR, "description": STR,
+        "parties": {"type": "array", "items": _obj({"name": STR, "credit_code": STR}, ("name",)),
+                    "description": "当事方（名称 + 18 位统一社会信用代码），用于回避筛查"},
+        "method": {"enum": ["random", "designated", "external", "emergency"]}, "method_reason": STR,
+        "designated_experts": {"type": "array", "items": STR, "description": "库内专家：#id、聘书编号或姓名"},
+        "external_experts": {"type": "array", "items": _obj({"name": STR, "unit": STR, "contact": STR,
+                                                             "specialty": STR}, ("name", "unit", "contact"))},
+        "response_hours": INT}, ("title", "work_type", "group_code", "n_experts", "start_date", "end_date",
+                                 "place", "method")),
+    "WorkRequestPage": _obj({
+        "request": OBJ, "access": {"enum": ["full", "sealed", "expert"],
+                                   "description": "sealed：局领导/质量监督处，专家姓名与抽中名单密封"},
+        "unit_name": STR, "engagements": {"type": "array", "items": OBJ},
+        "draw": {"type": ["object", "null"], "description": "抽取记录：库内人数、候选哈希、种子、规则版本；"
+                                                           "full 访问者另含完整记录 record（可离线复核）"},
+        "exclusions": {"type": "array", "items": _obj({"round": INT, "expert_id": INT, "name": STR, "code": STR,
+                                                       "reason": STR, "article": STR})},
+        "open_tasks": {"type": "array", "items": INT}}, ("request", "access", "engagements")),
+    "DrawVerification": _obj({
+        "draw_id": INT, "request_id": INT, "match": BOOL, "problems": {"type": "array", "items": STR},
+        "candidates": INT, "candidates_sha256": STR, "seed_hex": STR, "rules_version": STR, "rounds": INT},
+        ("draw_id", "match", "problems")),
+}
+
+
 SCHEMAS = {
     "Error": _obj({"error": _obj({
         "status": INT, "message": STR,
@@ -111,6 +144,7 @@ SCHEMAS = {
         "email": _nullable("string")}, ("id", "name", "status")),
     "ExpertList": _page_of("Expert"),
     "ApplicationList": _obj({"items": {"type": "array", "items": _ref("Application")}}, ("items",)),
+    **ASSIGNMENT_SCHEMAS,
 }
 
 
@@ -181,6 +215,15 @@ def _paths() -> dict:
                                           "file": {"type": "string", "format": "binary"}}}}}}}},
         "/applications/mine": {"get": _op("我的入库申请", "申请", ("200", "ApplicationList", "本人提交或录入的申请"),
                                           "401 403")},
+        "/requests": {"post": _op("提出用人申请（随机抽取时立即抽取）", "专家选派",
+                                  ("201", "WorkRequestPage", "申请、抽取记录、回避排除与选派专家"), "400 401 403 422",
+                                  body="WorkRequestCreate")},
+        "/requests/{request_id}": {"get": _op("查看用人申请及抽取记录（按角色密封姓名）", "专家选派",
+                                              ("200", "WorkRequestPage", "用人申请"), "401 403 404",
+                                              params=[_path("request_id", "用人申请 id")])},
+        "/draws/{draw_id}/verify": {"get": _op("复核随机抽取（按记录重新计算）", "专家选派",
+                                               ("200", "DrawVerification", "match / mismatch 及差异"), "401 403 404",
+                                               params=[_path("draw_id", "抽取记录 id")])},
     }
 
 

@@ -5,6 +5,7 @@ from flask_login import current_user, login_required
 
 from engine.errors import ValidationFailed
 from engine.forms import load_form
+from engine.hooks import context_for
 from engine.inbox import SORTS, InboxFilter, inbox_counts, inbox_query
 from engine.services import tasks as task_service
 from engine.services import ui_queries
@@ -121,6 +122,7 @@ def _render_task(task, values=None, errors=None, lock_version=None, status=200):
         ctx=form_context(form, page.dynamic, values, errors, page.attachments),
         attachments_by_id={a.id: a for a in page.attachments},
         lock_version=lock_version if lock_version is not None else page.lock_version, at=now(),
+        extra=context_for(db.session, task, current_user), extra_template=f"{task.process_key}/_task_context.html",
     ), status
 
 

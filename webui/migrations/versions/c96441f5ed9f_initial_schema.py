@@ -184,13 +184,13 @@ def upgrade():
     sa.ForeignKeyConstraint(['applicant_user_id'], ['app_user.id'], name=op.f('fk_application_applicant_user_id_app_user')),
     sa.ForeignKeyConstraint(['call_id'], ['public_call.id'], name=op.f('fk_application_call_id_public_call')),
     sa.ForeignKeyConstraint(['entered_by'], ['app_user.id'], name=op.f('fk_application_entered_by_app_user')),
-    sa.ForeignKeyConstraint(['expert_id'], ['expert.id'], name=op.f('fk_application_expert_id_expert'), use_alter=True),
     sa.ForeignKeyConstraint(['instance_id'], ['process_instance.id'], name=op.f('fk_application_instance_id_process_instance')),
     sa.ForeignKeyConstraint(['unit_id'], ['unit.id'], name=op.f('fk_application_unit_id_unit')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_application'))
     )
     with op.batch_alter_table('application', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_application_applicant_user_id'), ['applicant_user_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_application_expert_id'), ['expert_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_application_instance_id'), ['instance_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_application_name'), ['name'], unique=False)
         batch_op.create_index(batch_op.f('ix_application_status'), ['status'], unique=False)
@@ -363,6 +363,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_application_name'))
         batch_op.drop_index(batch_op.f('ix_application_instance_id'))
         batch_op.drop_index(batch_op.f('ix_application_applicant_user_id'))
+        batch_op.drop_index(batch_op.f('ix_application_expert_id'))
 
     op.drop_table('application')
     with op.batch_alter_table('process_instance', schema=None) as batch_op:
