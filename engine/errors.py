@@ -12,6 +12,10 @@ class ServiceError(Exception):
         self.message = message
         self.details = details
 
+    def summary(self) -> str:
+        """One line for per-item results: the field messages when there are any, else the message."""
+        return "；".join(getattr(self, "errors", {}).values()) or self.message
+
 
 class NotFound(ServiceError):
     """The object does not exist (or the caller may not know it exists)."""

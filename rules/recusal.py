@@ -9,7 +9,6 @@ so a screen over 10,000 experts is set lookups, not experts × parties × affili
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -17,6 +16,7 @@ from functools import lru_cache
 from operator import attrgetter
 
 from rules.groups import GROUP_NAMES, group_code_for_name, normalize_group_name
+from rules.orgs import normalize_credit_code, normalize_org, text_key
 
 RECUSAL_RULES_VERSION = "recusal-1"
 
@@ -34,15 +34,6 @@ STATUS_LABELS = {"active": "在库", "suspended": "暂停", "exited": "已出库
 RELATION_LABELS = {"employed": "工作", "office": "担任职务", "controls": "控制（控股或实际控制）"}
 CONFLICT_LABELS = {"relative": "亲属关系", "other": "其他利害关系"}
 AFFILIATION_YEARS = 3  # Art 11(5) 利害关系: worked for / held office in / controlled a party within 3 years
-
-# Separators, brackets and punctuation that vary between spellings of one organisation name (after NFKC,
-# which already maps full-width （），： and spaces to their ASCII forms).
-_ORG_DROP = re.compile(r"[\s\u200b\ufeff()\[\]{}<>【】〔〕〈〉《》「」『』〖〗·•・.,;:'\"“”‘’`\-—–_/\\|!?&、。]+")
-# Legal-form suffixes written two ways (公司法 allows 有限公司 for 有限责任公司, 股份公司 for 股份有限公司).
-_ORG_SUFFIXES = {"有限责任公司": "有限公司", "股份有限公司": "股份公司", "company": "co", "corporation": "corp",
-                 "limited": "ltd", "incorporated": "inc"}
-_ORG_SUFFIX = re.compile("|".join(_ORG_SUFFIXES))
-
 
 @dataclass(frozen=True)
 class Party:
@@ -122,30 +113,6 @@ class Exclusion:
     article: str
 
 
-@lru_cache(maxsize=65536)
-def normalize_org(name: str) -> str:
-    """Return the comparison key of an organisation name: no spaces/brackets/punctuation, one suffix form."""
-    key = _ORG_DROP.sub("", unicodedata.normalize("NFKC", name or "").lower())
-    return _ORG_SUFFIX.sub(_short_suffix, key)
-
-
-def _short_suffix(match: re.Match) -> str:
-    """Return the short form of a legal-form suffix."""
-    return _ORG_SUFFIXES[match.group()]
-
-
-@lru_cache(maxsize=65536)
-def normalize_credit_code(code: str) -> str:
-    """Return a 统一社会信用代码 in canonical form: half-width, upper case, no spaces or dashes."""
-    return _ORG_DROP.sub("", unicodedata.normalize("NFKC", code or "").upper())
-
-
-@lru_cache(maxsize=65536)
-def _text_key(text: str) -> str:
-    """Return free text (specialties, region) half-width, lower case, without whitespace."""
-    return "".join(unicodedata.normalize("NFKC", text or "").lower().split())
-
-
 @lru_cache(maxsize=4096)
 def _group_keys(groups: tuple[str, ...]) -> frozenset[str]:
     """Return canonical group keys: the standard code for a standard name or alias, else the cleaned name."""
@@ -201,9 +168,9 @@ class _Request:
         self.by_code.pop("", None)
         self.group = next(iter(_group_keys((spec.group,))))
         self.group_label = GROUP_NAMES.get(self.group, spec.group)
-        keywords = [re.escape(k) for k in (_text_key(s) for s in spec.specialties) if k]
+        keywords = [re.escape(k) for k in (text_key(s) for s in spec.specialties) if k]
         self.keywords = re.compile("|".join(keywords)) if keywords else None  # one C-level search per expert
-        self.region = _text_key(spec.region or "")
+        self.region = text_key(spec.region or "")
         self.term_floor = max(spec.start, today)  # a term that ended before today cannot serve either
         self.affiliation_floor = years_before(spec.start, AFFILIATION_YEARS)
 
@@ -248,7 +215,7 @@ def _specialty_mismatch(pool: Sequence[ExpertProfile], r: _Request) -> list[Excl
         return []
     wanted = "、".join(s.strip() for s in r.spec.specialties if s.strip())
     return [_exclusion(p.id, "specialty_mismatch", f"擅长专业“{p.specialties or '未填写'}”不含所需专业（{wanted}）", ART_9)
-            for p in pool if not r.keywords.search(_text_key(p.specialties))]
+            for p in pool if not r.keywords.search(text_key(p.specialties))]
 
 
 def _outside_region(pool: Sequence[ExpertProfile], r: _Request) -> list[Exclusion]:
@@ -256,7 +223,7 @@ def _outside_region(pool: Sequence[ExpertProfile], r: _Request) -> list[Exclusio
     if not r.region:
         return []
     return [_exclusion(p.id, "outside_region", f"所在地区“{p.region or '未填写'}”不是要求的“{r.spec.region}”", ART_13)
-            for p in pool if _text_key(p.region) != r.region]
+            for p in pool if text_key(p.region) != r.region]
 
 
 def _unit_is_party(pool: Sequence[ExpertProfile], r: _Request) -> list[Exclusion]:

@@ -110,6 +110,5 @@ def bulk_complete(session, task_ids: list[int], actor, raw: dict, now: datetime,
             results.append(BulkResult(task_id, True, "已办理"))
         except ServiceError as exc:
             session.rollback()
-            detail = "；".join(getattr(exc, "errors", {}).values())
-            results.append(BulkResult(task_id, False, detail or exc.message))
+            results.append(BulkResult(task_id, False, exc.summary()))
     return results

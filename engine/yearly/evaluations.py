@@ -125,8 +125,7 @@ def bulk_finalize(session, actor, evaluation_ids: list[int], raw: dict, now: dat
             results.append(BulkResult(evaluation_id, True, "已完成评价"))
         except ServiceError as exc:
             session.rollback()
-            detail = "；".join(getattr(exc, "errors", {}).values())
-            results.append(BulkResult(evaluation_id, False, detail or exc.message))
+            results.append(BulkResult(evaluation_id, False, exc.summary()))
     return results
 
 
