@@ -59,6 +59,9 @@ def _address(user) -> str:
         return user.email
 
 
+MAIL_QUEUED = "mail_queued"  # session.info flag: the web layer sends right after commit only when set
+
+
 def notify(session, user_ids: Iterable[int], subject: str, body: str, now: datetime,
            link: str | None = None) -> list[Notification]:
     """Queue an in-app notification for each user and an e-mail for those with an address (no commit)."""
@@ -74,6 +77,7 @@ def notify(session, user_ids: Iterable[int], subject: str, body: str, now: datet
         if user.email:
             session.add(OutboxMail(to_address=_address(user), subject=subject[:200],
                                    body=_mail_body(body, link, base_url), created_at=now, attempts=0))
+            session.info[MAIL_QUEUED] = True
     return created
 
 

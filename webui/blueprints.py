@@ -78,7 +78,7 @@ def register(app: Flask) -> None:
     for bp in api_bp_list():
         csrf.exempt(bp)  # the API authenticates with bearer tokens, not cookies
         app.register_blueprint(bp)
-    from webui.views.assignment import send_after_commit
+    from webui.mail import send_after_commit
 
     app.after_request(send_after_commit)  # mail queued by any committed POST goes out right away
     _register_errors(app)

@@ -135,10 +135,15 @@ def set_application_status(ctx: HostContext, application_id, status, stage=None)
     return {"status": status}
 
 
+def application_for_instance(session, instance_id: int) -> Application | None:
+    """The application an admission instance is about (None for other processes)."""
+    return session.scalar(select(Application).where(Application.instance_id == instance_id))
+
+
 @form_hook("application")
 def apply_correction(ctx: HostContext, task_row, cleaned: dict) -> dict:
     """A corrected 推荐表 replaces the application's data; the task keeps only the response."""
-    app = ctx.session.scalar(select(Application).where(Application.instance_id == task_row.instance_id))
+    app = application_for_instance(ctx.session, task_row.instance_id)
     if app is None:
         raise NotFound("申请不存在")
     for key in ("photo", "attachments"):  # files not uploaded again are kept, never silently dropped

@@ -10,10 +10,9 @@ from sqlalchemy import func, select
 from engine import inbox
 from engine.forms import load_form, resolve_choices
 from engine.models import APPLICATION_STATUSES, Application, AuditEvent, HumanTask, ProcessInstance
-from engine.services.experts import mask_id_number, mask_phone, sees_pii
+from engine.services.admission import application_for_instance
 from engine.services.tasks import dynamic_choices, get_task, task_history
-
-PII_MASKS = {"phone": mask_phone, "id_number": mask_id_number, "email": lambda _value: None}
+from engine.services.ui_queries import visible_form
 
 
 def iso(value: date | datetime | None) -> str | None:
@@ -62,10 +61,7 @@ def form_definition(session, form_key: str | None) -> dict | None:
 
 def application_dict(session, viewer, app: Application) -> dict:
     """JSON-safe view of an application; phone, ID number and e-mail masked unless the viewer may see them."""
-    own = viewer.id in (app.applicant_user_id, app.entered_by)
-    form = dict(app.form or {})
-    if not (own or sees_pii(session, viewer)):
-        form.update({k: mask(form.get(k)) for k, mask in PII_MASKS.items() if k in form})
+    form = visible_form(session, viewer, app)
     return {
         "id": app.id, "route": app.route, "call_id": app.call_id, "paper": app.paper, "name": app.name,
         "groups": list(app.groups or []), "status": app.status, "status_label": APPLICATION_STATUSES.get(app.status),
@@ -84,7 +80,7 @@ def _history_item(event: AuditEvent) -> dict:
 def task_detail(session, task_id: int, actor, now: datetime) -> dict:
     """A task the actor may act on with its form, its application (if any) and earlier steps' comments."""
     task = get_task(session, task_id, actor)
-    app = session.scalar(select(Application).where(Application.instance_id == task.instance_id))
+    app = application_for_instance(session, task.instance_id)
     return {
         "task": task_dict(task, now) | {"lock_version": task.instance.lock_version},
         "form": form_definition(session, task.form_key),

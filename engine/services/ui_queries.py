@@ -10,6 +10,7 @@ from engine.errors import Forbidden, NotFound
 from engine.forms import form_exists, load_form
 from engine.inbox import InboxFilter, inbox_query
 from engine.models import Application, Attachment, AuditEvent, HumanTask, PublicCall, Unit
+from engine.services.admission import application_for_instance
 from engine.services.experts import mask_id_number, mask_phone, sees_pii
 from engine.services.tasks import dynamic_choices, task_history
 
@@ -27,11 +28,6 @@ def file_ids(form_values: dict | None) -> list[int]:
         if f["type"] == "file":
             ids += [int(i) for i in (form_values.get(f["name"]) or []) if str(i).isdigit()]
     return ids
-
-
-def application_for_instance(session, instance_id: int) -> Application | None:
-    """The application an admission instance is about (None for other processes)."""
-    return session.scalar(select(Application).where(Application.instance_id == instance_id))
 
 
 def application_attachments(session, app: Application | None) -> list[Attachment]:

@@ -4,10 +4,9 @@ Views stay thin: parse, call one service, render or redirect. Mail queued by a s
 right after it (best effort); the scheduled outbox job catches up with anything left.
 """
 
-import logging
 from datetime import date
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from engine import notify
@@ -24,7 +23,6 @@ from webui.extensions import db
 from webui.forms_render import form_context, read_submission
 from webui.timeutil import now
 
-log = logging.getLogger(__name__)
 bp = Blueprint("assignment", __name__)
 VIEW_ROLES = ("using_unit", "expert", "talent_center", "quality_division", "bureau_leader", "auditor", "admin")
 NEW_DEFAULTS = {"n_experts": "2", "n_backups": "1", "backups_first": "on", "method": "random", "response_hours": "48"}
@@ -39,21 +37,6 @@ LABELS = {"work_types": labels.WORK_TYPES, "methods": labels.METHODS, "statuses"
 def assignment_labels() -> dict:
     """Chinese labels of the assignment codes (also for the task-page partial the lead may include)."""
     return {"ASSIGNMENT": LABELS}
-
-
-def send_after_commit(response):
-    """After a successful POST, send the queued mail now (best effort; never fails the request)."""
-    host = current_app.config.get("SMTP_HOST")
-    if request.method == "POST" and response.status_code < 400 and host:
-        try:
-            cfg = notify.smtp_settings()
-            notify.send_outbox(db.session, host, current_app.config.get("SMTP_PORT", 25), now(), limit=50,
-                               sender=cfg.sender, timeout=5)
-        except Exception:  # the outbox keeps the mail; the scheduled job retries
-            log.exception("sending queued mail failed")
-            db.session.rollback()
-    return response
-
 
 
 @bp.route("/assignment")
