@@ -8,7 +8,6 @@ from SpiffWorkflow.bpmn.specs.defaults import EndEvent
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import select
 from sqlalchemy.orm import undefer
 
 from engine import audit, inbox
@@ -157,9 +156,3 @@ def step_timers(session, instance: ProcessInstance, ctx: HostContext) -> None:
     finished = save(session, instance, workflow, ctx, was_ready)
     if steps:
         _record(session, ctx, instance, "timer_fired", finished, after={"steps": steps})
-
-
-def open_task_for(session, instance_id: int) -> list[HumanTask]:
-    """Open inbox rows of an instance (for status displays)."""
-    return list(session.scalars(
-        select(HumanTask).where(HumanTask.instance_id == instance_id, HumanTask.state == "open")))

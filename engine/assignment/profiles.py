@@ -55,13 +55,6 @@ def _chunks(ids: list[int]):
         yield ids[i:i + CHUNK]
 
 
-def group_expert_ids(session, group_code: str) -> list[int]:
-    """Ids of every expert (any status) who is a member of the group."""
-    return list(session.scalars(
-        select(GroupMembership.expert_id).join(ExpertGroup, ExpertGroup.id == GroupMembership.group_id)
-        .where(ExpertGroup.code == group_code).order_by(GroupMembership.expert_id)))
-
-
 DECLARATION_COLUMNS = (ExpertDeclaration.expert_id, ExpertDeclaration.kind, ExpertDeclaration.org_name,
                        ExpertDeclaration.credit_code, ExpertDeclaration.start, ExpertDeclaration.end,
                        ExpertDeclaration.note)
@@ -128,18 +121,6 @@ def load_profiles(session, expert_ids: list[int] | None, group_code: str) -> lis
     profiles = [_profile(row, group_code, declarations.get(row.id, ()), busy.get(row.id, ()))
                 for row in _rows(session, EXPERT_COLUMNS, Expert.id, ids, group_code)]
     return sorted(profiles, key=lambda p: p.id)
-
-
-def member_groups(session, expert_ids: list[int]) -> dict[int, list[str]]:
-    """Group codes per expert (for designated experts, who need not be in the requested group)."""
-    found = defaultdict(list)
-    for part in _chunks(sorted(set(expert_ids))):
-        rows = session.execute(select(GroupMembership.expert_id, ExpertGroup.code)
-                               .join(ExpertGroup, ExpertGroup.id == GroupMembership.group_id)
-                               .where(GroupMembership.expert_id.in_(part)))
-        for expert_id, code in rows:
-            found[expert_id].append(code)
-    return found
 
 
 def parties_of(request: WorkRequest) -> tuple[Party, ...]:

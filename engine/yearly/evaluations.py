@@ -31,14 +31,6 @@ def get_evaluation(session, evaluation_id) -> Evaluation:
     return evaluation
 
 
-def evaluation_of_task(session, task_row) -> Evaluation:
-    """The evaluation an annual_evaluation task belongs to."""
-    evaluation = session.scalar(select(Evaluation).where(Evaluation.instance_id == task_row.instance_id))
-    if evaluation is None:
-        raise NotFound("评价表不存在")
-    return evaluation
-
-
 def check_values(values: dict, rating_field: str) -> None:
     """附件3 rules on a submitted rating: a valid grade, and a specific explanation for 优秀 / 差."""
     errors = check_rating(values.get(rating_field), values.get("opinion"), rating_field=rating_field)
