@@ -53,8 +53,22 @@ def compile_process(process_key: str, bpmn_xml: str, dmn_files: dict[str, str], 
     parser.add_bpmn_xml(parse_xml(bpmn_xml).getroottree(), filename=f"{process_key}.bpmn")
     for name, xml in sorted(dmn_files.items()):
         parser.add_dmn_xml(parse_xml(xml), filename=name)
-    spec = parser.get_spec(process_key)
-    return CompiledProcess(spec=spec, subprocess_specs=parser.get_subprocess_specs(process_key))
+    return _as_restored(parser.get_spec(process_key), parser.get_subprocess_specs(process_key))
+
+
+def _as_restored(spec, subprocess_specs: dict) -> CompiledProcess:
+    """Round-trip parsed specs through SpiffWorkflow's own spec converter.
+
+    The parser leaves some wiring to run time (a loop / multi-instance task connects its child's
+    `completed_event` to `merge_child` only when it creates a child, in memory); SpiffWorkflow's spec
+    converter makes those connections when it restores a spec. A cached spec restored the same way is
+    wired exactly as SpiffWorkflow wires it, so a cold process behaves like the warm one that created
+    the instance (issue 8: without this, restored multi-instance children never merge).
+    """
+    registry = serializer.registry
+    restored = registry.restore(registry.convert(spec))
+    subs = {name: registry.restore(registry.convert(sub)) for name, sub in subprocess_specs.items()}
+    return CompiledProcess(spec=restored, subprocess_specs=subs)
 
 
 class _SpecCache:
