@@ -8,6 +8,7 @@ from sqlalchemy import event as sa_event
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from engine.db import begin_write
 from engine.models import AuditEvent
 
 GENESIS = "0" * 64
@@ -39,10 +40,13 @@ def _hashed_fields(event: AuditEvent) -> dict:
 
 
 def _serialize_chain(session) -> None:
-    # Two writers must not both extend the same tail; PostgreSQL: a transaction-scoped advisory lock.
-    # SQLite serializes writers already.
+    # Two writers must not both extend the same tail. PostgreSQL: a transaction-scoped advisory lock.
+    # SQLite: the database write lock, taken before the tail is read (pysqlite would otherwise read the
+    # tail outside any transaction, and two writers could chain onto the same event: a fork).
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(727274)"))
+    else:
+        begin_write(session)
 
 
 @sa_event.listens_for(Session, "after_transaction_end")

@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime
 
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, text
 from sqlalchemy.orm import DeclarativeBase
 
 # Stable constraint names so Alembic migrations are identical on SQLite and PostgreSQL.
@@ -24,3 +24,15 @@ class Base(DeclarativeBase):
 def utcnow() -> datetime:
     """Current time, timezone-aware UTC (only for defaults; services pass time in)."""
     return datetime.now(UTC)
+
+
+def begin_write(session) -> None:
+    """SQLite: take the database write lock now, so what this transaction reads next stays current.
+
+    pysqlite starts a transaction only at the first write, so reads before it see no lock and two writers
+    could both build on the same state (e.g. both extend the audit chain's tail). A write statement that
+    matches no row takes SQLite's RESERVED lock (other writers wait up to busy_timeout). PostgreSQL
+    takes row locks instead, so this does nothing there.
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(text("UPDATE counter SET value = value WHERE name = '_write_lock'"))

@@ -47,3 +47,20 @@ class ValidationFailed(ServiceError):
     def __init__(self, errors: dict[str, str], message: str = "提交的内容有误，请按提示修改。"):
         super().__init__(message, errors=errors)
         self.errors = errors
+
+
+class StepFailed(ServiceError):
+    """An automatic step (service task, script, condition, timer) failed: the unit of work rolled back and
+    an incident was recorded for process owners and admins (see engine.incidents)."""
+
+    status = 500
+    code = "step_failed"
+
+    def __init__(self, message: str, *, kind: str = "task", instance_id=None, process_key=None,
+                 element_id=None, element_name=None, actor=None, now=None):
+        super().__init__(message)
+        self.kind = kind
+        self.instance_id, self.process_key = instance_id, process_key
+        self.element_id, self.element_name = element_id, element_name
+        self.actor, self.now = actor, now
+        self.incident_id = None

@@ -1,6 +1,7 @@
 """Instance store and runner: start, load, step, save (state + inbox + audit). No commits here:
 the service layer composes these into units of work and commits once."""
 
+from contextlib import contextmanager
 from datetime import datetime
 from uuid import UUID
 
@@ -8,11 +9,13 @@ from SpiffWorkflow.bpmn.specs.defaults import EndEvent
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import undefer
 
-from engine import audit, inbox
+from engine import audit, inbox, incidents
 from engine.clock import frozen_at
-from engine.errors import Conflict, NotFound
+from engine.errors import Conflict, NotFound, ServiceError, StepFailed
 from engine.models import HumanTask, ProcessInstance
 from engine.registry import latest_version
 from engine.scripting import HostContext, HostScriptEngine
@@ -31,22 +34,47 @@ def _step_record(task) -> dict:
     return record
 
 
-def _advance(workflow, ctx: HostContext) -> list[dict]:
+def _failure(exc: Exception, ctx: HostContext, kind: str, element=None) -> StepFailed:
+    """A StepFailed naming the element, for an automatic step that raised (not a lost race)."""
+    element_id, element_name, message = incidents.describe(exc, element)
+    instance = ctx.instance
+    where = f"「{element_name or element_id}」" if element_id else ""
+    return StepFailed(
+        f"流程自动步骤{where}执行失败：{message}", kind=kind,
+        instance_id=None if kind == "start" else getattr(instance, "id", None),
+        process_key=getattr(instance, "process_key", None), element_id=element_id, element_name=element_name,
+        actor=ctx.actor, now=ctx.now)
+
+
+@contextmanager
+def automatic_step(ctx: HostContext, kind: str, current: list | None = None):
+    """Turn an unexpected failure inside engine code into StepFailed (an incident); business errors
+    (ServiceError) and lost races pass through unchanged."""
+    try:
+        yield
+    except (ServiceError, SQLAlchemyError):
+        raise
+    except Exception as exc:
+        raise _failure(exc, ctx, kind, current[-1] if current else None) from exc
+
+
+def _advance(workflow, ctx: HostContext, kind: str = "task") -> list[dict]:
     """Fire due timers, then run engine steps (3.2.0: refresh_timers before do_engine_steps).
 
     Returns the automatic steps worth auditing (service/rule tasks, events) with their results; they are
     recorded inside the event of the action that caused them, so one action is one audit row.
     """
-    steps = []
+    steps, current = [], []
 
     def did_complete(task):
         kind = type(task.task_spec).__name__
         if any(kind.endswith(k) for k in AUDITED_STEPS) or isinstance(task.task_spec, CatchingEvent):
             steps.append(_step_record(task))
 
-    with frozen_at(ctx.now):
+    with automatic_step(ctx, kind, current), frozen_at(ctx.now):
         workflow.refresh_timers()
-        workflow.do_engine_steps(did_complete_task=did_complete)
+        workflow.do_engine_steps(will_complete_task=lambda t: current.append(t.task_spec),
+                                 did_complete_task=did_complete)
     return steps
 
 
@@ -112,10 +140,25 @@ def start(session, process_key: str, ctx: HostContext, data: dict, *, subject: s
     workflow = new_workflow(spec_cache.get(version), HostScriptEngine(ctx))
     for task in workflow.get_tasks(state=TaskState.READY):
         task.data.update(data)
-    steps = _advance(workflow, ctx)
+    steps = _advance(workflow, ctx, kind="start")
     finished = save(session, instance, workflow, ctx, set())
     _record(session, ctx, instance, "instance_started", finished, after={"data": data, "steps": steps})
     return instance
+
+
+def lock_instance(session, instance_id: int, *, skip_locked: bool = False) -> ProcessInstance | None:
+    """Load an instance with its state, its row locked first (one lock order: instance row, then the rest).
+
+    PostgreSQL: `FOR NO KEY UPDATE` (it does not block foreign-key checks of rows that reference the
+    instance, e.g. audit events), so a timer and a user completing a task queue instead of deadlocking;
+    the row is re-read after the wait. SQLite: the unit of work already holds the database write lock.
+    Returns None when the row is gone (or locked, with skip_locked).
+    """
+    query = (select(ProcessInstance).where(ProcessInstance.id == instance_id)
+             .options(undefer(ProcessInstance.serialized)).execution_options(populate_existing=True))
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(key_share=True, skip_locked=skip_locked, of=ProcessInstance)
+    return session.scalars(query).first()
 
 
 def load(session, instance: ProcessInstance, ctx: HostContext):
@@ -126,9 +169,11 @@ def load(session, instance: ProcessInstance, ctx: HostContext):
 
 def complete(session, task_row: HumanTask, ctx: HostContext, values: dict, expected_lock: int | None = None):
     """Complete one READY user task with validated values stored under its bpmn id, then step on."""
-    instance = session.get(ProcessInstance, task_row.instance_id, options=[undefer(ProcessInstance.serialized)])
+    instance = lock_instance(session, task_row.instance_id)
     if instance is None:
         raise NotFound("流程实例不存在")
+    if instance.status != "running":
+        raise Conflict("该流程已结束，任务不可办理")
     if expected_lock is not None and expected_lock != instance.lock_version:
         raise Conflict("该流程已被他人更新，请刷新后重试")
     workflow = load(session, instance, ctx)
@@ -138,7 +183,8 @@ def complete(session, task_row: HumanTask, ctx: HostContext, values: dict, expec
     was_ready = ready_guids(workflow) - {task_row.task_guid}  # this one is done, not cancelled
     before = task.data.get(task_row.bpmn_id)
     task.data[task_row.bpmn_id] = values
-    task.run()
+    with automatic_step(ctx, "task", [task.task_spec]):  # the task's own post-script runs here
+        task.run()
     task_row.state, task_row.completed_at, task_row.completed_by = "done", ctx.now, ctx.actor.id
     steps = _advance(workflow, ctx)
     finished = save(session, instance, workflow, ctx, was_ready)
@@ -148,11 +194,13 @@ def complete(session, task_row: HumanTask, ctx: HostContext, values: dict, expec
     return instance
 
 
-def step_timers(session, instance: ProcessInstance, ctx: HostContext) -> None:
-    """Refresh timers of one instance at ctx.now and run what became ready."""
+def step_timers(session, instance: ProcessInstance, ctx: HostContext, force: bool = False) -> None:
+    """Refresh timers of one instance at ctx.now and run what became ready (force: save and audit even
+    when nothing fired, e.g. an incident retried)."""
     workflow = load(session, instance, ctx)
     was_ready = ready_guids(workflow)
-    steps = _advance(workflow, ctx)
+    steps = _advance(workflow, ctx, kind="timer")
     finished = save(session, instance, workflow, ctx, was_ready)
-    if steps:
-        _record(session, ctx, instance, "timer_fired", finished, after={"steps": steps})
+    if steps or force:
+        _record(session, ctx, instance, "timer_fired" if steps else "instance_stepped", finished,
+                after={"steps": steps})

@@ -5,6 +5,7 @@ cached, so loading an instance restores only its task tree (spiff-arena stores s
 """
 
 import json
+import os
 from collections import OrderedDict
 from dataclasses import dataclass
 from threading import Lock
@@ -71,6 +72,11 @@ def _as_restored(spec, subprocess_specs: dict) -> CompiledProcess:
     return CompiledProcess(spec=restored, subprocess_specs=subs)
 
 
+def cache_enabled() -> bool:
+    """False when EXPERTPOOL_SPEC_CACHE=off: every load compiles afresh, as a restarted process would."""
+    return os.environ.get("EXPERTPOOL_SPEC_CACHE", "on").lower() not in ("off", "0", "no", "false")
+
+
 class _SpecCache:
     """Small LRU of compiled processes keyed by process version id (versions are immutable)."""
 
@@ -79,7 +85,15 @@ class _SpecCache:
         self._size = size
         self._lock = Lock()
 
+    def clear(self) -> None:
+        """Forget every compiled process (what a restart does)."""
+        with self._lock:
+            self._items.clear()
+
     def get(self, version) -> CompiledProcess:
+        """The compiled process of a version: cached, or compiled afresh when the cache is off."""
+        if not cache_enabled():
+            return compile_process(version.process_key, version.bpmn_xml, version.dmn_files or {})
         with self._lock:
             hit = self._items.get(version.id)
             if hit is not None:

@@ -19,8 +19,9 @@ from engine.scripting import HostContext
 CHANGE_MESSAGE = "assignment_changed"  # caught by the boundary event of the work phase
 
 
-def _instance(session, instance_id: int) -> ProcessInstance:
-    instance = session.get(ProcessInstance, instance_id, options=[undefer(ProcessInstance.serialized)])
+def _instance(session, instance_id: int, lock: bool = False):
+    instance = (runner.lock_instance(session, instance_id) if lock else
+                session.get(ProcessInstance, instance_id, options=[undefer(ProcessInstance.serialized)]))
     if instance is None:
         raise NotFound("流程实例不存在")
     return instance
@@ -57,7 +58,7 @@ def complete_as_system(session, task_row: HumanTask, ctx: HostContext, values: d
 
 def send_change(session, instance_id: int, ctx: HostContext, reason: str) -> bool:
     """Deliver the change message; True when the instance was waiting for it (in the work phase)."""
-    instance = _instance(session, instance_id)
+    instance = _instance(session, instance_id, lock=True)
     if instance.status != "running":
         return False
     workflow = runner.load(session, instance, ctx)

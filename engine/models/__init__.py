@@ -18,6 +18,7 @@ from engine.models.workflow import (
     AuditEvent,
     Counter,
     HumanTask,
+    Incident,
     ProcessInstance,
     ProcessVersion,
 )
@@ -25,6 +26,6 @@ from engine.models.workflow import (
 __all__ = [
     "APPLICATION_STATUSES", "EXPERT_STATUSES", "GROUP_ROLES", "INSTANCE_STATUSES", "TASK_STATES", "UNIT_KINDS",
     "ApiToken", "Application", "Attachment", "AuditEvent", "Counter", "DishonestyEntry", "Expert",
-    "ExpertGroup", "GroupMembership", "HumanTask", "ProcessInstance", "ProcessVersion", "PublicCall",
+    "ExpertGroup", "GroupMembership", "HumanTask", "Incident", "ProcessInstance", "ProcessVersion", "PublicCall",
     "Role", "Unit", "User", "UserRole",
 ]

@@ -4,7 +4,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 
 from engine import audit
@@ -34,15 +34,24 @@ def authenticate(session, username: str, password: str, now: datetime) -> User:
         if user.locked_until and user.locked_until > now:
             raise LoginFailed("登录失败次数过多，账号已临时锁定，请 15 分钟后再试")
         if not check_password(user.password_hash, password or ""):
-            user.failed_logins += 1
-            if user.failed_logins >= MAX_FAILURES:
-                user.locked_until, user.failed_logins = now + timedelta(minutes=LOCK_MINUTES), 0
+            _count_failure(session, user, now)
             audit.record(session, "login_failed", user, now)
             session.commit()
             raise LoginFailed("用户名或密码错误")
         user.failed_logins, user.locked_until = 0, None
         audit.record(session, "login", user, now)
     return user
+
+
+def _count_failure(session, user: User, now: datetime) -> None:
+    # Atomic increment (not read-modify-write): 25 parallel wrong passwords count 25 and lock the account.
+    failures = session.execute(
+        update(User).where(User.id == user.id).values(failed_logins=User.failed_logins + 1)
+        .returning(User.failed_logins).execution_options(synchronize_session=False)).scalar_one()
+    if failures >= MAX_FAILURES:
+        session.execute(update(User).where(User.id == user.id, User.failed_logins >= MAX_FAILURES)
+                        .values(locked_until=now + timedelta(minutes=LOCK_MINUTES), failed_logins=0)
+                        .execution_options(synchronize_session=False))
 
 
 def load_user(session, user_id: int) -> User | None:

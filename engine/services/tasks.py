@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from engine import audit, inbox, runner
 from engine.attachments import store_uploads
@@ -53,10 +53,20 @@ def _open_task(session, task_id: int, actor, free_or_mine: bool = True) -> Human
 
 
 def claim(session, task_id: int, actor, now: datetime) -> HumanTask:
-    """Claim an open task so others in the role see it is being handled."""
+    """Claim an open task so others in the role see it is being handled (exactly one claimer wins)."""
     with unit_of_work(session):
         task = _open_task(session, task_id, actor)
-        task.claimed_by, task.claimed_at = actor.id, now
+        if task.claimed_by == actor.id:
+            return task
+        # A conditional update, not read-then-write: of two concurrent claims only one matches the row.
+        won = session.execute(
+            update(HumanTask)
+            .where(HumanTask.id == task_id, HumanTask.state == "open", HumanTask.claimed_by.is_(None))
+            .values(claimed_by=actor.id, claimed_at=now).execution_options(synchronize_session=False)
+        ).rowcount
+        if won != 1:
+            raise Conflict("该任务已被他人认领")
+        session.refresh(task)
         audit.record(session, "task_claimed", actor, now, instance=task.instance, task=task)
     return task
 
@@ -67,7 +77,14 @@ def unclaim(session, task_id: int, actor, now: datetime) -> HumanTask:
         task = _open_task(session, task_id, actor, free_or_mine=False)
         if task.claimed_by != actor.id:
             raise Conflict("您没有认领该任务")
-        task.claimed_by, task.claimed_at = None, None
+        released = session.execute(
+            update(HumanTask)
+            .where(HumanTask.id == task_id, HumanTask.state == "open", HumanTask.claimed_by == actor.id)
+            .values(claimed_by=None, claimed_at=None).execution_options(synchronize_session=False)
+        ).rowcount
+        if released != 1:
+            raise Conflict("您没有认领该任务")
+        session.refresh(task)
         audit.record(session, "task_unclaimed", actor, now, instance=task.instance, task=task)
     return task
 
