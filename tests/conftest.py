@@ -7,6 +7,7 @@ from flask_migrate import upgrade
 from sqlalchemy import text
 
 from engine.db import Base
+from engine.integrity import check
 from engine.registry import deploy_shipped
 from engine.services.reference import ensure_reference_data
 from engine.spiff import spec_cache
@@ -57,14 +58,28 @@ def _wipe(session) -> None:
     session.commit()
 
 
+def _assert_invariants(request, session) -> None:
+    """The engine's invariants hold after the test (engine.integrity), on a fresh spec cache."""
+    session.rollback()
+    spec_cache.clear()  # check against specs compiled afresh, as a restarted server would load them
+    marker = request.node.get_closest_marker("breaks_invariant")
+    allowed = set(marker.args) if marker else set()
+    problems = [p for p in check(session) if p.code not in allowed]
+    session.rollback()
+    assert not problems, "integrity invariants broken after the test:\n" + "\n".join(map(str, problems))
+
+
 @pytest.fixture()
-def session(app):
-    """The app's SQLAlchemy session; every non-reference row is deleted after the test."""
+def session(app, request):
+    """The app's SQLAlchemy session; after the test the invariants are checked and rows deleted."""
     app.config["FIXED_NOW"] = T0
     yield db.session
-    _wipe(db.session)
-    spec_cache._items.clear()
-    db.session.remove()
+    try:
+        _assert_invariants(request, db.session)
+    finally:
+        _wipe(db.session)
+        spec_cache.clear()
+        db.session.remove()
 
 
 @pytest.fixture()
@@ -89,6 +104,10 @@ ROLE_USERS = {
 def users(session):
     """One user per main role, keyed by role code."""
     return {role: make_user(session, name, role, unit_code=unit) for role, (name, unit) in ROLE_USERS.items()}
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "breaks_invariant(*codes): the test breaks these invariants on purpose")
 
 
 def pytest_report_header(config):

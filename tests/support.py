@@ -49,6 +49,13 @@ def application_form(**overrides) -> dict:
     return form
 
 
+def id_number(sequence: int, region: str = "350102", birth: str = "19750618") -> str:
+    """A valid 18-digit resident ID number (GB 11643 check digit) for a birth date and sequence."""
+    body = f"{region}{birth}{sequence % 1000:03d}"
+    weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+    return body + "10X98765432"[sum(int(d) * w for d, w in zip(body, weights, strict=True)) % 11]
+
+
 def birth_date_for_age(age: int, on: date) -> str:
     """An ISO birth date that makes someone exactly `age` on `on` (birthday today)."""
     return on.replace(year=on.year - age).isoformat()

@@ -1,5 +1,6 @@
 """Blueprint registration, vendor static files from npm, template helpers, error pages."""
 
+import logging
 from pathlib import Path
 
 from flask import Flask, abort, jsonify, render_template, request, send_from_directory
@@ -7,7 +8,10 @@ from flask_login import current_user
 
 from engine.errors import ServiceError
 from engine.models import APPLICATION_STATUSES, EXPERT_STATUSES, INSTANCE_STATUSES, TASK_STATES
+from webui.logs import current_request_id
 from webui.timeutil import local, now
+
+log = logging.getLogger(__name__)
 
 NODE_MODULES = Path(__file__).resolve().parent / "frontend" / "node_modules"
 # Only these package folders are served (never the whole node_modules tree).
@@ -30,22 +34,33 @@ def _wants_json() -> bool:
 
 
 def _error_page(status: int, message: str | None = None, errors: dict | None = None):
+    request_id = current_request_id() if status >= 500 else None
     if _wants_json():
         body = {"error": {"status": status, "message": message or ERROR_TITLES.get(status, "错误")}}
         if errors:
             body["error"]["fields"] = errors
+        if request_id:
+            body["error"]["request_id"] = request_id
         return jsonify(body), status
     return render_template("error.html", status=status, title=ERROR_TITLES.get(status, "错误"),
-                           message=message, errors=errors), status
+                           message=message, errors=errors, request_id=request_id), status
+
+
+def _server_error(exc):
+    # Flask has logged the traceback (with the request id) before calling this handler.
+    return _error_page(500, "系统内部错误，已记录日志。请将下方的请求编号告知系统管理员。")
 
 
 def _register_errors(app: Flask) -> None:
     @app.errorhandler(ServiceError)
     def service_error(exc: ServiceError):
+        if exc.status >= 500:
+            log.error("%s (%s)", exc.message, exc.code, exc_info=exc)
         return _error_page(exc.status, exc.message, getattr(exc, "errors", None))
 
-    for status in (400, 403, 404, 405, 409, 413, 500):
+    for status in (400, 403, 404, 405, 409, 413):
         app.register_error_handler(status, lambda exc, s=status: _error_page(s, getattr(exc, "description", None)))
+    app.register_error_handler(500, _server_error)
 
 
 def _unread_notifications() -> int:

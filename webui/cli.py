@@ -84,6 +84,25 @@ def verify_audit():
     sys.exit(1)
 
 
+@main.command("doctor")
+@click.option("--repair", "do_repair", is_flag=True, help="heal repairable instances (idempotent, audited)")
+@with_appcontext
+def doctor(do_repair: bool):
+    """Check the engine's invariants (engine.integrity); exit 1 while problems remain."""
+    from engine.integrity import check
+
+    if do_repair:
+        from engine.repair import repair
+
+        for line in repair(db.session, None, datetime.now(UTC)):
+            click.echo(f"已修复 {line}")
+    problems = check(db.session)
+    for problem in problems:
+        click.echo(str(problem))
+    click.echo(f"检查完成：{len(problems)} 个问题")
+    sys.exit(1 if problems else 0)
+
+
 @main.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True)

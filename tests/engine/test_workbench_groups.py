@@ -10,6 +10,7 @@ from engine.models.workbench import GroupChange, GroupPositionHistory, SubTeam
 from engine.scripting import HostContext
 from engine.workbench import groups
 from engine.workbench.hostfuncs import find_group_leader
+from engine.yearly import campaign
 from tests.engine.test_workbench_support import (
     decide,
     experts_with_users,
@@ -19,6 +20,7 @@ from tests.engine.test_workbench_support import (
     open_rows,
     roles_of,
 )
+from tests.engine.test_yearly_support import DEC1
 from tests.support import T0, make_user
 
 pytestmark = pytest.mark.usefixtures("groups_restored")
@@ -51,13 +53,14 @@ def test_appointment_approved_takes_effect_with_history_and_leader_role(session,
     assert find_group_leader(ctx, "supervision_sampling")["user_id"] == e[0].user_id
 
     # A new leader: the old one's group-leader role and open group-leader tasks move over, history closes.
-    task = HumanTask(instance_id=change.instance_id, task_guid="g-1", bpmn_id="rate", name="组长评价", process_key="x",
-                     process_name="x", subject="x", lane_role="group_leader", assignee_id=e[0].user_id,
-                     state="open", created_at=T0)
-    session.add(task)
-    session.commit()
+    # The group-leader tasks come from the real December evaluation campaign (the group leader rates).
+    campaign.year_end_job(session, DEC1)
+    rating = session.scalars(select(HumanTask).where(
+        HumanTask.state == "open", HumanTask.assignee_id == e[0].user_id)).all()
+    assert rating and {t.bpmn_id for t in rating} == {"group_leader_rating"}
+    task = rating[0]
     second = decide(session, appoint(session, users, "supervision_sampling", e[3], [e[1], e[4]]), users["bureau_leader"])
-    assert second.status == "effective" and second.payload["tasks_handed_over"] == 1
+    assert second.status == "effective" and second.payload["tasks_handed_over"] == len(rating)
     assert positions(session, "supervision_sampling") == {e[3].id: "leader", e[1].id: "deputy", e[4].id: "deputy"}
     assert "group_leader" not in roles_of(session, e[0].user_id) and "group_leader" in roles_of(session, e[3].user_id)
     assert session.get(HumanTask, task.id).assignee_id == e[3].user_id

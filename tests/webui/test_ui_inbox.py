@@ -5,8 +5,9 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from engine.models import HumanTask
-from tests.support import T0, make_call, make_user
-from tests.webui.test_ui_support import advance, client_for, submit, text_of, ui_application
+from engine.services import admission
+from tests.support import T0, application_form, id_number, make_call, make_user
+from tests.webui.test_ui_support import advance, client_for, pdf, submit, text_of, ui_application
 
 
 def test_login_required(app, session):
@@ -61,19 +62,16 @@ def test_overdue_mark_and_filter(app, session, users):
 
 
 def test_pagination_fifty_per_page(app, session, users):
-    application = submit(session, users["applicant"], make_call(session))
-    template = advance(session, users, application, "initial_review")
-    for i in range(55):  # inbox rows are plain SQL rows: clone them to fill pages
-        session.add(HumanTask(instance_id=template.instance_id, task_guid=f"clone-{i}", bpmn_id="initial_review",
-                              name="人才开发中心初审", process_key="admission_public", process_name="公开遴选入库",
-                              subject=f"分页事项{i:02d}", lane_role="talent_center", form_key="initial_review",
-                              state="open", created_at=T0 + timedelta(minutes=i)))
-    session.commit()
+    call = make_call(session)
+    for i in range(56):  # 56 real applications, each waiting for 初审
+        applicant = make_user(session, f"paging{i:02d}", "applicant")
+        admission.submit_public(session, applicant, application_form(name=f"分页事项{i:02d}", id_number=id_number(i)),
+                                {"attachments": [pdf()]}, T0 + timedelta(minutes=i), call.id)
     tc = client_for(app, users["talent_center"])
     first = text_of(tc.get("/tasks?sort=created"))
     assert first.count('data-task-id="') == 50 and "第 1 / 2 页" in first
     second = text_of(tc.get("/tasks?sort=created&page=2"))
-    assert second.count('data-task-id="') == 6 and "分页事项54" in second
+    assert second.count('data-task-id="') == 6 and "分页事项55" in second and "分页事项00" not in second
 
 
 def test_claim_and_unclaim(app, session, users):

@@ -3,9 +3,10 @@
 
 def ui_bp_list():
     """Server-rendered UI blueprints."""
-    from webui.views import applications, assignment, experts, instances, tasks, workbench, yearly
+    from webui.views import applications, assignment, experts, incidents, instances, tasks, workbench, yearly
 
-    return [tasks.bp, applications.bp, experts.bp, instances.bp, assignment.bp, yearly.bp, workbench.bp]
+    return [tasks.bp, applications.bp, experts.bp, instances.bp, assignment.bp, yearly.bp, workbench.bp,
+            incidents.bp]
 
 
 def api_bp_list():

@@ -15,7 +15,8 @@ bp = Blueprint("instances", __name__)
 ACTIONS = {
     "instance_started": "发起流程", "task_completed": "办理任务", "task_claimed": "认领任务",
     "task_unclaimed": "取消认领", "instance_completed": "流程结束",
-    "timer_fired": "定时触发", "instance_migrated": "迁移版本",
+    "timer_fired": "定时触发", "instance_migrated": "迁移版本", "instance_stepped": "重新推进",
+    "incident_opened": "登记故障", "incident_resolved": "故障已处理", "instance_repaired": "修复实例",
 }
 
 
