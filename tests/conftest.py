@@ -1,6 +1,7 @@
 """Fixtures: one schema per run (via migrations) on SQLite or PostgreSQL (DATABASE_URL); rows wiped per test."""
 
 import os
+from pathlib import Path
 
 import pytest
 from flask_migrate import upgrade
@@ -106,12 +107,24 @@ def users(session):
     return {role: make_user(session, name, role, unit_code=unit) for role, (name, unit) in ROLE_USERS.items()}
 
 
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+
+
 def pytest_configure(config):
     config.addinivalue_line("markers", "breaks_invariant(*codes): the test breaks these invariants on purpose")
+    config.addinivalue_line("markers", "shared_corpus: reads ../shared (collected only when it exists)")
+
+
+def pytest_collection_modifyitems(config, items):
+    # A clone with nothing beside it runs everything else; CI (.ci/run) always has ../shared.
+    if not SHARED.is_dir():
+        items[:] = [item for item in items if item.get_closest_marker("shared_corpus") is None]
 
 
 def pytest_report_header(config):
     url = os.environ.get("DATABASE_URL") or "sqlite (temporary file)"
-    return f"database: {url.split('@')[-1]}"
+    cache = os.environ.get("EXPERTPOOL_SPEC_CACHE", "on")
+    shared = "found" if SHARED.is_dir() else "missing: tests marked shared_corpus not collected"
+    return f"database: {url.split('@')[-1]}; spec cache: {cache}; ../shared: {shared}"
 
 

@@ -1,6 +1,7 @@
 """In a real browser: open the editor, rename a task in bpmn-js, save, deploy, start a new instance and see
 the new name in the inbox; files from other modelers load in bpmn-js and round-trip."""
 
+import pytest
 from lxml import etree
 from sqlalchemy import select
 
@@ -59,6 +60,7 @@ def _ids(xml: str) -> set[str]:
     return {el.get("id") for el in root.iter() if isinstance(el.tag, str) and el.get("id")}
 
 
+@pytest.mark.shared_corpus
 def test_files_made_elsewhere_load_in_the_editor_and_round_trip(live_server, page, session, users):
     login(page, live_server, "owner")
     page.goto(f"{live_server}/workbench/processes/admission_public")

@@ -68,6 +68,7 @@ def test_entity_attacks_are_refused_without_reading_anything(session, path):
     listener.close()
 
 
+@pytest.mark.shared_corpus
 @pytest.mark.parametrize("path", external_files(), ids=lambda p: p.stem)
 def test_external_files_are_validated_without_crashing(session, path):
     xml = path.read_text(encoding="utf-8")
@@ -80,6 +81,7 @@ def test_external_files_are_validated_without_crashing(session, path):
         assert all(p.element_id in ids or not p.element_id for p in problems)
 
 
+@pytest.mark.shared_corpus
 def test_all_reasons_are_listed_at_once(session):
     xml = next(p for p in external_files() if p.stem == "kitchen-sink").read_text(encoding="utf-8")
     messages = [str(p) for p in lint_bundle(session, "Process_1", xml, {})[1]]
@@ -111,6 +113,7 @@ def make_ours(xml: str) -> str:
     return etree.tostring(root, encoding="unicode")
 
 
+@pytest.mark.shared_corpus
 def test_a_camunda_modeler_file_deploys_and_runs_once_roles_and_forms_are_set(session, users):
     original = next(p for p in external_files() if p.stem == "nested-subprocesses").read_text(encoding="utf-8")
     with pytest.raises(ValidationFailed) as err:

@@ -19,10 +19,9 @@ GROUP_BPMN = (PROCESSES_DIR / "group_change.bpmn").read_text(encoding="utf-8")
 
 
 def external_files() -> list[Path]:
-    """The external corpus; a missing folder fails loudly (never skip)."""
-    files = sorted(EXTERNAL.glob("*.bpmn"))
-    assert files, f"external BPMN corpus missing at {EXTERNAL}"
-    return files
+    """The external corpus (../shared). Tests using it carry the `shared_corpus` marker and are collected
+    only when the folder exists (a clone with nothing beside it); `.ci/run` fails when it is missing."""
+    return sorted(EXTERNAL.glob("*.bpmn"))
 
 
 def make_expert(session, i: int, group_codes=(), user=None, **fields) -> Expert:

@@ -118,6 +118,7 @@ def test_bad_saves_and_uploads_change_nothing(app, session, users):
     assert session.scalar(select(func.count()).select_from(ProcessDraft)) == 1
 
 
+@pytest.mark.shared_corpus
 def test_files_from_other_modelers_upload_and_download_unchanged(app, session, users):
     owner = client_for(app, users["process_owner"])
     for path in external_files():
