@@ -50,26 +50,34 @@ def _serialize_chain(session) -> None:
 
 
 @sa_event.listens_for(Session, "after_transaction_end")
-def _forget_tail(session, transaction):
-    # The cached tail is valid only inside the outermost transaction, which holds the chain lock
-    # (the event also fires for the inner transactions every flush opens: ignore those).
+def _forget_pending(session, transaction):
+    # Events of a transaction that rolled back are dropped with it (inner transactions of flushes ignored).
     if transaction.parent is None:
-        session.info.pop("audit_tail", None)
+        session.info.pop("audit_pending", None)
 
 
-def _tail(session) -> str | None:
-    # The chain tail is read once per transaction (under the lock) and then kept in session.info.
-    cached = session.info.get("audit_tail")
-    if cached:
-        return cached
+@sa_event.listens_for(Session, "before_commit")
+def _chain_pending(session):
+    """Chain this transaction's events onto the tail right before commit, under the chain lock.
+
+    Writers take the chain lock only for this last moment, not for their whole unit of work, so a
+    writer never waits on the chain while holding row locks another writer needs (no deadlock with
+    the instance-row-first lock order) and writers do not queue behind each other's engine steps.
+    """
+    pending = session.info.pop("audit_pending", None)
+    if not pending:
+        return
     _serialize_chain(session)
-    with session.no_autoflush:  # this transaction's own events are cached above, so no flush is needed
-        return session.execute(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).scalar()
+    with session.no_autoflush:
+        prev = session.execute(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).scalar() or GENESIS
+    for event in pending:
+        event.prev_hash = prev
+        event.hash = prev = event_hash(prev, _hashed_fields(event))
+    session.add_all(pending)
 
 
 def record(session, action: str, actor, now: datetime, *, instance=None, task=None, before=None, after=None):
-    """Append one event in the caller's transaction (committed with the rest of the unit of work)."""
-    prev = _tail(session)
+    """Append one event to the caller's transaction; it is chained and written when that commits."""
     event = AuditEvent(
         at=now.astimezone(UTC),
         actor_id=getattr(actor, "id", None),
@@ -82,11 +90,8 @@ def record(session, action: str, actor, now: datetime, *, instance=None, task=No
         task_name=getattr(task, "name", None),
         data_before=before,
         data_after=after,
-        prev_hash=prev or GENESIS,
     )
-    event.hash = event_hash(event.prev_hash, _hashed_fields(event))
-    session.add(event)
-    session.info["audit_tail"] = event.hash
+    session.info.setdefault("audit_pending", []).append(event)
     return event
 
 

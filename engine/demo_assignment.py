@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from engine.assignment import services
 from engine.models import Expert, ExpertGroup, GroupMembership, HumanTask, User
-from engine.models.assignment import Engagement, WorkRequest
+from engine.models.assignment import WorkRequest
 from engine.services import tasks as task_service
 from engine.services.admission import local_date
 
@@ -63,10 +63,13 @@ def seed_assignment_demo(session, now: datetime, rng_seed: int = 20240705) -> li
                                                        n_experts="3", n_backups="1"), now, source)
     ids = [staffed.id, declined.id, fresh.id]
     expert1 = session.scalar(select(Expert).where(Expert.user_id == users.get("expert1", User(id=-1)).id))
-    if expert1 is not None and not session.scalar(select(Engagement.id).where(Engagement.expert_id == expert1.id)):
+    if expert1 is not None:
+        # Later dates than the random requests, so that whether the draws above picked expert1 (their HMAC
+        # ranking depends on database ids) never decides whether this request can be seeded.
+        start = local_date(now) + timedelta(days=20)
         designated = services.create_request(session, xm, _form(
             now, group, "舆情处置专家咨询（紧急）", work_type="public_opinion", method="emergency",
             method_reason="网络舆情突发，需熟悉该产品抽检历史的专家当日到场研判", designated_experts=expert1.certificate_no,
-            n_backups="0"), now, source)
+            n_backups="0", start_date=start.isoformat(), end_date=start.isoformat()), now, source)
         ids.append(designated.id)
     return ids
