@@ -8,7 +8,7 @@ from sqlalchemy import select, update
 from engine import audit, inbox, runner
 from engine.attachments import store_uploads
 from engine.errors import Conflict, Forbidden, NotFound, ServiceError
-from engine.forms import load_form, validate_form
+from engine.forms import task_form, validate_form
 from engine.hooks import FORM_HOOKS
 from engine.models import AuditEvent, ExpertGroup, HumanTask
 from engine.scripting import HostContext
@@ -43,8 +43,15 @@ def task_history(session, instance_id: int) -> list[AuditEvent]:
 
 
 def _open_task(session, task_id: int, actor, free_or_mine: bool = True) -> HumanTask:
-    """An open task the actor may act on; 409 when done or (optionally) claimed by someone else."""
+    """An open task the actor may act on; 409 when done or (optionally) claimed by someone else.
+
+    Its instance row is locked first (one lock order: instance row, then whatever the form hook and the
+    engine step write), and the task is re-read after any wait, so a timer that got there first wins
+    cleanly instead of deadlocking on a business row the hook already changed.
+    """
     task = get_task(session, task_id, actor)
+    runner.lock_instance(session, task.instance_id)
+    session.refresh(task)
     if task.state != "open":
         raise Conflict("该任务已办理，不能重复提交")
     if free_or_mine and task.claimed_by not in (None, actor.id):
@@ -94,7 +101,7 @@ def complete(session, task_id: int, actor, raw: dict, files: dict, now: datetime
     """Validate the task's form, store uploads, run the form hook, complete and step the engine."""
     with unit_of_work(session):
         task = _open_task(session, task_id, actor)
-        form = load_form(task.form_key)
+        form = task_form(session, task)
         raw = dict(raw)
         raw.update(store_uploads(session, form, files, actor, now, raw))
         cleaned = validate_form(form, raw, dynamic_choices(session, form))

@@ -2,7 +2,6 @@
 released together by a barrier. A lost race is a 409 (Conflict); never a fork of the audit chain, a double
 claim or fire, a deadlock, a server error or an instance marked `error` (DESIGN §6, §7 Reliability)."""
 
-import os
 import threading
 import time
 from collections import Counter, namedtuple
@@ -34,13 +33,6 @@ WAIT = 60  # seconds: a thread still running after this is stuck
 DIVISION_PASS = {"decision": "pass", "propose_role": "none"}
 RENEW = {"renew": "yes", "recommit": "on", "phone": "13905910000"}
 STAGGER = ((0, 0), (0, 0.01), (0.01, 0), (0, 0.03), (0, 0.005))  # (timer, user) late starts, cycled
-# tasks.complete runs a form hook that changes domain rows (autoflushed) before runner.complete locks the
-# instance row, while a timer holding that row changes the same domain rows: PostgreSQL deadlock 40P01.
-HOOK_BEFORE_LOCK = pytest.mark.xfail(
-    os.environ.get("DATABASE_URL", "").startswith("postgresql"), strict=True,
-    reason="engine bug: a form hook writes domain rows before the instance row is locked (PG deadlock)")
-
-
 @pytest.fixture()
 def db_threads(app, session):
     """An engine without a pool (each thread's Session its own connection); `.lock_failures` lists every
@@ -333,8 +325,7 @@ TIMER_RACES = {  # the races, and their outcomes (business row status, task stat
 }
 
 
-@pytest.mark.parametrize("kind", ["commitment", pytest.param("confirmation", marks=HOOK_BEFORE_LOCK),
-                                  pytest.param("renewal", marks=HOOK_BEFORE_LOCK)])
+@pytest.mark.parametrize("kind", ["commitment", "confirmation", "renewal"])
 def test_timer_racing_a_user_one_wins_never_a_deadlock_or_error(session, users, db_threads, monkeypatch,
                                                                  kind):
     make_cases, expected = TIMER_RACES[kind]
