@@ -6,7 +6,10 @@ from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
+from sqlalchemy import select
+
 from engine.errors import NotFound, ValidationFailed
+from engine.models import ProcessInstance, ProcessVersion
 
 FORMS_DIR = Path(__file__).resolve().parent.parent / "processes" / "forms"
 FIELD_TYPES = {"text", "textarea", "choice", "multichoice", "date", "integer", "boolean", "file"}
@@ -21,6 +24,34 @@ def load_form(form_key: str) -> dict:
     if not path.is_file():
         raise NotFound(f"表单 {form_key} 不存在")
     return json.loads(path.read_text(encoding="utf-8"))
+
+
+def referenced_form_keys(bpmn_root) -> set[str]:
+    """The form keys a parsed BPMN document's user tasks name (spiffworkflow property formKey)."""
+    return {element.get("value") for element in bpmn_root.iter()
+            if isinstance(element.tag, str) and element.tag.endswith("}property")
+            and element.get("name") == "formKey" and element.get("value")}
+
+
+def shipped_forms(form_keys, directory: Path = FORMS_DIR) -> dict[str, dict]:
+    """The definitions of the given form keys from the forms folder (unknown keys are left out)."""
+    return {key: json.loads((directory / f"{key}.json").read_text(encoding="utf-8"))
+            for key in sorted(form_keys) if re.fullmatch(r"[a-z0-9_]+", key) and (directory / f"{key}.json").is_file()}
+
+
+def version_forms(session, instance_id: int) -> dict[str, dict]:
+    """The forms deployed with an instance's process version (form key → definition)."""
+    return session.scalar(select(ProcessVersion.forms).join(
+        ProcessInstance, ProcessInstance.version_id == ProcessVersion.id).where(
+        ProcessInstance.id == instance_id)) or {}
+
+
+def task_form(session, task_row) -> dict:
+    """The form of a user task as deployed with its instance's process version (never today's file)."""
+    form = version_forms(session, task_row.instance_id).get(task_row.form_key)
+    if form is None:
+        raise NotFound(f"表单 {task_row.form_key} 不在该流程版本中")
+    return form
 
 
 def form_exists(form_key: str) -> bool:

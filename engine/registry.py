@@ -1,6 +1,7 @@
 """Registry of immutable process versions; shipped files deploy on start-up when their hash is new."""
 
 import hashlib
+import json
 from datetime import datetime
 from pathlib import Path
 
@@ -8,6 +9,7 @@ from sqlalchemy import func, select
 
 from engine import audit
 from engine.errors import NotFound, ValidationFailed
+from engine.forms import FORMS_DIR, referenced_form_keys, shipped_forms
 from engine.models import ProcessVersion
 from engine.spiff import parse_xml
 from engine.workbench.lint import lint_bundle
@@ -19,12 +21,20 @@ SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 NS = {"bpmn": BPMN_NS, "spiffworkflow": SPIFF_NS}
 
 
-def bundle_sha256(bpmn_xml: str, dmn_files: dict[str, str]) -> str:
-    """Content hash of a BPMN document and the DMN files deployed with it."""
+def bundle_sha256(bpmn_xml: str, dmn_files: dict[str, str], forms: dict[str, dict] | None = None) -> str:
+    """Content hash of a bundle: the BPMN document, the DMN files and the forms deployed with it."""
     digest = hashlib.sha256(bpmn_xml.encode("utf-8"))
     for name in sorted(dmn_files):
         digest.update(b"\0" + name.encode("utf-8") + b"\0" + dmn_files[name].encode("utf-8"))
+    if forms:
+        canonical = json.dumps(forms, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        digest.update(b"\0forms\0" + canonical.encode("utf-8"))
     return digest.hexdigest()
+
+
+def forms_for(bpmn_xml: str, directory: Path = FORMS_DIR) -> dict[str, dict]:
+    """The form definitions (key → form) the BPMN's user tasks name, from the forms folder."""
+    return shipped_forms(referenced_form_keys(parse_xml(bpmn_xml)), directory)
 
 
 def _decision_ids(dmn_xml: str) -> set[str]:
@@ -64,9 +74,15 @@ def latest_version(session, process_key: str) -> ProcessVersion:
     return version
 
 
-def deploy(session, process_key, bpmn_xml, dmn_files, actor, now: datetime, source="shipped") -> ProcessVersion:
-    """Deploy a new immutable version unless the latest one has the same hash (flushes, no commit)."""
-    sha = bundle_sha256(bpmn_xml, dmn_files)
+def deploy(session, process_key, bpmn_xml, dmn_files, actor, now: datetime, source="shipped",
+           forms: dict | None = None) -> ProcessVersion:
+    """Deploy a new immutable version unless the latest one has the same hash (flushes, no commit).
+
+    The bundle carries the forms its user tasks name (from the forms folder unless given), so a form
+    changed later never changes instances running on this version.
+    """
+    forms = forms_for(bpmn_xml) if forms is None else forms
+    sha = bundle_sha256(bpmn_xml, dmn_files, forms)
     current = session.scalars(
         select(ProcessVersion).where(ProcessVersion.process_key == process_key).order_by(ProcessVersion.version.desc())
     ).first()
@@ -78,7 +94,7 @@ def deploy(session, process_key, bpmn_xml, dmn_files, actor, now: datetime, sour
         ProcessVersion.process_key == process_key)) or 0) + 1
     version = ProcessVersion(
         process_key=process_key, name=(name.get("name") if name is not None else None) or process_key,
-        version=number, sha256=sha, bpmn_xml=bpmn_xml, dmn_files=dmn_files, lane_roles=lane_roles,
+        version=number, sha256=sha, bpmn_xml=bpmn_xml, dmn_files=dmn_files, forms=forms, lane_roles=lane_roles,
         source=source, deployed_by=getattr(actor, "id", None), deployed_at=now,
     )
     session.add(version)
@@ -98,9 +114,10 @@ def deploy_shipped(session, now: datetime, directory: Path = PROCESSES_DIR) -> l
     for path in sorted(directory.glob("*.bpmn")):
         xml = path.read_text(encoding="utf-8")
         dmn = dmn_files_for(xml, directory)
+        forms = forms_for(xml, directory / "forms")
         known = session.scalar(select(ProcessVersion.id).where(
-            ProcessVersion.process_key == path.stem, ProcessVersion.sha256 == bundle_sha256(xml, dmn)).limit(1))
+            ProcessVersion.process_key == path.stem, ProcessVersion.sha256 == bundle_sha256(xml, dmn, forms)).limit(1))
         if known is None:
-            deployed.append(deploy(session, path.stem, xml, dmn, None, now))
+            deployed.append(deploy(session, path.stem, xml, dmn, None, now, forms=forms))
     session.commit()
     return deployed

@@ -24,6 +24,8 @@ class ProcessVersion(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     bpmn_xml: Mapped[str] = mapped_column(Text, deferred=True)
     dmn_files: Mapped[dict] = mapped_column(JSONType, default=dict, deferred=True)  # file name -> XML
+    # The forms its user tasks name (form key -> definition): an instance renders its own version's forms.
+    forms: Mapped[dict | None] = mapped_column(JSONType, default=dict, deferred=True)
     lane_roles: Mapped[dict] = mapped_column(JSONType, default=dict)  # lane name -> role code, resolved at deploy
     source: Mapped[str] = mapped_column(String(20), default="shipped")
     deployed_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import func, select
 
 from engine import inbox
-from engine.forms import load_form, resolve_choices
+from engine.forms import resolve_choices, task_form
 from engine.models import APPLICATION_STATUSES, Application, AuditEvent, HumanTask, ProcessInstance
 from engine.services.admission import application_for_instance
 from engine.services.tasks import dynamic_choices, get_task, task_history
@@ -48,11 +48,12 @@ def task_dict(task: HumanTask, now: datetime) -> dict:
     }
 
 
-def form_definition(session, form_key: str | None) -> dict | None:
-    """The task's form with dynamic choices (e.g. groups) resolved, as clients need to render it."""
+def form_definition(session, task: HumanTask) -> dict | None:
+    """The task's form (of its instance's version) with dynamic choices resolved, as clients render it."""
+    form_key = task.form_key
     if not form_key:
         return None
-    form = load_form(form_key)
+    form = task_form(session, task)
     dynamic = dynamic_choices(session)
     fields = [{**field, "choices": [list(c) for c in resolve_choices(field, dynamic)]}
               if field["type"] in ("choice", "multichoice") else dict(field) for field in form["fields"]]
@@ -83,7 +84,7 @@ def task_detail(session, task_id: int, actor, now: datetime) -> dict:
     app = application_for_instance(session, task.instance_id)
     return {
         "task": task_dict(task, now) | {"lock_version": task.instance.lock_version},
-        "form": form_definition(session, task.form_key),
+        "form": form_definition(session, task),
         "application": application_dict(session, actor, app) if app is not None else None,
         "history": [_history_item(e) for e in task_history(session, task.instance_id)],
     }

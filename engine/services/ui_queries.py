@@ -7,7 +7,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import defer
 
 from engine.errors import Forbidden, NotFound
-from engine.forms import form_exists, load_form
+from engine.forms import load_form, version_forms
 from engine.inbox import InboxFilter, inbox_query
 from engine.models import Application, Attachment, AuditEvent, HumanTask, PublicCall, Unit
 from engine.services.admission import application_for_instance
@@ -71,10 +71,11 @@ def open_step_names(session, instance_id: int | None) -> list[str]:
 
 
 def step_forms(session, instance_id: int) -> dict[str, dict]:
-    """Form definition per BPMN step id of an instance (to label earlier answers)."""
+    """Form definition per BPMN step id of an instance, as deployed with its version (to label answers)."""
     keys = session.execute(select(HumanTask.bpmn_id, HumanTask.form_key).where(
         HumanTask.instance_id == instance_id).distinct()).all()
-    return {bpmn_id: load_form(key) for bpmn_id, key in keys if key and form_exists(key)}
+    forms = version_forms(session, instance_id)
+    return {bpmn_id: forms[key] for bpmn_id, key in keys if key in forms}
 
 
 @dataclass

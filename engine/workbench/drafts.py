@@ -161,7 +161,8 @@ def deploy(session, actor, draft_id: int, now: datetime, allow_stale: bool = Fal
         latest = _latest_or_none(session, draft.process_key)
         if latest is not None and latest.id != draft.base_version_id and not allow_stale:
             raise Conflict(f"该草稿不是基于最新的第 {latest.version} 版；请确认覆盖后再部署，或基于最新版本重新编辑")
-        if latest is not None and latest.sha256 == registry.bundle_sha256(draft.bpmn_xml, draft.dmn_files or {}):
+        if latest is not None and latest.sha256 == registry.bundle_sha256(
+                draft.bpmn_xml, draft.dmn_files or {}, registry.forms_for(draft.bpmn_xml)):
             raise Conflict("草稿与当前最新版本完全相同，无需部署")
         # registry.deploy validates again and raises ValidationFailed listing every reason.
         version = registry.deploy(session, draft.process_key, draft.bpmn_xml, draft.dmn_files or {}, actor, now,

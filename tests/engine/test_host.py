@@ -27,7 +27,8 @@ def submit(session, user, **form):
 
 def test_shipped_versions_deploy_once_and_changes_make_a_new_version(session, users):
     before = session.scalars(select(ProcessVersion).where(ProcessVersion.process_key == "admission_public")).all()
-    assert len(before) == 1 and before[0].sha256 == registry.bundle_sha256(PUBLIC_BPMN, before[0].dmn_files)
+    assert len(before) == 1 and before[0].sha256 == registry.bundle_sha256(
+        PUBLIC_BPMN, before[0].dmn_files, registry.forms_for(PUBLIC_BPMN))
     registry.deploy_shipped(session, T0)
     assert session.query(ProcessVersion).filter_by(process_key="admission_public").count() == 1
     app = submit(session, users["applicant"])

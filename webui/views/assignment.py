@@ -13,7 +13,7 @@ from engine import notify
 from engine.assignment import queries, services
 from engine.assignment.draws import verify_draw
 from engine.errors import ValidationFailed
-from engine.forms import load_form
+from engine.forms import load_form, task_form
 from engine.models import assignment as labels
 from engine.services import tasks as task_service
 from engine.services.tasks import dynamic_choices
@@ -115,7 +115,7 @@ def _assignment_task(task_id: int):
 
 def _render_task(task, values=None, errors=None, status=200):
     context = queries.task_context(db.session, task, current_user)
-    ctx = form_context(load_form(task.form_key), dynamic_choices(db.session), values, errors)
+    ctx = form_context(task_form(db.session, task), dynamic_choices(db.session), values, errors)
     return render_template("assignment/task.html", task=task, c=context, ctx=ctx,
                            lock_version=task.instance.lock_version, at=now()), status
 
@@ -127,7 +127,7 @@ def task(task_id: int):
     row = _assignment_task(task_id)
     if request.method == "GET":
         return _render_task(row)
-    raw, files = read_submission(load_form(row.form_key), request.form, request.files)
+    raw, files = read_submission(task_form(db.session, row), request.form, request.files)
     lock = request.form.get("lock_version", "")
     try:
         task_service.complete(db.session, task_id, current_user, raw, files, now(),

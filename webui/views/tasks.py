@@ -4,7 +4,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from engine.errors import ValidationFailed
-from engine.forms import load_form
+from engine.forms import load_form, task_form
 from engine.hooks import context_for
 from engine.inbox import SORTS, InboxFilter, inbox_counts, inbox_query
 from engine.services import tasks as task_service
@@ -109,7 +109,7 @@ def bulk_document():
 
 def _render_task(task, values=None, errors=None, lock_version=None, status=200):
     page = ui_queries.task_page(db.session, task)
-    form = load_form(task.form_key)
+    form = task_form(db.session, task)
     app = page.application
     if task.form_key == "application" and app is not None:  # correction: start from the current 推荐表
         values = {**app.form, "response": ""} | (values or {})
@@ -138,7 +138,7 @@ def show(task_id: int):
     task = task_service.get_task(db.session, task_id, current_user)
     if request.method == "GET":
         return _render_task(task)
-    raw, files = read_submission(load_form(task.form_key), request.form, request.files)
+    raw, files = read_submission(task_form(db.session, task), request.form, request.files)
     try:
         task_service.complete(db.session, task_id, current_user, raw, files, now(), _lock())
     except ValidationFailed as exc:

@@ -10,7 +10,7 @@ from flask import Blueprint, flash, redirect, render_template, request, send_fil
 from flask_login import current_user, login_required
 
 from engine.errors import Forbidden, ValidationFailed
-from engine.forms import load_form
+from engine.forms import load_form, task_form
 from engine.models.assignment import DECLARATION_KINDS, ENGAGEMENT_STATUSES
 from engine.models.evaluation import (
     CAMPAIGN_STATUSES,
@@ -112,7 +112,7 @@ def campaign_bulk(year: int):
 
 def _evaluation(evaluation_id: int, values=None, errors=None, status: int = 200):
     view = queries.evaluation_view(db.session, current_user, evaluation_id)
-    ctx = form_context(load_form(view.task.form_key), {}, values, errors) if view.task else None
+    ctx = form_context(task_form(db.session, view.task), {}, values, errors) if view.task else None
     return _render("evaluation.html", status, view=view, ctx=ctx)
 
 
@@ -123,7 +123,7 @@ def evaluation(evaluation_id: int):
     view = queries.evaluation_view(db.session, current_user, evaluation_id)
     if request.method == "GET" or view.task is None:
         return _evaluation(evaluation_id)
-    raw, files = read_submission(load_form(view.task.form_key), request.form, request.files)
+    raw, files = read_submission(task_form(db.session, view.task), request.form, request.files)
     try:
         task_service.complete(db.session, view.task.id, current_user, raw, files, now())
     except ValidationFailed as exc:
