@@ -9,7 +9,7 @@ from sqlalchemy import select
 from engine.models import Role
 from engine.spiff import compile_process, parse_xml
 from engine.workbench.files import parse_untrusted
-from engine.workbench.lint_dmn import dmn_problems
+from engine.workbench.lint_dmn import dmn_expression_problems, dmn_problems
 from engine.workbench.lint_graph import graph_problems
 from engine.workbench.lint_refs import (
     lane_of,
@@ -71,8 +71,8 @@ def lint_bundle(session, process_key: str, bpmn_xml: str, dmn_files: dict[str, s
     problems += found
     if process is not None:
         problems += graph_problems(process) + user_task_problems(process, lane_of(root), mapping)
-        problems += service_problems(process) + script_lint(process) + timer_problems(process)
-        problems += dmn_problems(process, decisions)
+        problems += service_problems(process) + timer_problems(process) + dmn_problems(process, decisions)
+    problems += script_lint(root) + dmn_expression_problems(root, decisions)
     if process is not None and not any(p.message.startswith("不符合 BPMN 2.0 XSD") for p in problems):
         problems += _engine_problems(process_key, bpmn_xml, dmn_files)
     return mapping, problems

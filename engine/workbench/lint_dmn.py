@@ -2,6 +2,7 @@
 its inputs read data the process has, and its outputs are data the process uses."""
 
 import ast
+import re
 
 from engine.scriptcheck import script_problems
 from engine.workbench.lint_refs import names_used
@@ -24,18 +25,6 @@ def _names(text: str) -> set[str]:
         return set()
 
 
-def _entry_problems(text: str, where: str) -> list[str]:
-    # SpiffWorkflow evaluates entries as Python; "?" stands for the input value and a bare comparison
-    # such as "< 5" gets the input prepended, so both spellings are checked.
-    if text in ("", "-"):
-        return []
-    text = text.replace("?", "dmninputexpr")
-    found = script_problems(text, where)
-    if found and all("语法错误" in m for m in found):
-        found = script_problems(f"dmninputexpr {text}", where)
-    return found
-
-
 def _process_data(process) -> set[str]:
     """Names the process reads or sets (results, form data by task id, script assignments)."""
     known = set(names_used(process))
@@ -54,13 +43,8 @@ def _decision_problems(task, decision, used: set[str], known: set[str]) -> list[
     task_id, decision_id = task.get("id"), decision.get("id")
     problems = []
     for expr in _children(decision, "inputExpression"):
-        text = _text(expr)
-        problems += [Problem(task_id, m) for m in script_problems(text, f"决策表 {decision_id} 的输入表达式")]
-        for name in sorted(_names(text) - known):
+        for name in sorted(_names(_text(expr)) - known):
             problems.append(Problem(task_id, f"决策表 {decision_id} 的输入引用了流程中没有的数据 {name}"))
-    for kind in ("inputEntry", "outputEntry"):
-        for entry in _children(decision, kind):
-            problems += [Problem(task_id, m) for m in _entry_problems(_text(entry), f"决策表 {decision_id} 的规则")]
     for output in _children(decision, "output"):
         root = (output.get("name") or "").split(".")[0]
         if not root:
@@ -85,4 +69,71 @@ def dmn_problems(process, decisions: dict) -> list[Problem]:
             # Outputs are merged into the task data after this task; later expressions read them.
             known_here = known | {(o.get("name") or "").split(".")[0] for o in _children(decisions[decision_id], "output")}
             problems += _decision_problems(task, decisions[decision_id], used, known_here)
+    return problems
+
+
+# DMNEngine.evaluate replaces a "?" outside quotes with the input's value (same pattern as SpiffWorkflow).
+_QUESTION = re.compile(r'(\?)(?=(?:[^\'"]|[\'"][^\'"]*[\'"])*$)')
+
+
+def entry_expressions(input_expr: str, entry: str) -> list[str]:
+    """The expressions SpiffWorkflow 3.2.0's DMNEngine.evaluate builds for one input entry of a rule:
+    the entry with "?" as the input, "(input) == (entry)", or "input" + "entry" for "< 5" style entries."""
+    match = _QUESTION.sub("dmninputexpr", entry)
+    if "dmninputexpr" in match:
+        return [input_expr, match]
+    try:
+        ast.parse(match)
+    except SyntaxError:
+        return [input_expr + match]
+    return [f"({input_expr}) == ({match})"]
+
+
+def _ends(element, suffix: str) -> list:
+    """Direct children whose tag ends with `suffix`, in any namespace (how SpiffWorkflow's DMN parser
+    picks inputs, rules, entries and their text)."""
+    return [c for c in element if isinstance(c.tag, str) and c.tag.endswith(suffix)]
+
+
+def _texts(element) -> list[str]:
+    return [(c.text or "").strip() for c in _ends(element, "text")]
+
+
+def _rule_sources(rule, inputs: list[list[str]], decision_id: str) -> list[tuple[str, str]]:
+    where = f"决策表 {decision_id} 规则 {rule.get('id')} 的"
+    found = []
+    for index, entry in enumerate(_ends(rule, "inputEntry")):
+        column = inputs[index] if index < len(inputs) else ["None"]
+        found += [(where + "输入条目", expr) for text in _texts(entry) if text not in ("", "-")
+                  for input_expr in column for expr in entry_expressions(input_expr, text)]
+    return found + [(where + "输出条目", text) for entry in _ends(rule, "outputEntry") for text in _texts(entry)]
+
+
+def _cell_sources(decision) -> list[tuple[str, str]]:
+    """(where, expression) for every input expression, input entry and output entry of a decision: each
+    text SpiffWorkflow could read for it (a superset when a document is ambiguous)."""
+    decision_id, found = decision.get("id"), []
+    for table in _ends(decision, "decisionTable"):
+        inputs = [[t for expr in _ends(i, "inputExpression") for t in _texts(expr) if t] or ["None"]
+                  for i in _ends(table, "input")]
+        found += [(f"决策表 {decision_id} 的输入表达式", t) for column in inputs for t in column]
+        for rule in _ends(table, "rule"):
+            found += _rule_sources(rule, inputs, decision_id)
+    return found
+
+
+def dmn_expression_problems(root, decisions: dict) -> list[Problem]:
+    """Every expression of every decision of the bundle passes the sandbox policy (reported on the business
+    rule tasks that call the decision, or on the decision when no task of the document calls it)."""
+    callers: dict[str, list[str]] = {}
+    for called in root.iterfind(".//spiffworkflow:calledDecisionId", NS):
+        task = called.getparent()
+        while task is not None and local_name(task) != "businessRuleTask":
+            task = task.getparent()
+        if task is not None:
+            callers.setdefault((called.text or "").strip(), []).append(task.get("id"))
+    problems = []
+    for decision_id, decision in decisions.items():
+        messages = [m for where, text in _cell_sources(decision) for m in script_problems(text, where, "eval")]
+        problems += [Problem(owner, m) for owner in callers.get(decision_id, [decision_id]) for m in messages]
     return problems

@@ -151,6 +151,7 @@ def graph_problems(process) -> list[Problem]:
     problems = []
     for container in containers(process):
         graph = _Graph(container)
-        problems += graph.problems + _start_problems(graph) + _connection_problems(graph)
-        problems += _reach_problems(graph) + _gateway_problems(graph)
+        problems += graph.problems + _gateway_problems(graph)
+        if local_name(container) != "adHocSubProcess":  # its activities need no start event or flows
+            problems += _start_problems(graph) + _connection_problems(graph) + _reach_problems(graph)
     return problems
