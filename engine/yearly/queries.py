@@ -142,6 +142,11 @@ class EvaluationView:
     task: HumanTask | None = None
 
 
+def evaluation_id_for_instance(session, instance_id: int) -> int | None:
+    """The 评价表 an annual_evaluation instance fills in."""
+    return session.scalar(select(Evaluation.id).where(Evaluation.instance_id == instance_id))
+
+
 def evaluation_view(session, viewer, evaluation_id: int) -> EvaluationView:
     """The 评价表: live usage records until finalized, the frozen ones after."""
     evaluation = session.get(Evaluation, evaluation_id)

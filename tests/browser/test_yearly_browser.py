@@ -39,10 +39,13 @@ def test_rate_finalise_and_download_the_docx(app, live_server, page, session, us
     page.click("#evaluation-form button[type=submit]")
     page.wait_for_selector("#form-errors")
     assert page.locator("text=须书面说明具体情况").first.is_visible()  # 附件3: 优秀 needs a specific account
+    # The correction happens on the one task page (same form, errors shown, link back to the 评价表).
+    assert page.locator("#evaluation-context").is_visible()
     page.check("input[name=rating][value=excellent]")
     page.fill("textarea[name=opinion]", "全年参加抽查方案评审，提出的修改意见全部被采纳，报告按时高质量提交")
-    page.click("#evaluation-form button[type=submit]")
-    page.wait_for_selector("text=已提交：专家组组长评价")
+    page.click("#task-form button[type=submit]")
+    page.wait_for_selector("text=已办理：专家组组长评价")
+    assert page.locator("#annex3").is_visible()  # back on the 评价表
     page.click("form[action='/logout'] button")
     page.wait_for_url(f"{live_server}/login")
 

@@ -83,7 +83,7 @@ def test_expert_confirms_on_the_engagement_page(app, session, users):
     assert request.title in listing and "去确认" in listing
     page = text_of(expert.get(f"/assignment/engagements/{row.id}"))
     assert "福建某某电缆有限公司" in page and 'name="csrf_token"' in page
-    action = re.search(r'action="(/assignment/tasks/\d+)"', page).group(1)
+    action = re.search(r'action="(/tasks/\d+)"', page).group(1)
     bad = expert.post(action, data={"decision": "confirm"})
     assert bad.status_code == 422 and "此项为必填项" in text_of(bad)
     assert expert.post(action, data=CONFIRM).status_code == 302
@@ -101,13 +101,13 @@ def test_leader_sees_the_expert_and_reason_on_the_cancellation_task(app, session
     answer(session, row, DECLINE)
     (task,) = open_tasks(session, request, "leader_approve_cancellation")
     leader = client_for(app, users["bureau_leader"])
-    html = text_of(leader.get(f"/assignment/tasks/{task.id}"))
+    html = text_of(leader.get(f"/tasks/{task.id}"))
     assert session.get(Expert, row.expert_id).name in html and DECLINE["decline_reason"] in html
-    response = leader.post(f"/assignment/tasks/{task.id}", data={"decision": "approve", "justified": "no",
+    response = leader.post(f"/tasks/{task.id}", data={"decision": "approve", "justified": "no",
                                                                "comment": "理由不充分"})
     assert response.status_code == 302
     assert [e.status for e in engagements(session, request.id)] == ["cancelled", "drawn"]
-    assert client_for(app, users["quality_division"]).get(f"/assignment/tasks/{task.id}").status_code == 403
+    assert client_for(app, users["quality_division"]).get(f"/tasks/{task.id}").status_code == 403
 
 
 def test_designation_approval_shows_reason_and_unit_history(app, session, users):
@@ -119,9 +119,9 @@ def test_designation_approval_shows_reason_and_unit_history(app, session, users)
                      designated_experts=chosen.certificate_no, start_date="2026-04-01", end_date="2026-04-02")
     tc = client_for(app, users["talent_center"])
     (filing,) = open_tasks(session, request, "file_designation")
-    assert tc.post(f"/assignment/tasks/{filing.id}", data={"filed": "on"}).status_code == 302
+    assert tc.post(f"/tasks/{filing.id}", data={"filed": "on"}).status_code == 302
     (approval,) = open_tasks(session, request, "leader_approve_designation")
-    html = text_of(client_for(app, users["bureau_leader"]).get(f"/assignment/tasks/{approval.id}"))
+    html = text_of(client_for(app, users["bureau_leader"]).get(f"/tasks/{approval.id}"))
     assert "需熟悉企业历史情况" in html and "指定专家" in html
     assert "上次紧急处置" in html and earlier.title in html  # the unit's recent designations
 
@@ -172,6 +172,19 @@ def test_task_page_is_only_for_assignment_tasks(app, session, users):
     application = submit(session, users["applicant"], make_call(session))
     row = session.scalar(select(HumanTask).where(HumanTask.instance_id == application.instance_id))
     assert client_for(app, users["talent_center"]).get(f"/assignment/tasks/{row.id}").status_code == 404
+
+
+def test_old_assignment_task_address_leads_to_the_one_task_page(app, session, users):
+    make_pool(session, 4)
+    request = create(session, users["using_unit"], n_experts="1", n_backups="0")
+    (row,) = engagements(session, request.id)
+    answer(session, row, DECLINE)
+    (task,) = open_tasks(session, request, "leader_approve_cancellation")
+    leader = client_for(app, users["bureau_leader"])
+    moved = leader.get(f"/assignment/tasks/{task.id}")
+    assert moved.status_code == 308 and moved.headers["Location"].endswith(f"/tasks/{task.id}")
+    page = text_of(leader.get(f"/tasks/{task.id}"))
+    assert 'name="lock_version"' in page and 'id="assignment-context"' in page
 
 
 @pytest.mark.parametrize("path", ["/assignment", "/assignment/requests/new", "/assignment/notifications"])

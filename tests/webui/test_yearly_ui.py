@@ -1,6 +1,7 @@
 """评价与出库 pages: overview per role, start now, the 评价表 page, bulk, DOCX/XLSX, access (403/404/422)."""
 
 import io
+import re
 from datetime import date
 
 import pytest
@@ -63,12 +64,14 @@ def test_group_leader_rates_on_the_form_page(app, session, users, season):
     page = text_of(leader.get(f"/yearly/evaluations/{form_id}"))
     assert 'id="annex3"' in page and "电线电缆监督抽查方案评审" in page and "评审意见专业" in page
     assert "本年内使用 <strong>1</strong> 次" in page and 'id="evaluation-form"' in page
-    bad = leader.post(f"/yearly/evaluations/{form_id}", data={"rating": "excellent", "opinion": "优秀"})
+    action = re.search(r'action="(/tasks/\d+)"[^>]*id="evaluation-form"', page).group(1)
+    lock = re.search(r'name="lock_version" value="(\d+)"', page).group(1)
+    bad = leader.post(action, data={"rating": "excellent", "opinion": "优秀", "lock_version": lock})
     assert bad.status_code == 422 and "须书面说明具体情况" in text_of(bad)
     session.expire_all()
     assert session.get(Evaluation, form_id).status == "group_pending"
-    done = leader.post(f"/yearly/evaluations/{form_id}", data=GOOD)
-    assert done.status_code == 302
+    done = leader.post(action, data=GOOD | {"lock_version": lock})
+    assert done.status_code == 302 and done.headers["Location"].endswith(f"/yearly/evaluations/{form_id}")
     session.expire_all()
     assert session.get(Evaluation, form_id).status == "center_pending"
     after = text_of(leader.get(f"/yearly/evaluations/{form_id}"))
@@ -83,6 +86,8 @@ def test_evaluation_page_access(app, session, users, season):
     stranger = client_for(app, expert_user(session, "stranger", "group_leader"))
     assert stranger.get(f"/yearly/evaluations/{form_id}").status_code == 403
     assert stranger.post(f"/yearly/evaluations/{form_id}", data=GOOD).status_code == 403
+    moved = client_for(app, season["leader"]).post(f"/yearly/evaluations/{form_id}", data=GOOD)
+    assert moved.status_code == 308 and "/tasks/" in moved.headers["Location"]  # old address: the one task page
     session.expire_all()
     assert session.get(Evaluation, form_id).status == "group_pending"
 

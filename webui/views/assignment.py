@@ -13,7 +13,7 @@ from engine import notify
 from engine.assignment import queries, services
 from engine.assignment.draws import verify_draw
 from engine.errors import ValidationFailed
-from engine.forms import load_form, task_form
+from engine.forms import load_form
 from engine.models import assignment as labels
 from engine.services import tasks as task_service
 from engine.services.tasks import dynamic_choices
@@ -113,30 +113,12 @@ def _assignment_task(task_id: int):
     return task
 
 
-def _render_task(task, values=None, errors=None, status=200):
-    context = queries.task_context(db.session, task, current_user)
-    ctx = form_context(task_form(db.session, task), dynamic_choices(db.session), values, errors)
-    return render_template("assignment/task.html", task=task, c=context, ctx=ctx,
-                           lock_version=task.instance.lock_version, at=now()), status
-
-
 @bp.route("/assignment/tasks/<int:task_id>", methods=["GET", "POST"])
 @login_required
 def task(task_id: int):
-    """An assignment task with its context (request, expert, designation history) and its form."""
-    row = _assignment_task(task_id)
-    if request.method == "GET":
-        return _render_task(row)
-    raw, files = read_submission(task_form(db.session, row), request.form, request.files)
-    lock = request.form.get("lock_version", "")
-    try:
-        task_service.complete(db.session, task_id, current_user, raw, files, now(),
-                              int(lock) if lock.isdigit() else None)
-    except ValidationFailed as exc:
-        return _render_task(_assignment_task(task_id), raw, exc.errors, 422)
-    flash(f"已办理：{row.name}", "success")
-    target = queries.request_id_for_instance(db.session, row.instance_id)
-    return redirect(url_for("assignment.detail", request_id=target) if target else url_for("tasks.inbox"))
+    """Old address of an assignment task: every task has one page, /tasks/<id> (308 keeps a POST)."""
+    _assignment_task(task_id)
+    return redirect(url_for("tasks.show", task_id=task_id), code=308)
 
 
 @bp.route("/assignment/delegations", methods=["GET", "POST"])

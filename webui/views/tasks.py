@@ -3,12 +3,14 @@
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from engine.assignment import queries as assignment_queries
 from engine.errors import ValidationFailed
 from engine.forms import load_form, task_form
 from engine.hooks import context_for
 from engine.inbox import SORTS, InboxFilter, inbox_counts, inbox_query
 from engine.services import tasks as task_service
 from engine.services import ui_queries
+from engine.yearly import queries as yearly_queries
 from webui.auth import roles_required
 from webui.extensions import db
 from webui.forms_render import display_rows, event_values, form_context, read_submission
@@ -145,4 +147,17 @@ def show(task_id: int):
         task = task_service.get_task(db.session, task_id, current_user)
         return _render_task(task, raw, exc.errors, _lock(), status=422)
     flash(f"已办理：{task.name}", "success")
-    return redirect(url_for("tasks.inbox"))
+    return redirect(_after_completion(task))
+
+
+def _after_completion(task) -> str:
+    # Back to the business object the task belongs to where it has a page, else to the inbox.
+    if task.process_key == "assignment":
+        request_id = assignment_queries.request_id_for_instance(db.session, task.instance_id)
+        if request_id:
+            return url_for("assignment.detail", request_id=request_id)
+    if task.process_key == "annual_evaluation":
+        evaluation_id = yearly_queries.evaluation_id_for_instance(db.session, task.instance_id)
+        if evaluation_id:
+            return url_for("yearly.evaluation", evaluation_id=evaluation_id)
+    return url_for("tasks.inbox")

@@ -9,7 +9,7 @@ from io import BytesIO
 from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 
-from engine.errors import Forbidden, ValidationFailed
+from engine.errors import Conflict, Forbidden, ValidationFailed
 from engine.forms import load_form, task_form
 from engine.models.assignment import DECLARATION_KINDS, ENGAGEMENT_STATUSES
 from engine.models.evaluation import (
@@ -19,7 +19,6 @@ from engine.models.evaluation import (
     EXIT_SOURCES,
     RENEWAL_STATUSES,
 )
-from engine.services import tasks as task_service
 from engine.yearly import campaign, evaluations, exits, exports, queries, selfservice
 from engine.yearly.common import is_overseer, local_today
 from rules.evaluation import RATINGS, rating_label
@@ -119,17 +118,14 @@ def _evaluation(evaluation_id: int, values=None, errors=None, status: int = 200)
 @bp.route("/yearly/evaluations/<int:evaluation_id>", methods=["GET", "POST"])
 @login_required
 def evaluation(evaluation_id: int):
-    """The 评价表 (附件3) with the viewer's open step on it; POST completes that step."""
+    """The 评价表 (附件3) with the viewer's open step on it. Its form is submitted to the one task page
+    (/tasks/<id>, with lock_version), which returns here; an old POST here is sent on there (308)."""
     view = queries.evaluation_view(db.session, current_user, evaluation_id)
-    if request.method == "GET" or view.task is None:
-        return _evaluation(evaluation_id)
-    raw, files = read_submission(task_form(db.session, view.task), request.form, request.files)
-    try:
-        task_service.complete(db.session, view.task.id, current_user, raw, files, now())
-    except ValidationFailed as exc:
-        return _evaluation(evaluation_id, raw, exc.errors, 422)
-    flash(f"已提交：{view.task.name}（{view.expert.name}）", "success")
-    return redirect(url_for("yearly.evaluation", evaluation_id=evaluation_id))
+    if request.method == "POST":
+        if view.task is None:
+            raise Conflict("您在该评价表上没有待办环节")
+        return redirect(url_for("tasks.show", task_id=view.task.id), code=308)
+    return _evaluation(evaluation_id)
 
 
 @bp.route("/yearly/evaluations/<int:evaluation_id>/form.docx")
