@@ -10,8 +10,9 @@ from sqlalchemy import select
 
 from engine.errors import NotFound, ValidationFailed
 from engine.models import ProcessInstance, ProcessVersion
+from engine.settings import processes_dir
 
-FORMS_DIR = Path(__file__).resolve().parent.parent / "processes" / "forms"
+FORMS_DIR = processes_dir() / "forms"
 FIELD_TYPES = {"text", "textarea", "choice", "multichoice", "date", "integer", "boolean", "file"}
 
 

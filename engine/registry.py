@@ -11,11 +11,12 @@ from engine import audit
 from engine.errors import NotFound, ValidationFailed
 from engine.forms import FORMS_DIR, referenced_form_keys, shipped_forms
 from engine.models import ProcessVersion
+from engine.settings import processes_dir
 from engine.spiff import parse_xml
 from engine.workbench.lint import lint_bundle
 from engine.workbench.problems import as_errors
 
-PROCESSES_DIR = Path(__file__).resolve().parent.parent / "processes"
+PROCESSES_DIR = processes_dir()
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 NS = {"bpmn": BPMN_NS, "spiffworkflow": SPIFF_NS}

@@ -1,9 +1,19 @@
 """Engine settings from the environment (no secrets have defaults here)."""
 
 import os
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import processes
+
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+
+
+def processes_dir() -> Path:
+    """The shipped BPMN/DMN/forms folder: EXPERTPOOL_PROCESSES_DIR, else the installed `processes` package
+    (the repository's processes/ in a development checkout; package data after `pip install .`)."""
+    configured = os.environ.get("EXPERTPOOL_PROCESSES_DIR")
+    return Path(configured) if configured else Path(processes.__file__).resolve().parent
 
 
 def commitment_period() -> str:

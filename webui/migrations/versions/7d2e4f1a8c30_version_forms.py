@@ -11,7 +11,6 @@ Create Date: 2026-12-01 00:50:00
 """
 import hashlib
 import json
-from pathlib import Path
 
 import sqlalchemy as sa
 from alembic import op
@@ -19,12 +18,14 @@ from lxml import etree
 from sqlalchemy import Text  # noqa: F401  (used by rendered JSONB types)
 from sqlalchemy.dialects import postgresql
 
+from engine.settings import processes_dir
+
 revision = '7d2e4f1a8c30'
 down_revision = '5b1c0e7a9d21'
 branch_labels = None
 depends_on = None
 
-FORMS_DIR = Path(__file__).resolve().parents[3] / "processes" / "forms"
+FORMS_DIR = processes_dir() / "forms"
 JSON = sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql')
 
 
