@@ -7,7 +7,7 @@ reproducible (tests, `fire-timers --now`), that module's `datetime` name is repl
 
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import UTC, datetime
+from datetime import datetime
 
 from SpiffWorkflow.bpmn.specs.event_definitions import timer as _spiff_timer
 
@@ -37,7 +37,3 @@ def frozen_at(now: datetime):
     finally:
         _now.reset(token)
 
-
-def utc(dt: datetime) -> datetime:
-    """Normalise an aware datetime to UTC."""
-    return dt.astimezone(UTC)
