@@ -25,9 +25,9 @@ def _names(text: str) -> set[str]:
         return set()
 
 
-def _process_data(process) -> set[str]:
+def _process_data(process, used: set[str]) -> set[str]:
     """Names the process reads or sets (results, form data by task id, script assignments)."""
-    known = set(names_used(process))
+    known = set(used)
     known |= {op.get("resultVariable") for op in process.iterfind(".//spiffworkflow:serviceTaskOperator", NS)}
     known |= {t.get("id") for t in process.iter(f"{{{BPMN_NS}}}userTask")}
     for script in process.iterfind(".//bpmn:script", NS):
@@ -39,26 +39,38 @@ def _process_data(process) -> set[str]:
     return known
 
 
-def _decision_problems(task, decision, used: set[str], known: set[str]) -> list[Problem]:
-    task_id, decision_id = task.get("id"), decision.get("id")
-    problems = []
-    for expr in _children(decision, "inputExpression"):
-        for name in sorted(_names(_text(expr)) - known):
-            problems.append(Problem(task_id, f"决策表 {decision_id} 的输入引用了流程中没有的数据 {name}"))
-    for output in _children(decision, "output"):
-        root = (output.get("name") or "").split(".")[0]
+class _Columns:
+    """What a decision reads (names in its input expressions) and writes (its output names), read once per
+    decision however many tasks call it."""
+
+    def __init__(self, decision):
+        self.inputs = sorted({n for expr in _children(decision, "inputExpression") for n in _names(_text(expr))})
+        self.outputs = [output.get("name") or "" for output in _children(decision, "output")]
+        self.roots = {name.split(".")[0] for name in self.outputs}
+
+
+def _decision_problems(task_id: str, decision_id: str, columns: _Columns, used: set[str],
+                       known: set[str]) -> list[Problem]:
+    problems = [Problem(task_id, f"决策表 {decision_id} 的输入引用了流程中没有的数据 {name}")
+                for name in columns.inputs if name not in known and name not in columns.roots]
+    for name in columns.outputs:
+        root = name.split(".")[0]
         if not root:
             problems.append(Problem(task_id, f"决策表 {decision_id} 有未命名的输出列"))
         elif root not in used:
-            problems.append(Problem(task_id, f"决策表 {decision_id} 的输出 {output.get('name')} 未被流程使用"))
+            problems.append(Problem(task_id, f"决策表 {decision_id} 的输出 {name} 未被流程使用"))
     return problems
 
 
 def dmn_problems(process, decisions: dict) -> list[Problem]:
     """Every business rule task names a decision of the bundle whose inputs/outputs match the process."""
-    problems = []
-    used, known = names_used(process), _process_data(process)
-    for task in process.iter(f"{{{BPMN_NS}}}businessRuleTask"):
+    tasks = list(process.iter(f"{{{BPMN_NS}}}businessRuleTask"))
+    if not tasks:  # the data the process uses is read only when some task calls a decision
+        return []
+    problems, columns = [], {}
+    used = names_used(process)
+    known = _process_data(process, used)
+    for task in tasks:
         called = task.find(".//spiffworkflow:calledDecisionId", NS)
         decision_id = (called.text or "").strip() if called is not None else ""
         if not decision_id:
@@ -66,9 +78,11 @@ def dmn_problems(process, decisions: dict) -> list[Problem]:
         elif decision_id not in decisions:
             problems.append(Problem(task.get("id"), f"业务规则任务“{label(task)}”调用的决策表 {decision_id} 不存在"))
         else:
-            # Outputs are merged into the task data after this task; later expressions read them.
-            known_here = known | {(o.get("name") or "").split(".")[0] for o in _children(decisions[decision_id], "output")}
-            problems += _decision_problems(task, decisions[decision_id], used, known_here)
+            if decision_id not in columns:
+                columns[decision_id] = _Columns(decisions[decision_id])
+            # Outputs are merged into the task data after this task; later expressions read them (hence the
+            # decision's own output names count as known: checked per name, `known` is never copied per task).
+            problems += _decision_problems(task.get("id"), decision_id, columns[decision_id], used, known)
     return problems
 
 

@@ -26,10 +26,12 @@ class _Graph:
         self.container = container
         self.nodes = {n.get("id"): n for n in bpmn_children(container, *FLOW_NODES)}
         self.flows = bpmn_children(container, "sequenceFlow")
+        self.flows_from: dict[str, list] = {}  # source id → its flow elements (dangling ones included)
         self.out: dict[str, list] = {i: [] for i in self.nodes}
         self.inc: dict[str, list] = {i: [] for i in self.nodes}
         self.problems: list[Problem] = []
         for flow in self.flows:
+            self.flows_from.setdefault(flow.get("sourceRef"), []).append(flow)
             self._add_flow(flow)
         for node_id, node in self.nodes.items():  # an activity "flows" into its boundary events
             attached = node.get("attachedToRef")
@@ -126,13 +128,13 @@ def _gateway_problems(graph: _Graph) -> list[Problem]:
             problems.append(Problem(flow.get("id"), "带条件的顺序流只能从排他网关或包容网关出发"))
     for node_id, node in graph.nodes.items():
         kind = CHOICE_GATEWAYS.get(local_name(node))
-        outgoing = [f for f in graph.flows if f.get("sourceRef") == node_id]
-        if kind is None or len(outgoing) < 2:
+        outgoing = graph.flows_from.get(node_id, []) if kind else []  # indexed once: linear in flows
+        if len(outgoing) < 2:
             continue
         default = node.get("default")
         if not default:
             problems.append(Problem(node_id, f"{kind}“{label(node)}”有多个出口，必须指定默认流"))
-        elif by_id.get(default) not in outgoing:
+        elif not any(f is by_id.get(default) for f in outgoing):
             problems.append(Problem(node_id, f"{kind}“{label(node)}”的默认流 {default} 不是它的出口"))
         for flow in outgoing:
             if flow.get("id") != default and not _condition(flow):
