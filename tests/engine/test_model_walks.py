@@ -270,14 +270,8 @@ def restore_groups(session, original) -> None:
     session.commit()
 
 
-# A real flow breaks an invariant; the walk is expected to fail until engine/integrity.py is fixed.
-RENEWAL_BUG = pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "engine/integrity.py DOMAIN_ROWS treats RenewalCase 'not_renewing' as final, but it is the status while "
-    "term_renewal waits at wait_term_end for the term to end (expert answers renew=no, or the division or the "
-    "leader rejects): check() reports [domain] 续聘 … 已是终态 not_renewing，流程仍在进行"))
-MACHINES = [AdmissionPublicWalk, AdmissionInvitedWalk, AssignmentWalk, EvaluationWalk, ExitWalk,
-            pytest.param(RenewalWalk, marks=RENEWAL_BUG, id="term_renewal"), GroupChangeWalk]
-
+MACHINES = [AdmissionPublicWalk, AdmissionInvitedWalk, AssignmentWalk, EvaluationWalk, ExitWalk, RenewalWalk,
+            GroupChangeWalk]
 
 def run_walk(machine, profile: str) -> None:
     """Run one process's walk on the test's database and print what it covered."""
@@ -293,24 +287,23 @@ def run_walk(machine, profile: str) -> None:
     assert any(k.startswith("done ") for k in counts), "the walk never completed a task"
 
 
-@pytest.mark.parametrize("machine", MACHINES, ids=lambda m: getattr(m, "process", None))
+@pytest.mark.parametrize("machine", MACHINES, ids=lambda m: m.process)
 def test_walk(app, session, machine):
     run_walk(machine, "ci")
 
 
 @LONG
-@pytest.mark.parametrize("machine", MACHINES, ids=lambda m: getattr(m, "process", None))
+@pytest.mark.parametrize("machine", MACHINES, ids=lambda m: m.process)
 def test_long_walk(app, session, request, machine):
     if "long" not in (request.config.getoption("markexpr") or "") and not os.environ.get("EXPERTPOOL_LONG_WALKS"):
         pytest.skip("the long walk runs with `pytest -m long` or EXPERTPOOL_LONG_WALKS=1")
     run_walk(machine, "long")
 
 
-@RENEWAL_BUG
-@pytest.mark.breaks_invariant("domain")
 def test_declined_renewal_waiting_for_the_term_end_keeps_the_invariants(session, users):
-    """The walk's minimal reproduction: an expert without an account, term ending in 60 days; the daily scan
-    starts term_renewal; talent_center answers renew=no on the paper task; the instance waits for the term end."""
+    """Found by the renewal walk (minimal reproduction): an expert without an account, term ending in 60 days;
+    the daily scan starts term_renewal; talent_center answers renew=no on the paper task. The case is
+    not_renewing while the instance waits for the term end: not a final status (engine/integrity.py)."""
     yearly_expert(session, "林建华", term_start=date(2023, 5, 2), term_end=date(2026, 5, 1))
     renewals.renewal_scan_job(session, T0)
     (task,) = session.scalars(select(HumanTask).where(HumanTask.state == "open")).all()
