@@ -28,7 +28,7 @@ DOMAIN_ROWS = (
     (WorkRequest, "用人申请", frozenset({"rejected", "completed", "withdrawn"})),
     (Evaluation, "履职评价", frozenset({"finalized"})),
     (ExitCase, "出库案件", frozenset({"exited", "dismissed", "rejected"})),
-    (RenewalCase, "续聘", frozenset({"renewed", "lapsed", "not_renewing"})),
+    (RenewalCase, "续聘", frozenset({"renewed", "lapsed"})),  # not_renewing waits for the term to end
     (GroupChange, "专家组调整", frozenset({"effective", "rejected", "failed"})),
 )
 
