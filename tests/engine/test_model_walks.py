@@ -3,11 +3,9 @@
 Each walk starts instances through the process's real service, then completes open tasks as allowed
 users with drawn decisions, fires timers at later times, restarts (spec cache cleared) and submits closed
 tasks again; `engine.integrity.check` must stay empty after every step. CI runs a fixed, derandomized
-budget; `pytest -m long` (or EXPERTPOOL_LONG_WALKS=1) runs the longer walk.
+budget; `pytest -m long` runs the longer walk (deselected otherwise).
 """
 
-import os
-import warnings
 from datetime import date, timedelta
 
 import pytest
@@ -37,9 +35,7 @@ from tests.engine.walk_support import EXTERNAL, STATS, TEXT, ProcessWalk, free_e
 from tests.support import T0, application_form, id_number, make_call, make_user
 from webui.extensions import db
 
-with warnings.catch_warnings():  # registered in pyproject ("markers") by the project, not by this module
-    warnings.simplefilter("ignore", pytest.PytestUnknownMarkWarning)
-    LONG = pytest.mark.long
+LONG = pytest.mark.long  # deselected by default (pyproject addopts `-m "not long"`); `pytest -m long` runs it
 
 PROFILES = {
     "ci": settings(max_examples=6, stateful_step_count=25, deadline=None, derandomize=True, database=None,
@@ -294,9 +290,7 @@ def test_walk(app, session, machine):
 
 @LONG
 @pytest.mark.parametrize("machine", MACHINES, ids=lambda m: m.process)
-def test_long_walk(app, session, request, machine):
-    if "long" not in (request.config.getoption("markexpr") or "") and not os.environ.get("EXPERTPOOL_LONG_WALKS"):
-        pytest.skip("the long walk runs with `pytest -m long` or EXPERTPOOL_LONG_WALKS=1")
+def test_long_walk(app, session, machine):
     run_walk(machine, "long")
 
 
