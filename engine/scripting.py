@@ -45,13 +45,15 @@ def host_function(name: str):
 
 @dataclass
 class HostContext:
-    """What a host function may use: database session, acting user, time and the instance row."""
+    """What a host function may use: database session, acting user, time, the instance row and the random
+    source (`rng(n)` → n bytes; None means os.urandom — tests and the demo pass a reproducible one)."""
 
     session: Any
     actor: Any
     now: datetime
     instance: Any = None
     events: list = field(default_factory=list)
+    rng: Callable[[int], bytes] | None = None
 
 
 def _with_caller(exc: SandboxViolation) -> SandboxViolation:

@@ -9,8 +9,6 @@ import hashlib
 import json
 import os
 from collections.abc import Callable
-from contextlib import contextmanager
-from contextvars import ContextVar
 from datetime import datetime
 
 from sqlalchemy import insert, select
@@ -24,23 +22,13 @@ from engine.services.admission import local_date
 from rules import draw as draw_rules
 from rules.recusal import RECUSAL_RULES_VERSION, Exclusion, legal_entity_keys, screen
 
-_rng: ContextVar[Callable[[int], bytes] | None] = ContextVar("assignment_rng", default=None)
 NO_LONGER_ENGAGED = ("cancelled", "released")
 ART_13 = "第十三条"
 
 
-@contextmanager
-def using_rng(rng: Callable[[int], bytes] | None):
-    """Draw seeds inside the block from `rng` (tests pass a fixed source; production os.urandom)."""
-    token = _rng.set(rng)
-    try:
-        yield
-    finally:
-        _rng.reset(token)
-
-
-def _seed() -> bytes:
-    return draw_rules.new_seed(_rng.get() or os.urandom)
+def _seed(rng: Callable[[int], bytes] | None) -> bytes:
+    """A new draw seed from the host context's random source (production: os.urandom)."""
+    return draw_rules.new_seed(rng or os.urandom)
 
 
 def record_sha256(record: dict) -> str:
@@ -76,8 +64,9 @@ def _engaged_elsewhere(session, request: WorkRequest) -> set[int]:
         Engagement.status.not_in(NO_LONGER_ENGAGED))))
 
 
-def first_draw(session, request: WorkRequest, wanted: int, actor, now: datetime, instance) -> list[int]:
-    """Screen the group, freeze the candidates, draw round 1; returns the picked ids in rank order."""
+def first_draw(session, request: WorkRequest, wanted: int, actor, now: datetime, instance, rng=None) -> list[int]:
+    """Screen the group, freeze the candidates, draw round 1 (seeded from `rng`, else os.urandom); returns
+    the picked ids in rank order."""
     profiles = load_profiles(session, None, request.group_code)
     eligible, exclusions = screen(profiles, spec_of(request), local_date(now))
     engaged = _engaged_elsewhere(session, request)
@@ -86,7 +75,7 @@ def first_draw(session, request: WorkRequest, wanted: int, actor, now: datetime,
     exclusions = list(exclusions) + [_engaged_exclusion(i) for i in sorted(engaged & in_group)]
     keep = set(eligible)
     entity_of = legal_entity_keys(p for p in profiles if p.id in keep)
-    record = draw_rules.new_draw(eligible, _seed(), max(wanted, 1), entity_of)
+    record = draw_rules.new_draw(eligible, _seed(rng), max(wanted, 1), entity_of)
     data = record.to_dict()
     row = DrawRecordRow(request_id=request.id, record=data, candidates_sha256=record.candidates_sha256,
                         seed_hex=record.seed_hex, rules_version=record.rules_version,
@@ -130,11 +119,11 @@ def _designated_entities(session, request: WorkRequest, record) -> set[str]:
     return set(legal_entity_keys(load_profiles(session, sorted(ids), request.group_code)).values())
 
 
-def next_round(session, request: WorkRequest, wanted: int, actor, now: datetime, instance) -> list[int]:
+def next_round(session, request: WorkRequest, wanted: int, actor, now: datetime, instance, rng=None) -> list[int]:
     """Draw round+1 over the remaining candidates (same seed); [] without a round when none remain."""
     row = draw_row(session, request.id)
-    if row is None:
-        return first_draw(session, request, wanted, actor, now, instance)
+    if row is None:  # never drawn (designated first): a first draw, seeded from `rng`
+        return first_draw(session, request, wanted, actor, now, instance, rng)
     available, exclude, exclusions = remaining_candidates(session, request, row, now)
     if not available:
         return []

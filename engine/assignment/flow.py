@@ -58,9 +58,9 @@ def _new_engagement(request: WorkRequest, method: str, round_no: int, rank: int,
                       start_date=request.start_date, end_date=request.end_date, **ids)
 
 
-def draw_first(session, request: WorkRequest, actor, now: datetime, instance) -> dict:
+def draw_first(session, request: WorkRequest, actor, now: datetime, instance, rng=None) -> dict:
     """Round 1: draw N + M; the first N are asked, the M backups wait on standby."""
-    picked = draws.first_draw(session, request, request.n_experts + request.n_backups, actor, now, instance)
+    picked = draws.first_draw(session, request, request.n_experts + request.n_backups, actor, now, instance, rng)
     rows = [_new_engagement(request, "random", 1, i, "primary" if i < request.n_experts else "backup",
                             expert_id=expert_id) for i, expert_id in enumerate(picked)]
     session.add_all(rows)
@@ -89,12 +89,12 @@ def _promote(session, request: WorkRequest, count: int) -> list[Engagement]:
     return _standby(session, request)[:max(count, 0)]
 
 
-def redraw(session, request: WorkRequest, actor, now: datetime, instance) -> dict:
+def redraw(session, request: WorkRequest, actor, now: datetime, instance, rng=None) -> dict:
     """Fill the shortfall: standby backups first when configured, then round + 1 (same seed), else backups."""
     missing = shortfall(session, request)
     chosen = _promote(session, request, missing) if request.backups_first else []
     if missing - len(chosen) > 0:
-        picked = draws.next_round(session, request, missing - len(chosen), actor, now, instance)
+        picked = draws.next_round(session, request, missing - len(chosen), actor, now, instance, rng)
         round_no = (draws.draw_row(session, request.id).rounds if picked else 0)
         fresh = [_new_engagement(request, "random", round_no, i, "primary", expert_id=expert_id)
                  for i, expert_id in enumerate(picked)]

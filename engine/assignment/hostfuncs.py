@@ -29,14 +29,14 @@ def _engagement(ctx: HostContext, engagement_id) -> Engagement:
 def draw_experts(ctx: HostContext, request_id) -> dict:
     """Art 13: screen (recusal) and draw round 1 verifiably; returns who must confirm now."""
     request = flow.get_request(ctx.session, request_id)
-    return flow.draw_first(ctx.session, request, ctx.actor, ctx.now, ctx.instance)
+    return flow.draw_first(ctx.session, request, ctx.actor, ctx.now, ctx.instance, ctx.rng)
 
 
 @host_function("redraw_experts")
 def redraw_experts(ctx: HostContext, request_id) -> dict:
     """Art 13 ¶3: fill the shortfall from backups or round + 1; an empty batch means exhausted."""
     request = flow.get_request(ctx.session, request_id)
-    return flow.redraw(ctx.session, request, ctx.actor, ctx.now, ctx.instance)
+    return flow.redraw(ctx.session, request, ctx.actor, ctx.now, ctx.instance, ctx.rng)
 
 
 @host_function("engage_designated")

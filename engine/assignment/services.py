@@ -9,7 +9,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 
 from engine import audit, runner
-from engine.assignment import designation, draws, flow, notices, steps
+from engine.assignment import designation, flow, notices, steps
 from engine.assignment.hooks import CANCEL_ITEMS
 from engine.assignment.parsing import parse_parties
 from engine.assignment.profiles import new_parties, split_specialties
@@ -86,7 +86,7 @@ def create_request(session, actor, raw: dict, now: datetime, rng=None) -> WorkRe
     """A using unit requests experts; starts the assignment process (random: the draw runs now)."""
     if not actor.has_role("using_unit") or actor.unit_id is None:
         raise Forbidden("只有使用单位可以提出用人申请")
-    with unit_of_work(session), draws.using_rng(rng):
+    with unit_of_work(session):
         cleaned, parties = _validated(session, raw, local_date(now))
         request = _new_request(actor, cleaned, parties, now)
         session.add(request)
@@ -96,7 +96,7 @@ def create_request(session, actor, raw: dict, now: datetime, rng=None) -> WorkRe
         unit = session.get(Unit, actor.unit_id)
         data = {"request_id": request.id, "method": request.method, "requester_user_id": actor.id,
                 "response_period": f"PT{request.response_hours}H"}
-        instance = runner.start(session, "assignment", HostContext(session, actor, now), data,
+        instance = runner.start(session, "assignment", HostContext(session, actor, now, rng=rng), data,
                                 subject=f"{request.title}（{unit.name}）", business_key=f"REQ-{request.id}",
                                 unit_id=request.unit_id)
         request.instance_id = instance.id

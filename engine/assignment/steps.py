@@ -53,7 +53,7 @@ class SystemActor:
 def complete_as_system(session, task_row: HumanTask, ctx: HostContext, values: dict) -> None:
     """Complete an open task on behalf of the process (e.g. the expert was released by an exit)."""
     actor = ctx.actor if ctx.actor is not None else SystemActor()
-    runner.complete(session, task_row, HostContext(session, actor, ctx.now), values)
+    runner.complete(session, task_row, HostContext(session, actor, ctx.now, rng=ctx.rng), values)
 
 
 def send_change(session, instance_id: int, ctx: HostContext, reason: str) -> bool:
