@@ -23,8 +23,9 @@ def _properties(spiff_task) -> dict:
     return (getattr(spiff_task.task_spec, "extensions", None) or {}).get("properties", {}) or {}
 
 
-def _assignee(spiff_task) -> int | None:
-    variable = _properties(spiff_task).get("assignee")
+def _named_id(spiff_task, prop: str) -> int | None:
+    """The id in the task data variable a user-task property names (`assignee`, `itemKey`), if any."""
+    variable = _properties(spiff_task).get(prop)
     value = spiff_task.data.get(variable) if variable else None
     return int(value) if value not in (None, "") else None
 
@@ -63,8 +64,9 @@ def sync(session, instance, workflow, lane_roles: dict, now: datetime, was_ready
         row = HumanTask(
             instance_id=instance.id, task_guid=guid, bpmn_id=spec.bpmn_id, name=spec.bpmn_name or spec.bpmn_id,
             process_key=instance.process_key, process_name=instance.version.name, subject=instance.subject,
-            lane_role=lane_roles.get(spec.lane) if spec.lane else None, assignee_id=_assignee(task),
+            lane_role=lane_roles.get(spec.lane) if spec.lane else None, assignee_id=_named_id(task, "assignee"),
             unit_id=instance.unit_id, form_key=_properties(task).get("formKey"), state="open",
+            item_id=_named_id(task, "itemKey"),  # a multi-instance item's business id, read by SQL
             created_at=now, due_at=_due(task, now),
         )
         session.add(row)

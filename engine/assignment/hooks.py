@@ -6,7 +6,7 @@ Conflict here rolls everything back, so a bad or stale answer changes nothing.
 
 from sqlalchemy import select
 
-from engine.assignment import designation, draws, flow, notices, steps
+from engine.assignment import designation, draws, flow, notices
 from engine.assignment.profiles import load_profiles, spec_of
 from engine.errors import Conflict, NotFound, ValidationFailed
 from engine.hooks import form_hook
@@ -19,11 +19,10 @@ from rules.recusal import screen
 CANCEL_ITEMS = ("cancel_item", "delegated_cancel_item")  # the leader's and the division's multi-instance items
 
 
-def task_engagement(ctx: HostContext, task_row, *keys: str) -> Engagement:
-    """The engagement a multi-instance task is about (its item lives in the task data under one of `keys`)."""
-    data = steps.task_data(ctx.session, task_row, ctx)
-    item = next((data[k] for k in keys if data.get(k) is not None), None)
-    row = ctx.session.get(Engagement, int(item)) if item is not None else None
+def task_engagement(ctx: HostContext, task_row, *_keys: str) -> Engagement:
+    """The engagement a multi-instance task is about: the item id its inbox row carries (the BPMN's `itemKey`),
+    read without loading the workflow. (`_keys`, the task-data names it was once read from, are ignored.)"""
+    row = ctx.session.get(Engagement, task_row.item_id) if task_row.item_id is not None else None
     if row is None:
         raise NotFound("该任务对应的选派记录不存在")
     return row

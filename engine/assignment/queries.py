@@ -10,8 +10,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select
 
-from engine.assignment import draws, steps
-from engine.assignment.hooks import CANCEL_ITEMS
+from engine.assignment import draws
 from engine.errors import Forbidden, NotFound
 from engine.inbox import visible_to
 from engine.models import Expert, ExpertGroup, HumanTask, Unit
@@ -23,7 +22,6 @@ from engine.models.assignment import (
     UsageRecord,
     WorkRequest,
 )
-from engine.scripting import HostContext
 
 FULL_ROLES = ("talent_center", "auditor")
 OVERSIGHT_ROLES = ("quality_division", "bureau_leader", "admin")
@@ -191,16 +189,10 @@ def engagement_page(session, viewer, engagement_id: int) -> tuple[Engagement, Wo
     if level == "sealed" or (level == "expert" and (mine is None or mine.id != row.id)):
         raise Forbidden("您无权查看该选派记录")
     task = None
-    for candidate in viewer_tasks(session, viewer, request):
-        if candidate.bpmn_id == "confirm_availability" and _item(session, candidate, viewer, ("engagement_id",)) == row.id:
+    for candidate in viewer_tasks(session, viewer, request):  # the row carries its item: no workflow is loaded
+        if candidate.bpmn_id == "confirm_availability" and candidate.item_id == row.id:
             task = candidate
     return row, request, task
-
-
-def _item(session, task: HumanTask, viewer, keys) -> int | None:
-    # Loading runs no scripts, so the task's own creation time serves as the context's clock.
-    data = steps.task_data(session, task, HostContext(session, viewer, task.created_at))
-    return next((data[k] for k in keys if data.get(k) is not None), None)
 
 
 def designation_history(session, unit_id: int, now: datetime, exclude_id: int | None = None) -> list[WorkRequest]:
@@ -212,8 +204,9 @@ def designation_history(session, unit_id: int, now: datetime, exclude_id: int | 
         .order_by(WorkRequest.id.desc()).limit(20)))
 
 
-TASK_ITEMS = {"confirm_availability": ("engagement_id",), "record_usage": ("usage_item",),
-              "leader_approve_cancellation": CANCEL_ITEMS, "division_approve_cancellation": CANCEL_ITEMS}
+# Steps whose inbox rows carry an engagement id as their multi-instance item (the BPMN's `itemKey`).
+ENGAGEMENT_STEPS = frozenset({"confirm_availability", "record_usage", "leader_approve_cancellation",
+                              "division_approve_cancellation"})
 
 
 def task_context(session, task_row: HumanTask, viewer) -> dict:
@@ -227,10 +220,8 @@ def task_context(session, task_row: HumanTask, viewer) -> dict:
         return {}
     context = {"request": request, "unit_name": (session.get(Unit, request.unit_id) or Unit(name="")).name,
                "engagement": None, "person": None, "history": None, "designated": []}
-    keys = TASK_ITEMS.get(task_row.bpmn_id)
-    if keys:
-        engagement_id = _item(session, task_row, viewer, keys)
-        row = session.get(Engagement, engagement_id) if engagement_id else None
+    if task_row.bpmn_id in ENGAGEMENT_STEPS and task_row.item_id is not None:
+        row = session.get(Engagement, task_row.item_id)
         if row is not None:
             context["engagement"] = row
             context["person"] = _names(session, [row]).get(row.id)

@@ -10,7 +10,6 @@ from sqlalchemy import select
 
 from engine import audit, runner
 from engine.assignment import designation, flow, notices, steps
-from engine.assignment.hooks import CANCEL_ITEMS
 from engine.assignment.parsing import parse_parties
 from engine.assignment.profiles import new_parties, split_specialties
 from engine.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -110,9 +109,8 @@ def _may_report(actor, request: WorkRequest) -> bool:
 
 def _finish_open_confirmation(session, request: WorkRequest, row: Engagement, ctx: HostContext, values: dict):
     """Complete the expert's open confirmation task for the process (the answer no longer matters)."""
-    for task in steps.open_tasks(session, request.instance_id, "confirm_availability"):
-        if steps.task_data(session, task, ctx).get("engagement_id") == row.id:
-            steps.complete_as_system(session, task, ctx, values)
+    for task in steps.open_tasks(session, request.instance_id, "confirm_availability", item_id=row.id):
+        steps.complete_as_system(session, task, ctx, values)
 
 
 def report_conflict(session, engagement_id: int, actor, reason: str, now: datetime) -> Engagement:
@@ -146,10 +144,8 @@ def _instance(session, request: WorkRequest):
 
 def _close_pending_approval(session, request: WorkRequest, row: Engagement, ctx: HostContext) -> None:
     for bpmn_id in ("leader_approve_cancellation", "division_approve_cancellation"):
-        for task in steps.open_tasks(session, request.instance_id, bpmn_id):
-            data = steps.task_data(session, task, ctx)
-            if any(data.get(k) == row.id for k in CANCEL_ITEMS):
-                steps.complete_as_system(session, task, ctx, {"decision": "approve", "comment": "专家已出库，自动取消"})
+        for task in steps.open_tasks(session, request.instance_id, bpmn_id, item_id=row.id):
+            steps.complete_as_system(session, task, ctx, {"decision": "approve", "comment": "专家已出库，自动取消"})
 
 
 def release_expert(session, expert_id: int, reason: str, actor, now: datetime) -> list[int]:

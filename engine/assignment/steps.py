@@ -1,9 +1,7 @@
-"""Engine glue of the assignment process: task data of an inbox row, system completions, change messages.
+"""Engine glue of the assignment process: open inbox rows of a step, system completions, change messages.
 
 No commits: callers are units of work (services) that commit once.
 """
-
-from uuid import UUID
 
 from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.exceptions import WorkflowException
@@ -12,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import undefer
 
 from engine import audit, runner
-from engine.errors import Conflict, NotFound
+from engine.errors import NotFound
 from engine.models import HumanTask, ProcessInstance
 from engine.scripting import HostContext
 
@@ -27,20 +25,14 @@ def _instance(session, instance_id: int, lock: bool = False):
     return instance
 
 
-def task_data(session, task_row: HumanTask, ctx: HostContext) -> dict:
-    """The data of the Spiff task behind an inbox row (multi-instance items live only there)."""
-    workflow = runner.load(session, _instance(session, task_row.instance_id), ctx)
-    task = workflow.get_task_from_id(UUID(task_row.task_guid))
-    if task is None:
-        raise Conflict("该任务已不可办理")
-    return task.data
-
-
-def open_tasks(session, instance_id: int, bpmn_id: str) -> list[HumanTask]:
-    """Open inbox rows of one step of an instance."""
-    return list(session.scalars(select(HumanTask).where(
+def open_tasks(session, instance_id: int, bpmn_id: str, item_id: int | None = None) -> list[HumanTask]:
+    """Open inbox rows of one step of an instance; with `item_id`, only those about that item (an SQL read
+    of the row's item id: the workflow is never loaded to find a multi-instance task's item)."""
+    query = select(HumanTask).where(
         HumanTask.instance_id == instance_id, HumanTask.bpmn_id == bpmn_id, HumanTask.state == "open")
-        .order_by(HumanTask.id)))
+    if item_id is not None:
+        query = query.where(HumanTask.item_id == item_id)
+    return list(session.scalars(query.order_by(HumanTask.id)))
 
 
 class SystemActor:

@@ -79,6 +79,9 @@ class HumanTask(Base):
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
     form_key: Mapped[str | None] = mapped_column(String(60))
+    # The business id of the multi-instance item the task is about (e.g. the engagement an expert confirms):
+    # the task data variable its user task names in the `itemKey` property, so no read loads the workflow.
+    item_id: Mapped[int | None] = mapped_column(Integer)
     state: Mapped[str] = mapped_column(String(12), default="open")
     claimed_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -38,7 +38,12 @@ def test_every_node_has_a_shape_and_every_flow_an_edge():
 def test_user_tasks_declare_forms_and_the_expert_task_an_assignee():
     props = {task.get("id"): {p.get("name"): p.get("value") for p in task.iterfind(".//spiffworkflow:property", NS)}
              for task in _elements("userTask")}
-    assert props["confirm_availability"] == {"formKey": "expert_confirmation", "assignee": "expert_user_id"}
+    assert props["confirm_availability"] == {"formKey": "expert_confirmation", "assignee": "expert_user_id",
+                                             "itemKey": "engagement_id"}
+    # Each multi-instance task names its item, so its inbox row carries the engagement id (item_id).
+    assert {k: p.get("itemKey") for k, p in props.items() if p.get("itemKey")} == {
+        "confirm_availability": "engagement_id", "record_usage": "usage_item",
+        "leader_approve_cancellation": "cancel_item", "division_approve_cancellation": "delegated_cancel_item"}
     assert {p["formKey"] for p in props.values()} == {
         "expert_confirmation", "usage_record", "shortfall_decision", "designation_filing", "designation_approval",
         "cancellation_approval"}
