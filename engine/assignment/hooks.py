@@ -16,12 +16,10 @@ from engine.scripting import HostContext
 from engine.services.admission import local_date
 from rules.recusal import screen
 
-CANCEL_ITEMS = ("cancel_item", "delegated_cancel_item")  # the leader's and the division's multi-instance items
 
-
-def task_engagement(ctx: HostContext, task_row, *_keys: str) -> Engagement:
+def task_engagement(ctx: HostContext, task_row) -> Engagement:
     """The engagement a multi-instance task is about: the item id its inbox row carries (the BPMN's `itemKey`),
-    read without loading the workflow. (`_keys`, the task-data names it was once read from, are ignored.)"""
+    read without loading the workflow."""
     row = ctx.session.get(Engagement, task_row.item_id) if task_row.item_id is not None else None
     if row is None:
         raise NotFound("该任务对应的选派记录不存在")
@@ -38,7 +36,7 @@ def _request_of(ctx: HostContext, task_row) -> WorkRequest:
 @form_hook("expert_confirmation")
 def apply_confirmation(ctx: HostContext, task_row, cleaned: dict) -> dict:
     """The drawn expert confirms (and declares no conflict), declines with a reason, or recuses."""
-    row = task_engagement(ctx, task_row, "engagement_id")
+    row = task_engagement(ctx, task_row)
     if row.status != "drawn":
         raise Conflict("该选派已处理，不能重复答复")
     decision = cleaned["decision"]
@@ -62,7 +60,7 @@ def _judge_reject(row: Engagement) -> None:
 @form_hook("cancellation_approval")
 def apply_cancellation(ctx: HostContext, task_row, cleaned: dict) -> dict:
     """Art 13 ¶3: approve the cancellation (judging a decline justified or not) or keep the expert."""
-    row = task_engagement(ctx, task_row, *CANCEL_ITEMS)
+    row = task_engagement(ctx, task_row)
     if row.status not in flow.PENDING_CANCEL:
         raise Conflict("该取消事项已处理")
     request = flow.get_request(ctx.session, row.request_id)
@@ -132,7 +130,7 @@ def apply_shortfall_decision(ctx: HostContext, task_row, cleaned: dict) -> dict:
 @form_hook("usage_record")
 def apply_usage(ctx: HostContext, task_row, cleaned: dict) -> dict:
     """After the work: the unit's record of one expert closes the engagement (feeds Art 14)."""
-    row = task_engagement(ctx, task_row, "usage_item")
+    row = task_engagement(ctx, task_row)
     if row.status != "confirmed":
         raise Conflict("该专家的使用情况已登记或选派已变更")
     ctx.session.add(UsageRecord(

@@ -15,7 +15,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 from sqlalchemy import func, select
 
 from engine.assignment import flow
-from engine.assignment.hooks import CANCEL_ITEMS, _pool_left, task_engagement
+from engine.assignment.hooks import _pool_left, task_engagement
 from engine.errors import Conflict, Forbidden, ValidationFailed
 from engine.forms import _required, load_form, resolve_choices
 from engine.inbox import can_act
@@ -113,7 +113,7 @@ def free_experts(session) -> list[int]:
 
 
 def _cancellation(session, task, ctx) -> tuple[dict, dict]:
-    row = task_engagement(ctx, task, *CANCEL_ITEMS)
+    row = task_engagement(ctx, task)
     if row.status == "declined":
         return {"decision": ["approve"], "justified": ["yes", "no"]}, {}
     return ({"decision": ["approve"]} if row.confirmed_at is None else {}), {}
