@@ -16,7 +16,7 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
-from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
+from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser, SpiffProcessParser
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 
 MAX_XML_BYTES = 2 * 1024 * 1024
@@ -48,9 +48,27 @@ class CompiledProcess:
     subprocess_specs: dict
 
 
+ALL_WITH_ID = ".//*[@id]"
+
+
+class _LinearProcessParser(SpiffProcessParser):
+    """SpiffWorkflow's process parser, indexing element ids with one tree walk: libxml2 evaluates the
+    XPath `.//*[@id]` it uses in time quadratic in the document (1.4 s at 8,000 tasks)."""
+
+    def xpath(self, xpath):
+        """Every descendant element with an id, in document order (the same result as the XPath)."""
+        if xpath == ALL_WITH_ID:
+            return [e for e in self.node.iterdescendants() if isinstance(e.tag, str) and e.get("id") is not None]
+        return super().xpath(xpath)
+
+
+class _HostBpmnParser(SpiffBpmnParser):
+    PROCESS_PARSER_CLASS = _LinearProcessParser
+
+
 def compile_process(process_key: str, bpmn_xml: str, dmn_files: dict[str, str], validate: bool = False):
     """Parse one BPMN document (and its DMN files) into a CompiledProcess."""
-    parser = SpiffBpmnParser(validator=BpmnValidator() if validate else None)
+    parser = _HostBpmnParser(validator=BpmnValidator() if validate else None)
     parser.add_bpmn_xml(parse_xml(bpmn_xml).getroottree(), filename=f"{process_key}.bpmn")
     for name, xml in sorted(dmn_files.items()):
         parser.add_dmn_xml(parse_xml(xml), filename=name)
