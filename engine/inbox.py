@@ -30,6 +30,11 @@ def _named_id(spiff_task, prop: str) -> int | None:
     return int(value) if value not in (None, "") else None
 
 
+def item_id_of(spiff_task) -> int | None:
+    """The business id of the multi-instance item a user task is about (its `itemKey` property), if any."""
+    return _named_id(spiff_task, "itemKey")
+
+
 def _due(spiff_task, now: datetime) -> datetime | None:
     """Deadline: `dueAt` names a task-data ISO datetime (absolute), `dueDays` counts from now."""
     props = _properties(spiff_task)
@@ -66,7 +71,7 @@ def sync(session, instance, workflow, lane_roles: dict, now: datetime, was_ready
             process_key=instance.process_key, process_name=instance.version.name, subject=instance.subject,
             lane_role=lane_roles.get(spec.lane) if spec.lane else None, assignee_id=_named_id(task, "assignee"),
             unit_id=instance.unit_id, form_key=_properties(task).get("formKey"), state="open",
-            item_id=_named_id(task, "itemKey"),  # a multi-instance item's business id, read by SQL
+            item_id=item_id_of(task),  # a multi-instance item's business id, read by SQL
             created_at=now, due_at=_due(task, now),
         )
         session.add(row)

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import undefer
 
 from engine import audit, runner
+from engine.inbox import item_id_of
 from engine.models import Application, HumanTask, Incident, ProcessInstance
 from engine.models.assignment import WorkRequest
 from engine.models.evaluation import Evaluation, ExitCase, RenewalCase
@@ -54,11 +55,13 @@ def waiting_kinds(workflow) -> set[str]:
     return kinds
 
 
-def _open_rows(session, instance_ids: list[int]) -> dict[int, set[str]]:
-    rows = defaultdict(set)
-    for instance_id, guid in session.execute(select(HumanTask.instance_id, HumanTask.task_guid).where(
-            HumanTask.state == "open", HumanTask.instance_id.in_(instance_ids))):
-        rows[instance_id].add(guid)
+def _open_rows(session, instance_ids: list[int]) -> dict[int, dict[str, int | None]]:
+    """Open inbox rows per instance: task guid → the multi-instance item id the row carries."""
+    rows = defaultdict(dict)
+    for instance_id, guid, item_id in session.execute(
+            select(HumanTask.instance_id, HumanTask.task_guid, HumanTask.item_id).where(
+                HumanTask.state == "open", HumanTask.instance_id.in_(instance_ids))):
+        rows[instance_id][guid] = item_id
     return rows
 
 
@@ -68,7 +71,15 @@ def _same_time(a, b) -> bool:
     return abs((a - b).total_seconds()) < 1
 
 
-def check_instance(session, instance: ProcessInstance, open_rows: set[str], has_incident: bool) -> list[Problem]:
+def _item_problems(instance_id: int, workflow, open_rows: dict[str, int | None]) -> list[Problem]:
+    # Pages read a multi-instance task's item (e.g. the engagement) from its row, never the workflow.
+    wrong = [t.task_spec.bpmn_id for t in workflow.get_tasks(state=TaskState.READY, manual=True)
+             if str(t.id) in open_rows and open_rows[str(t.id)] != item_id_of(t)]
+    return [Problem("inbox", instance_id, f"待办 {b} 记录的事项编号与流程数据不一致") for b in wrong]
+
+
+def check_instance(session, instance: ProcessInstance, open_rows: dict[str, int | None],
+                   has_incident: bool) -> list[Problem]:
     """The workflow-level invariants of one instance (loads its workflow once)."""
     problems = []
     if instance.status != "running":
@@ -77,9 +88,10 @@ def check_instance(session, instance: ProcessInstance, open_rows: set[str], has_
         return problems
     workflow = runner.load(session, instance, HostContext(session=session, actor=None, now=instance.updated_at))
     ready = runner.ready_guids(workflow)
-    if ready != open_rows:
+    if ready != set(open_rows):
         problems.append(Problem("inbox", instance.id,
-                                f"待办索引与流程不一致：缺 {len(ready - open_rows)} 条，多 {len(open_rows - ready)} 条"))
+                                f"待办索引与流程不一致：缺 {len(ready - set(open_rows))} 条，多 {len(set(open_rows) - ready)} 条"))
+    problems += _item_problems(instance.id, workflow, open_rows)
     if workflow.completed:
         problems.append(Problem("status", instance.id, "流程已走完，状态仍为进行中"))
     elif not waiting_kinds(workflow) and not has_incident:
@@ -113,7 +125,7 @@ def check(session, with_audit: bool = True) -> list[Problem]:
     instances = session.scalars(select(ProcessInstance).where(ProcessInstance.id.in_(list(statuses)))
                                 .options(undefer(ProcessInstance.serialized)).order_by(ProcessInstance.id))
     for instance in instances:
-        problems += check_instance(session, instance, open_rows.get(instance.id, set()), instance.id in incidents)
+        problems += check_instance(session, instance, open_rows.get(instance.id, {}), instance.id in incidents)
     problems += _domain_problems(session, statuses)
     if with_audit:
         broken = audit.verify_chain(session)

@@ -5,7 +5,7 @@ from collections import Counter
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from engine import spiff
 from engine.demo import seed
@@ -197,3 +197,15 @@ def test_claim_of_a_claimed_task_is_a_conflict_and_one_event(session, users):
     assert Counter(t.state for t in session.scalars(select(HumanTask))) == Counter({"open": 1})
     with pytest.raises(Forbidden):  # not the expert's: nobody else may release it
         task_service.unclaim(session, task.id, users["using_unit"], T0)
+
+
+@pytest.mark.breaks_invariant("inbox")
+def test_the_checker_sees_an_inbox_row_pointing_at_the_wrong_item(session, users):
+    make_pool(session, 4)
+    request = create(session, users["using_unit"], n_experts="2", n_backups="0")
+    assert check(session) == []
+    first, second = open_tasks(session, request, "confirm_availability")
+    assert {first.item_id, second.item_id} == {e.id for e in engagements(session, request.id)}
+    session.execute(update(HumanTask).where(HumanTask.id == first.id).values(item_id=second.item_id))
+    session.commit()  # damage only a bug (or a hand edit) could do: the row names the other expert's engagement
+    assert [p.code for p in check(session)] == ["inbox"]
