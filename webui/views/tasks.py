@@ -150,14 +150,14 @@ def show(task_id: int):
     return redirect(_after_completion(task))
 
 
+# Where a completed task returns to, per process: the page of the business object it belongs to.
+RETURN_TO = {
+    "assignment": (assignment_queries.request_id_for_instance, "assignment.detail", "request_id"),
+    "annual_evaluation": (yearly_queries.evaluation_id_for_instance, "yearly.evaluation", "evaluation_id"),
+}
+
+
 def _after_completion(task) -> str:
-    # Back to the business object the task belongs to where it has a page, else to the inbox.
-    if task.process_key == "assignment":
-        request_id = assignment_queries.request_id_for_instance(db.session, task.instance_id)
-        if request_id:
-            return url_for("assignment.detail", request_id=request_id)
-    if task.process_key == "annual_evaluation":
-        evaluation_id = yearly_queries.evaluation_id_for_instance(db.session, task.instance_id)
-        if evaluation_id:
-            return url_for("yearly.evaluation", evaluation_id=evaluation_id)
-    return url_for("tasks.inbox")
+    lookup, endpoint, arg = RETURN_TO.get(task.process_key, (None, None, None))
+    object_id = lookup(db.session, task.instance_id) if lookup else None
+    return url_for(endpoint, **{arg: object_id}) if object_id else url_for("tasks.inbox")
