@@ -1,6 +1,6 @@
 """Engine-host overhead: the admission_public flow through the project's services vs bare SpiffWorkflow 3.
 
-HOST  — engine.services.admission.submit_public, then engine.services.tasks.complete for each user task as the
+HOST  — engine.admission.services.submit_public, then engine.tasks.services.complete for each user task as the
         right role user; each step is one "request" (new session, acting user loaded by id, open task found in
         the human_task table) and one service call = one unit of work with one commit on a SQLite file
         (SQLAlchemy ORM), incl. form validation, the inbox index, the audit hash chain and the real host
@@ -43,18 +43,19 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import create_engine, event, select
 from sqlalchemy.orm import sessionmaker
 
-import engine.hostfuncs  # noqa: F401  (registers allow-listed host functions and form hooks)
-import engine.models  # noqa: F401  (registers tables)
-from engine.db import Base
-from engine.forms import load_form, validate_form
-from engine.models import Application, HumanTask, ProcessInstance, PublicCall, Unit, User, UserRole
-from engine.registry import deploy_shipped
-from engine.services import tasks
-from engine.services.accounts import load_user
-from engine.services.admission import submit_public
-from engine.services.reference import ensure_reference_data
-from engine.services.tasks import dynamic_choices
-from engine.settings import commitment_period
+from engine import bootstrap
+from engine.admission.models import Application, PublicCall
+from engine.admission.services import submit_public
+from engine.core.db import Base
+from engine.core.forms import load_form, validate_form
+from engine.core.models import HumanTask, ProcessInstance
+from engine.deploy.versions import deploy_shipped
+from engine.experts.reference import ensure_reference_data
+from engine.platform.accounts import load_user
+from engine.platform.models import Unit, User, UserRole
+from engine.platform.settings import commitment_period
+from engine.tasks import services as tasks
+from engine.tasks.services import dynamic_choices
 
 ROOT = Path(__file__).resolve().parent.parent
 PROCESS_KEY = "admission_public"
@@ -419,6 +420,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--warmup", type=int, default=3, help="untimed flows per variant first (default 3)")
     parser.add_argument("--profile", action="store_true", help="then profile n host flows with cProfile")
     args = parser.parse_args(argv)
+    bootstrap.install()
     if args.n < 1 or args.rounds < 1:
         parser.error("--n and --rounds must be at least 1")
     with tempfile.TemporaryDirectory(prefix="engine_overhead_") as tmp:

@@ -1,11 +1,11 @@
 """Year-end campaign launch (Art 14) for N experts: the product's job vs bare SpiffWorkflow on the same BPMN.
 
-HOST — engine.yearly.campaign.year_end_job at 2026-12-01 00:00 Asia/Shanghai on a fresh SQLite file (or the
+HOST — engine.evaluation.campaign.year_end_job at 2026-12-01 00:00 Asia/Shanghai on a fresh SQLite file (or the
        scratch database --host-url names, e.g. PostgreSQL) holding N
        active experts in the six groups (each group with a leader who has an account) and some engagements:
        the JobRun claim, the roster, then chunks of LAUNCH_CHUNK experts per unit of work, each expert an
        Evaluation row (with this year's and cumulative usage counts) and an annual_evaluation instance started
-       through engine.runner (state, inbox row, due date, audit event), and the launch notifications.
+       through engine.core.runner (state, inbox row, due date, audit event), and the launch notifications.
 BARE — SpiffWorkflow 3.2.0 alone on the same BPMN (parsed once): per expert a BpmnWorkflow with the same
        start data, run to its first user task (clock frozen at the same instant), serialized with the full
        SPIFF_CONFIG serializer (spec included) and INSERTed into a SQLite row, one commit per chunk of the same
@@ -36,16 +36,23 @@ from sqlalchemy.orm import sessionmaker
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import engine.hostfuncs  # noqa: E402,F401  (registers host functions, form hooks and jobs)
-import engine.models  # noqa: E402,F401
-from engine.clock import frozen_at  # noqa: E402
-from engine.db import Base  # noqa: E402
-from engine.models import Expert, ExpertGroup, GroupMembership, HumanTask, Unit, User, UserRole  # noqa: E402
-from engine.models.assignment import Engagement, WorkRequest  # noqa: E402
-from engine.models.evaluation import Evaluation  # noqa: E402
-from engine.registry import deploy_shipped  # noqa: E402
-from engine.services.reference import ensure_reference_data  # noqa: E402
-from engine.yearly import campaign, config  # noqa: E402
+from engine import bootstrap  # noqa: E402
+from engine.assignment.models import WorkRequest  # noqa: E402
+from engine.core.clock import frozen_at  # noqa: E402
+from engine.core.db import Base  # noqa: E402
+from engine.core.models import HumanTask  # noqa: E402
+from engine.deploy.versions import deploy_shipped  # noqa: E402
+from engine.evaluation import campaign  # noqa: E402
+from engine.evaluation.models import Evaluation  # noqa: E402
+from engine.experts.models import (  # noqa: E402
+    Engagement,  # noqa: E402
+    Expert,
+    ExpertGroup,
+    GroupMembership,
+)
+from engine.experts.reference import ensure_reference_data  # noqa: E402
+from engine.platform import settings  # noqa: E402
+from engine.platform.models import Unit, User, UserRole  # noqa: E402
 
 NOW = datetime(2026, 11, 30, 16, 0, tzinfo=UTC)  # 2026-12-01 00:00 Asia/Shanghai
 BPMN_FILE = ROOT / "processes" / "annual_evaluation.bpmn"
@@ -110,7 +117,7 @@ def run_host(url: str, n: int, chunk: int) -> tuple[float, int]:
     new_session = sessionmaker(bind=db)
     with new_session() as session:
         seed(session, n)
-    config.LAUNCH_CHUNK = chunk
+    settings.LAUNCH_CHUNK = chunk
     with new_session() as session:
         t0 = time.perf_counter()
         result = campaign.year_end_job(session, NOW)
@@ -134,7 +141,7 @@ def run_bare(path: Path, n: int, chunk: int) -> tuple[float, int]:
     t0 = time.perf_counter()
     for i in range(n):
         workflow = BpmnWorkflow(spec, subprocesses, script_engine=PythonScriptEngine())
-        for task in workflow.get_tasks(state=TaskState.READY):  # the start data, as engine.runner.start seeds it
+        for task in workflow.get_tasks(state=TaskState.READY):  # the start data, as engine.core.runner.start seeds it
             task.data.update(data | {"evaluation_id": i, "expert_id": i, "group_rater_user_id": i % 6 + 1})
         with frozen_at(NOW):
             workflow.refresh_timers()
@@ -152,10 +159,11 @@ def main() -> None:
     """Run both sides and print the rates."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--experts", type=int, default=5000)
-    parser.add_argument("--chunk", type=int, default=config.LAUNCH_CHUNK)
+    parser.add_argument("--chunk", type=int, default=settings.LAUNCH_CHUNK)
     parser.add_argument("--host-url", default=None,
                         help="run the host side on this scratch database instead (all its tables are dropped!)")
     args = parser.parse_args()
+    bootstrap.install()
     with tempfile.TemporaryDirectory() as tmp:
         host_url = args.host_url or f"sqlite:///{Path(tmp) / 'host.sqlite'}"
         host_s, host_n = run_host(host_url, args.experts, args.chunk)

@@ -10,7 +10,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import asdict, dataclass, fields
 from datetime import date
 
-from rules.groups import WORK_AREA_KNOWLEDGE, WORK_AREA_NAMES
+from rules.work_areas import WORK_AREA_KNOWLEDGE, WORK_AREA_NAMES
 
 RANK_LEVELS = ("none", "section", "vice_division", "division", "vice_bureau", "bureau")
 RANK_LABELS = dict(zip(RANK_LEVELS, ("无", "科级", "副处级", "正处级", "副厅级", "正厅级及以上"), strict=True))

@@ -7,9 +7,10 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from engine.assignment import services
-from engine.models import Expert, ExpertGroup, GroupMembership, HumanTask
-from engine.models.assignment import Engagement, WorkRequest
-from engine.services import tasks as task_service
+from engine.assignment.models import WorkRequest
+from engine.core.models import HumanTask
+from engine.experts.models import Engagement, Expert, ExpertGroup, GroupMembership
+from engine.tasks import services as task_service
 from tests.support import T0, make_user
 
 GROUP = "supervision_sampling"
@@ -81,7 +82,7 @@ def open_tasks(session, request: WorkRequest, bpmn_id: str | None = None) -> lis
 
 def user_of(session, engagement: Engagement):
     """The login of an engaged pool expert."""
-    from engine.models import User
+    from engine.platform.models import User
 
     return session.get(User, session.get(Expert, engagement.expert_id).user_id)
 

@@ -7,11 +7,11 @@ import pytest
 from flask_migrate import upgrade
 from sqlalchemy import text
 
-from engine.db import Base
-from engine.integrity import check
-from engine.registry import deploy_shipped
-from engine.services.reference import ensure_reference_data
-from engine.spiff import spec_cache
+from engine.core.db import Base
+from engine.core.integrity import check
+from engine.core.spiff import spec_cache
+from engine.deploy.versions import deploy_shipped
+from engine.experts.reference import ensure_reference_data
 from tests.support import T0, UserClient, make_user
 from webui.app import create_app
 from webui.extensions import db
@@ -60,7 +60,7 @@ def _wipe(session) -> None:
 
 
 def _assert_invariants(request, session) -> None:
-    """The engine's invariants hold after the test (engine.integrity), on a fresh spec cache."""
+    """The engine's invariants hold after the test (engine.core.integrity), on a fresh spec cache."""
     session.rollback()
     spec_cache.clear()  # check against specs compiled afresh, as a restarted server would load them
     marker = request.node.get_closest_marker("breaks_invariant")

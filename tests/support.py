@@ -6,8 +6,9 @@ from flask import g
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from engine.models import PublicCall, Unit, User, UserRole
-from engine.passwords import hash_password
+from engine.admission.models import PublicCall
+from engine.platform.models import Unit, User, UserRole
+from engine.platform.passwords import hash_password
 
 T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # 2026-03-02 09:00 Asia/Shanghai
 PASSWORD = "test-pass-123"

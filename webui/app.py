@@ -9,8 +9,7 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-import engine.hostfuncs  # noqa: F401  (registers allow-listed host functions and form hooks)
-import engine.models  # noqa: F401  (registers tables)
+from engine import bootstrap
 from webui.extensions import csrf, db, login_manager, migrate
 from webui.logs import configure_logging
 
@@ -56,6 +55,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         app.config.update(overrides)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     configure_logging(app)
+    bootstrap.install()
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
     login_manager.init_app(app)

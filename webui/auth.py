@@ -1,4 +1,4 @@
-"""Login/logout (Flask-Login + Flask-WTF) and the role guard used by every view."""
+"""Login/logout (Flask-Login + Flask-WTF) and the capability guard used by every view (engine.platform.policy)."""
 
 from functools import wraps
 
@@ -8,8 +8,8 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from engine.services import accounts
-from engine.services.accounts import LoginFailed, authenticate
+from engine.platform import accounts, policy
+from engine.platform.accounts import LoginFailed, authenticate
 from webui.extensions import db, login_manager
 from webui.timeutil import now
 
@@ -24,20 +24,30 @@ def load_user(user_id: str):
     return accounts.load_user(db.session, int(user_id))
 
 
-def roles_required(*roles: str):
-    """Allow the view only to users holding one of `roles` (403 otherwise)."""
+def requires(capability: policy.Capability):
+    """Allow the view only to logged-in users holding `capability` (login page first, 403 otherwise).
+
+    The capability is kept on the view (`view.capability`) so the route matrix test can read it.
+    """
 
     def decorate(view):
         @wraps(view)
         @login_required
         def wrapper(*args, **kwargs):
-            if not current_user.has_role(*roles):
+            if not policy.allows(current_user, capability):
                 abort(403)
             return view(*args, **kwargs)
 
+        wrapper.capability = capability
         return wrapper
 
     return decorate
+
+
+@bp.app_context_processor
+def _capabilities() -> dict:
+    """Templates ask `can("VIEW_INSTANCES")` instead of naming roles."""
+    return {"can": lambda name: policy.allows(current_user, policy.capability(name))}
 
 
 class LoginForm(FlaskForm):

@@ -6,8 +6,10 @@ from pathlib import Path
 from flask import Flask, abort, jsonify, render_template, request, send_from_directory
 from flask_login import current_user
 
-from engine.errors import ServiceError
-from engine.models import APPLICATION_STATUSES, EXPERT_STATUSES, INSTANCE_STATUSES, TASK_STATES
+from engine.admission.models import APPLICATION_STATUSES
+from engine.core.errors import ServiceError
+from engine.core.models import INSTANCE_STATUSES, TASK_STATES
+from engine.experts.models import EXPERT_STATUSES
 from webui.logs import current_request_id
 from webui.timeutil import local, now
 
@@ -64,7 +66,7 @@ def _register_errors(app: Flask) -> None:
 
 
 def _unread_notifications() -> int:
-    from engine.notify import unread_count
+    from engine.platform.notifications import unread_count
     from webui.extensions import db
 
     return unread_count(db.session, current_user.id) if current_user.is_authenticated else 0

@@ -21,8 +21,8 @@ def _parse_now(value: str | None) -> datetime:
 
 def prepare_database() -> None:
     """Apply migrations, insert reference data, deploy new shipped process versions."""
-    from engine.registry import deploy_shipped
-    from engine.services.reference import ensure_reference_data
+    from engine.deploy.versions import deploy_shipped
+    from engine.experts.reference import ensure_reference_data
 
     upgrade()
     ensure_reference_data(db.session)
@@ -47,10 +47,10 @@ def init_db():
 @with_appcontext
 def seed_demo(experts: int):
     """Load demo users for every role, the groups, ~300 experts and applications in flight."""
-    from engine.demo import seed
+    from demo.seed import seed
 
     prepare_database()
-    from engine.demo_assignment import seed_assignment_demo
+    from demo.assignment import seed_assignment_demo
 
     accounts = seed(db.session, datetime.now(UTC), expert_count=experts)
     seed_assignment_demo(db.session, datetime.now(UTC))
@@ -64,7 +64,7 @@ def seed_demo(experts: int):
 @with_appcontext
 def fire_timers(now_text: str | None):
     """Step every instance whose timer is due at --now."""
-    from engine.timers import fire_due
+    from engine.core.timers import fire_due
 
     fired = fire_due(db.session, _parse_now(now_text))
     click.echo(f"fired {fired}")
@@ -74,7 +74,7 @@ def fire_timers(now_text: str | None):
 @with_appcontext
 def verify_audit():
     """Recompute the audit hash chain."""
-    from engine.audit import verify_chain
+    from engine.core.audit import verify_chain
 
     broken = verify_chain(db.session)
     if broken is None:
@@ -88,11 +88,11 @@ def verify_audit():
 @click.option("--repair", "do_repair", is_flag=True, help="heal repairable instances (idempotent, audited)")
 @with_appcontext
 def doctor(do_repair: bool):
-    """Check the engine's invariants (engine.integrity); exit 1 while problems remain."""
-    from engine.integrity import check
+    """Check the engine's invariants (engine.core.integrity); exit 1 while problems remain."""
+    from engine.core.integrity import check
 
     if do_repair:
-        from engine.repair import repair
+        from engine.core.repair import repair
 
         for line in repair(db.session, None, datetime.now(UTC)):
             click.echo(f"已修复 {line}")

@@ -7,7 +7,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from engine.errors import NotFound
+from engine.core.errors import NotFound
 from webui.extensions import db
 
 
@@ -39,7 +39,7 @@ def verify_draw_command(draw_id: int):
 @with_appcontext
 def send_mail_command():
     """Send the queued e-mail now through EXPERTPOOL_SMTP_HOST / _PORT."""
-    from engine.notify import send_outbox, smtp_settings
+    from engine.platform.notifications import send_outbox, smtp_settings
 
     host = current_app.config.get("SMTP_HOST")
     if not host:

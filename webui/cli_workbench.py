@@ -9,8 +9,8 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from engine.attachments import Upload
-from engine.errors import ServiceError
+from engine.core.errors import ServiceError
+from engine.platform.attachments import Upload
 from webui.extensions import db
 
 
@@ -19,7 +19,7 @@ def _uploads(paths: tuple[str, ...]) -> list[Upload]:
 
 
 def _owner(username: str):
-    from engine.models import User
+    from engine.platform.models import User
 
     user = db.session.scalar(select(User).where(User.username == username))
     if user is None or not user.has_role("process_owner"):
@@ -41,8 +41,8 @@ def _fail(exc: ServiceError) -> None:
 @with_appcontext
 def validate_command(files, key):
     """Validate a .bpmn (+ .dmn) bundle with every deploy rule; exit 1 listing each reason."""
-    from engine.workbench.files import main_process, split_uploads
-    from engine.workbench.lint import lint_bundle
+    from engine.deploy.files import main_process, split_uploads
+    from engine.deploy.lint import lint_bundle
 
     try:
         bpmn, dmn = split_uploads(_uploads(files))
@@ -64,7 +64,7 @@ def validate_command(files, key):
 @with_appcontext
 def deploy_command(files, username):
     """Import files as a draft and deploy it as a new immutable version (refused with reasons if invalid)."""
-    from engine.workbench import drafts
+    from engine.deploy import drafts
 
     owner, now = _owner(username), datetime.now(UTC)
     try:
@@ -84,8 +84,8 @@ def deploy_command(files, username):
 @with_appcontext
 def migrate_command(process_key, to_version, username, instance_ids, execute):
     """Dry-run (default) or migrate running instances of a process to another version."""
-    from engine.models import ProcessVersion
-    from engine.workbench import migrate
+    from engine.core.models import ProcessVersion
+    from engine.deploy import migrate
 
     owner, now = _owner(username), datetime.now(UTC)
     target = db.session.scalar(select(ProcessVersion.id).where(
@@ -113,7 +113,7 @@ def export_command(process_key, number, out_dir):
     """Write a deployed version's .bpmn and .dmn files (to open in bpmn.io or Camunda Modeler)."""
     from sqlalchemy.orm import undefer
 
-    from engine.models import ProcessVersion
+    from engine.core.models import ProcessVersion
 
     query = select(ProcessVersion).where(ProcessVersion.process_key == process_key).options(
         undefer(ProcessVersion.bpmn_xml), undefer(ProcessVersion.dmn_files))

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 import click
 from flask.cli import with_appcontext
 
-from engine.errors import ServiceError
+from engine.core.errors import ServiceError
 from webui.extensions import db
 
 
@@ -20,7 +20,7 @@ def _parse_now(value: str | None) -> datetime:
 def _talent_center_user(username: str):
     from sqlalchemy import select
 
-    from engine.models import User
+    from engine.platform.models import User
 
     user = db.session.scalar(select(User).where(User.username == username))
     if user is None or not user.has_role("talent_center"):
@@ -35,7 +35,7 @@ def _talent_center_user(username: str):
 @with_appcontext
 def start_evaluation(year: int, username: str, now_text: str | None):
     """Start a year's evaluation campaign now, as a talent_center user (like the page's button)."""
-    from engine.yearly.campaign import start_now
+    from engine.evaluation.campaign import start_now
 
     try:
         campaign = start_now(db.session, _talent_center_user(username), year, _parse_now(now_text))
@@ -51,7 +51,7 @@ def start_evaluation(year: int, username: str, now_text: str | None):
 @with_appcontext
 def run_job(name: str, now_text: str | None):
     """Run one registered scheduled job once at --now (jobs are idempotent)."""
-    from engine.jobs import JOBS
+    from engine.core.jobs import JOBS
 
     job = JOBS.get(name)
     if job is None:
@@ -63,7 +63,7 @@ def run_job(name: str, now_text: str | None):
 @click.command("list-jobs")
 def list_jobs():
     """List the registered scheduled jobs and their triggers."""
-    from engine.jobs import JOBS
+    from engine.core.jobs import JOBS
 
     for job in sorted(JOBS.values(), key=lambda j: j.id):
         args = " ".join(f"{k}={v}" for k, v in job.trigger_args.items())

@@ -8,8 +8,8 @@ the `files` dict of `Upload`s that the services validate.
 import mimetypes
 import re
 
-from engine.attachments import Upload
-from engine.forms import resolve_choices
+from engine.core.forms import resolve_choices
+from engine.platform.attachments import Upload
 
 TRUE_VALUES = ("1", "true", "on", "yes", "y")
 RADIO_LIMIT = 4  # choice fields with more options than this render as a select

@@ -4,7 +4,7 @@ import logging
 
 from flask import current_app, request
 
-from engine import notify
+from engine.platform import notifications as notify
 from webui.extensions import db
 from webui.timeutil import now
 

@@ -1,11 +1,11 @@
-"""Start the scheduler inside the app: timers every 30 s plus the registered jobs (engine.jobs)."""
+"""Start the scheduler inside the app: timers every 30 s plus the registered jobs (engine.core.jobs)."""
 
 import logging
 from datetime import UTC, datetime
 
-from engine.jobs import JOBS
-from engine.scheduler import LeaderLock, build_scheduler
-from engine.timers import fire_due
+from engine.core.jobs import JOBS
+from engine.core.leader import LeaderLock, build_scheduler
+from engine.core.timers import fire_due
 from webui.extensions import db
 
 log = logging.getLogger(__name__)

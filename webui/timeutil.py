@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 from flask import current_app
 
-from engine.settings import LOCAL_TZ
+from engine.platform.settings import LOCAL_TZ
 
 
 def now() -> datetime:

@@ -3,10 +3,10 @@
 from datetime import datetime
 
 from engine.assignment import notices
+from engine.assignment.models import ExternalExpert, WorkRequest
 from engine.assignment.parsing import parse_externals, resolve_designated
 from engine.assignment.profiles import load_profiles, spec_of
-from engine.models.assignment import ExternalExpert, WorkRequest
-from engine.services.admission import local_date
+from engine.core.clock import local_date
 from rules.recusal import screen
 
 # A designated expert is chosen on purpose, so group/specialty/region may differ; conflicts never may.

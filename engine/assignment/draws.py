@@ -13,12 +13,13 @@ from datetime import datetime
 
 from sqlalchemy import insert, select
 
-from engine import audit
+from engine.assignment.models import DrawExclusion, DrawRecordRow, WorkRequest
 from engine.assignment.profiles import load_profiles, spec_of
-from engine.errors import NotFound
-from engine.models import AuditEvent
-from engine.models.assignment import DrawExclusion, DrawRecordRow, Engagement, WorkRequest
-from engine.services.admission import local_date
+from engine.core import audit
+from engine.core.clock import local_date
+from engine.core.errors import NotFound
+from engine.core.models import AuditEvent
+from engine.experts.models import Engagement
 from rules import draw as draw_rules
 from rules.recusal import RECUSAL_RULES_VERSION, Exclusion, legal_entity_keys, screen
 

@@ -8,9 +8,9 @@ from datetime import datetime
 from sqlalchemy import select
 
 from engine.assignment import draws, notices
-from engine.errors import NotFound
-from engine.models import Expert
-from engine.models.assignment import Engagement, ExternalExpert, WorkRequest
+from engine.assignment.models import ExternalExpert, WorkRequest
+from engine.core.errors import NotFound
+from engine.experts.models import Engagement, Expert
 
 ENGAGED = ("confirmed", "completed")
 PENDING_CANCEL = ("declined", "cancel_pending")

@@ -5,15 +5,18 @@ from datetime import date
 
 from sqlalchemy import select
 
-from engine import notify  # noqa: F401  (registers the send_outbox scheduled job)
-from engine.assignment import flow, hooks, notices, queries  # noqa: F401  (hooks: registers the form hooks)
-from engine.errors import NotFound
-from engine.hooks import task_context
-from engine.models.assignment import ApprovalDelegation, Engagement
-from engine.scripting import HostContext, host_function
-from engine.services.admission import local_date
+from engine.assignment import flow, notices, queries  # noqa: F401  (hooks: registers the form hooks)
+from engine.assignment.models import ApprovalDelegation
+from engine.core.clock import local_date
+from engine.core.contributions import Contributions
+from engine.core.errors import NotFound
+from engine.core.scripting import HostContext
+from engine.experts.models import Engagement
+from engine.platform import notifications as notify  # noqa: F401  (registers the send_outbox scheduled job)
 
-task_context("assignment")(queries.task_context)  # the request, the engagement, the unit's history
+exports = Contributions()  # installed by engine.bootstrap
+
+exports.task_context("assignment")(queries.task_context)  # the request, the engagement, the unit's history
 
 ROUTE_LABELS = {"cancellation": "取消专家选派", "designation": "指定/库外/紧急选派"}
 
@@ -25,21 +28,21 @@ def _engagement(ctx: HostContext, engagement_id) -> Engagement:
     return row
 
 
-@host_function("draw_experts")
+@exports.host_function("draw_experts")
 def draw_experts(ctx: HostContext, request_id) -> dict:
     """Art 13: screen (recusal) and draw round 1 verifiably; returns who must confirm now."""
     request = flow.get_request(ctx.session, request_id)
     return flow.draw_first(ctx.session, request, ctx.actor, ctx.now, ctx.instance, ctx.rng)
 
 
-@host_function("redraw_experts")
+@exports.host_function("redraw_experts")
 def redraw_experts(ctx: HostContext, request_id) -> dict:
     """Art 13 ¶3: fill the shortfall from backups or round + 1; an empty batch means exhausted."""
     request = flow.get_request(ctx.session, request_id)
     return flow.redraw(ctx.session, request, ctx.actor, ctx.now, ctx.instance, ctx.rng)
 
 
-@host_function("engage_designated")
+@exports.host_function("engage_designated")
 def engage_designated(ctx: HostContext, request_id) -> dict:
     """Art 13 ¶2: after approval, designated experts are asked and external ones recorded as engaged."""
     request = flow.get_request(ctx.session, request_id)
@@ -48,14 +51,14 @@ def engage_designated(ctx: HostContext, request_id) -> dict:
     return result
 
 
-@host_function("record_no_answer")
+@exports.host_function("record_no_answer")
 def record_no_answer(ctx: HostContext, engagement_id) -> dict:
     """The confirmation deadline passed without an answer: declined."""
     row = _engagement(ctx, engagement_id)
     return flow.no_answer(ctx.session, row, flow.get_request(ctx.session, row.request_id), ctx.now)
 
 
-@host_function("tally_request")
+@exports.host_function("tally_request")
 def tally_request(ctx: HostContext, request_id) -> dict:
     """Decide the next step from the engagements: approve / redraw / decide / staffed."""
     return flow.tally(ctx.session, flow.get_request(ctx.session, request_id), ctx.now)
@@ -69,7 +72,7 @@ def active_delegation(session, scope: str, today: date) -> ApprovalDelegation | 
         .order_by(ApprovalDelegation.id.desc()).limit(1))
 
 
-@host_function("approval_route")
+@exports.host_function("approval_route")
 def approval_route(ctx: HostContext, request_id, scope) -> str:
     """Art 13 ¶2/¶3: "division" when a leader authorized the quality division for this scope, else "leader"."""
     request = flow.get_request(ctx.session, request_id)
@@ -80,25 +83,25 @@ def approval_route(ctx: HostContext, request_id, scope) -> str:
     return route
 
 
-@host_function("mark_staffed")
+@exports.host_function("mark_staffed")
 def mark_staffed(ctx: HostContext, request_id) -> list:
     """N confirmed (or the unit proceeds with fewer): release backups; returns engagements to record usage for."""
     return flow.staffed(ctx.session, flow.get_request(ctx.session, request_id), ctx.now)
 
 
-@host_function("complete_request")
+@exports.host_function("complete_request")
 def complete_request(ctx: HostContext, request_id) -> dict:
     """Every engaged expert's usage is recorded."""
     return flow.complete(ctx.session, flow.get_request(ctx.session, request_id), ctx.now)
 
 
-@host_function("withdraw_request")
+@exports.host_function("withdraw_request")
 def withdraw_request(ctx: HostContext, request_id) -> dict:
     """The unit withdrew the request: open engagements are released."""
     return flow.withdraw(ctx.session, flow.get_request(ctx.session, request_id), ctx.now)
 
 
-@host_function("designation_rejected")
+@exports.host_function("designation_rejected")
 def designation_rejected(ctx: HostContext, request_id) -> str:
     """A designation was not approved: back to the unit's decision when experts are engaged, else the end."""
     request = flow.get_request(ctx.session, request_id)

@@ -1,13 +1,14 @@
-"""Who is told what during an assignment (in-app + e-mail through engine.notify, same transaction)."""
+"""Who is told what during an assignment (in-app + e-mail through engine.platform.notifications, same transaction)."""
 
 from datetime import datetime
 
 from sqlalchemy import select
 
-from engine.models import Expert, User, UserRole
-from engine.models.assignment import Engagement, ExternalExpert, WorkRequest
-from engine.notify import notify
-from engine.settings import LOCAL_TZ
+from engine.assignment.models import ExternalExpert, WorkRequest
+from engine.experts.models import Engagement, Expert
+from engine.platform.models import User, UserRole
+from engine.platform.notifications import notify
+from engine.platform.settings import LOCAL_TZ
 
 
 def request_link(request: WorkRequest) -> str:

@@ -12,9 +12,9 @@ from functools import lru_cache
 
 from sqlalchemy import select
 
-from engine.models import Expert, ExpertGroup, GroupMembership
-from engine.models.assignment import Engagement, ExpertDeclaration, RequestParty, WorkRequest
-from engine.services.reference import CITIES
+from engine.assignment.models import RequestParty, WorkRequest
+from engine.experts.models import Engagement, Expert, ExpertDeclaration, ExpertGroup, GroupMembership
+from engine.experts.reference import CITIES
 from rules.recusal import (
     Affiliation,
     Busy,

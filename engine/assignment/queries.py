@@ -11,17 +11,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, or_, select
 
 from engine.assignment import draws
-from engine.errors import Forbidden, NotFound
-from engine.inbox import visible_to
-from engine.models import Expert, ExpertGroup, HumanTask, Unit
-from engine.models.assignment import (
-    ApprovalDelegation,
-    DrawExclusion,
-    Engagement,
-    ExternalExpert,
-    UsageRecord,
-    WorkRequest,
-)
+from engine.assignment.models import ApprovalDelegation, DrawExclusion, ExternalExpert, WorkRequest
+from engine.core.errors import Forbidden, NotFound
+from engine.core.inbox import visible_to
+from engine.core.models import HumanTask
+from engine.experts.models import Engagement, Expert, ExpertGroup, UsageRecord
+from engine.platform.models import Unit
 
 FULL_ROLES = ("talent_center", "auditor")
 OVERSIGHT_ROLES = ("quality_division", "bureau_leader", "admin")
@@ -274,3 +269,12 @@ def unjustified_refusals(session, expert_ids: list[int]) -> dict[int, int]:
     return dict(session.execute(select(Engagement.expert_id, func.count()).where(
         Engagement.expert_id.in_(expert_ids), Engagement.decline_justified.is_(False))
         .group_by(Engagement.expert_id)).all())
+
+
+
+def engagements_of(session, expert_id: int) -> list[tuple]:
+    """An expert's engagements, newest first: (engagement, request, unit name)."""
+    return session.execute(
+        select(Engagement, WorkRequest, Unit.name).join(WorkRequest, WorkRequest.id == Engagement.request_id)
+        .join(Unit, Unit.id == WorkRequest.unit_id).where(Engagement.expert_id == expert_id)
+        .order_by(Engagement.start_date.desc(), Engagement.id.desc()).limit(200)).all()

@@ -8,18 +8,20 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 
-from engine import audit, runner
 from engine.assignment import designation, flow, notices, steps
+from engine.assignment.models import DELEGATION_SCOPES, ApprovalDelegation, WorkRequest
 from engine.assignment.parsing import parse_parties
 from engine.assignment.profiles import new_parties, split_specialties
-from engine.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from engine.forms import load_form, validate_form
-from engine.models import ProcessInstance, Unit
-from engine.models.assignment import DELEGATION_SCOPES, ApprovalDelegation, Engagement, WorkRequest
-from engine.scripting import HostContext
-from engine.services.admission import local_date
-from engine.services.tasks import dynamic_choices
-from engine.services.uow import unit_of_work
+from engine.core import audit, runner
+from engine.core.clock import local_date
+from engine.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from engine.core.forms import load_form, validate_form
+from engine.core.models import ProcessInstance
+from engine.core.scripting import HostContext
+from engine.core.uow import unit_of_work
+from engine.experts.models import Engagement
+from engine.platform.models import Unit
+from engine.tasks.services import dynamic_choices
 
 DEFAULT_HOURS = {"emergency": 4}
 FINISHED = ("completed", "withdrawn", "rejected")

@@ -9,10 +9,10 @@ from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from sqlalchemy import select
 from sqlalchemy.orm import undefer
 
-from engine import audit, runner
-from engine.errors import NotFound
-from engine.models import HumanTask, ProcessInstance
-from engine.scripting import HostContext
+from engine.core import audit, runner
+from engine.core.errors import NotFound
+from engine.core.models import HumanTask, ProcessInstance
+from engine.core.scripting import HostContext
 
 CHANGE_MESSAGE = "assignment_changed"  # caught by the boundary event of the work phase
 

@@ -6,8 +6,9 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from engine.models import Expert, User
-from engine.models.assignment import Engagement, UsageRecord, WorkRequest
+from engine.assignment.models import WorkRequest
+from engine.experts.models import Engagement, Expert, UsageRecord
+from engine.platform.models import User
 from tests.assignment_support import make_pool
 from tests.support import PASSWORD
 

@@ -2,8 +2,9 @@
 
 from sqlalchemy import select
 
-from engine.models import Application, HumanTask
-from engine.services import admission
+from engine.admission import services as admission
+from engine.admission.models import Application
+from engine.core.models import HumanTask
 from tests.support import PASSWORD, T0, application_form, make_call
 
 

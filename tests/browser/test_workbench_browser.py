@@ -5,10 +5,10 @@ import pytest
 from lxml import etree
 from sqlalchemy import select
 
-from engine.models import HumanTask, ProcessInstance
-from engine.models.workbench import ProcessDraft
-from engine.registry import latest_version
-from engine.services import admission
+from engine.admission import services as admission
+from engine.core.models import HumanTask, ProcessInstance
+from engine.core.registry import latest_version
+from engine.deploy.models import ProcessDraft
 from tests.engine.test_workbench_support import external_files
 from tests.support import PASSWORD, T0, application_form, make_call
 

@@ -5,8 +5,8 @@ from datetime import date
 from docx import Document
 from sqlalchemy import select
 
-from engine.models.evaluation import Evaluation
-from engine.yearly import campaign
+from engine.evaluation import campaign
+from engine.evaluation.models import Evaluation
 from tests.engine.test_yearly_support import DEC1, expert_user, make_engagement, make_expert
 from tests.support import PASSWORD
 

@@ -6,7 +6,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 from SpiffWorkflow.util.task import TaskState
 
-from engine.spiff import compile_process, new_workflow
+from engine.core.spiff import compile_process, new_workflow
 
 KEY = "sandbox_case"
 HEADER = ('<?xml version="1.0" encoding="UTF-8"?>\n<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" '

@@ -20,14 +20,17 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from engine import inbox
+from engine.admission import services as admission
 from engine.assignment import services as assignment
-from engine.models import HumanTask, User
-from engine.services import admission
-from engine.services import tasks as task_service
-from engine.timers import fire_due
-from engine.workbench import groups
-from engine.yearly import campaign, exits, renewals
+from engine.core import inbox
+from engine.core.models import HumanTask
+from engine.core.timers import fire_due
+from engine.evaluation import campaign
+from engine.exit import services as exits
+from engine.groups import services as groups
+from engine.platform.models import User
+from engine.renewal import services as renewals
+from engine.tasks import services as task_service
 from webui.app import create_app
 from webui.extensions import db
 

@@ -5,11 +5,13 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
-from engine.errors import Conflict, ValidationFailed
-from engine.models import Application, AuditEvent, Expert, HumanTask, ProcessInstance
-from engine.services import admission
-from engine.services import tasks as task_service
-from engine.timers import fire_due
+from engine.admission import services as admission
+from engine.admission.models import Application
+from engine.core.errors import Conflict, ValidationFailed
+from engine.core.models import AuditEvent, HumanTask, ProcessInstance
+from engine.core.timers import fire_due
+from engine.experts.models import Expert
+from engine.tasks import services as task_service
 from tests.support import T0, application_form, make_call
 
 PASS = {"decision": "pass", "credit_checked": "on", "checklist_ok": "on", "comment": "材料齐全"}

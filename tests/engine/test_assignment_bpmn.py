@@ -2,8 +2,8 @@
 
 import re
 
-from engine.registry import BPMN_NS, NS, PROCESSES_DIR, check_bundle, dmn_files_for
-from engine.spiff import parse_xml
+from engine.core.spiff import parse_xml
+from engine.deploy.versions import BPMN_NS, NS, PROCESSES_DIR, check_bundle, dmn_files_for
 
 XML = (PROCESSES_DIR / "assignment.bpmn").read_text(encoding="utf-8")
 ROOT = parse_xml(XML)

@@ -3,10 +3,10 @@
 import pytest
 
 from engine.assignment import services
-from engine.errors import Conflict, Forbidden, ValidationFailed
-from engine.models import AuditEvent
-from engine.models.assignment import WorkRequest
-from engine.services import tasks as task_service
+from engine.assignment.models import WorkRequest
+from engine.core.errors import Conflict, Forbidden, ValidationFailed
+from engine.core.models import AuditEvent
+from engine.tasks import services as task_service
 from tests.assignment_support import (
     APPROVE_JUSTIFIED,
     CONFIRM,

@@ -4,12 +4,12 @@ from collections import Counter
 
 from sqlalchemy import select
 
+from demo.assignment import seed_assignment_demo
+from demo.seed import seed
 from engine.assignment.draws import verify_draw
-from engine.audit import verify_chain
-from engine.demo import seed
-from engine.demo_assignment import seed_assignment_demo
-from engine.models import HumanTask
-from engine.models.assignment import DrawRecordRow, WorkRequest
+from engine.assignment.models import DrawRecordRow, WorkRequest
+from engine.core.audit import verify_chain
+from engine.core.models import HumanTask
 from tests.support import T0
 
 

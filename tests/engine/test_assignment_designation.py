@@ -4,10 +4,11 @@ import pytest
 from sqlalchemy import func, select
 
 from engine.assignment import services
-from engine.errors import ValidationFailed
-from engine.models import HumanTask, ProcessInstance
-from engine.models.assignment import Engagement, ExternalExpert, WorkRequest
-from engine.services import tasks as task_service
+from engine.assignment.models import ExternalExpert, WorkRequest
+from engine.core.errors import ValidationFailed
+from engine.core.models import HumanTask, ProcessInstance
+from engine.experts.models import Engagement
+from engine.tasks import services as task_service
 from tests.assignment_support import (
     APPROVE_JUSTIFIED,
     CONFIRM,

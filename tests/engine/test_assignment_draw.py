@@ -6,10 +6,11 @@ import pytest
 from sqlalchemy import func, select
 
 from engine.assignment.draws import verify_draw
-from engine.errors import Forbidden, ValidationFailed
-from engine.models import AuditEvent, Expert
-from engine.models.assignment import DrawExclusion, DrawRecordRow, ExpertDeclaration, WorkRequest
-from engine.notify import Notification
+from engine.assignment.models import DrawExclusion, DrawRecordRow, WorkRequest
+from engine.core.errors import Forbidden, ValidationFailed
+from engine.core.models import AuditEvent
+from engine.experts.models import Expert, ExpertDeclaration
+from engine.platform.models import Notification
 from rules import draw as draw_rules
 from tests.assignment_support import START, create, engagements, fixed_rng, make_expert, make_pool
 from tests.support import T0, make_user

@@ -7,11 +7,12 @@ from sqlalchemy import select
 
 from engine.assignment import queries
 from engine.assignment.draws import verify_draw
-from engine.errors import ValidationFailed
-from engine.models import ProcessInstance
-from engine.models.assignment import DrawRecordRow, UsageRecord, WorkRequest
-from engine.services import tasks as task_service
-from engine.timers import fire_due
+from engine.assignment.models import DrawRecordRow, WorkRequest
+from engine.core.errors import ValidationFailed
+from engine.core.models import ProcessInstance
+from engine.core.timers import fire_due
+from engine.experts.models import UsageRecord
+from engine.tasks import services as task_service
 from tests.assignment_support import (
     APPROVE_JUSTIFIED,
     APPROVE_UNJUSTIFIED,

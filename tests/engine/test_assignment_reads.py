@@ -8,14 +8,15 @@ import pytest
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import select, text
 
-from engine import runner, spiff
-from engine.assignment import hooks, queries, services
-from engine.models import HumanTask, ProcessInstance, ProcessVersion
-from engine.models.assignment import DrawRecordRow
-from engine.registry import PROCESSES_DIR, bundle_sha256, deploy_shipped
-from engine.scripting import HOST_FUNCTIONS, HostContext
-from engine.services.reference import ensure_reference_data
-from engine.spiff import spec_cache
+from engine.assignment import form_hooks as hooks
+from engine.assignment import queries, services
+from engine.assignment.models import DrawRecordRow
+from engine.core import runner, spiff
+from engine.core.models import HumanTask, ProcessInstance, ProcessVersion
+from engine.core.scripting import HOST_FUNCTIONS, HostContext
+from engine.core.spiff import spec_cache
+from engine.deploy.versions import PROCESSES_DIR, bundle_sha256, deploy_shipped
+from engine.experts.reference import ensure_reference_data
 from tests.assignment_support import (
     APPROVE_JUSTIFIED,
     CONFIRM,

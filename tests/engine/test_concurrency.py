@@ -12,17 +12,20 @@ from sqlalchemy import create_engine, event, func, select, text
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
-from engine import audit, runner
-from engine.errors import Conflict
-from engine.integrity import DOMAIN_ROWS, check
-from engine.models import AuditEvent, HumanTask, Incident, ProcessInstance, User
-from engine.models.evaluation import Evaluation, RenewalCase
-from engine.services import admission
-from engine.services import tasks as task_service
-from engine.services.accounts import LOCK_MINUTES, MAX_FAILURES, LoginFailed, authenticate
-from engine.settings import LOCAL_TZ
-from engine.timers import fire_due
-from engine.yearly import campaign, renewals
+from engine.admission import services as admission
+from engine.core import audit, runner
+from engine.core.errors import Conflict
+from engine.core.integrity import DOMAIN_ROWS, check
+from engine.core.models import AuditEvent, HumanTask, Incident, ProcessInstance
+from engine.core.timers import fire_due
+from engine.evaluation import campaign
+from engine.evaluation.models import Evaluation
+from engine.platform.accounts import LOCK_MINUTES, MAX_FAILURES, LoginFailed, authenticate
+from engine.platform.models import User
+from engine.platform.settings import LOCAL_TZ
+from engine.renewal import services as renewals
+from engine.renewal.models import RenewalCase
+from engine.tasks import services as task_service
 from rules.exit import lapse_instant
 from tests import assignment_support as assignment
 from tests.engine.test_admission_paths import DOC, SIGN
@@ -291,7 +294,7 @@ def _renewal_cases(session, users) -> list[Case]:
 
 def _outcome(session, case: Case) -> tuple:
     """(status of the instance's business row, state of the raced task)."""
-    status = next(s for model, _, _ in DOMAIN_ROWS
+    status = next(s for model in (row.model for row in DOMAIN_ROWS)
                   for s in session.scalars(select(model.status).where(model.instance_id == case.instance_id)))
     return status, session.get(HumanTask, case.task_id).state
 

@@ -14,11 +14,15 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from engine.integrity import check
-from engine.models import Application, Expert, Incident, ProcessInstance
-from engine.models.assignment import UsageRecord, WorkRequest
-from engine.models.evaluation import Evaluation, ExitCase, RenewalCase
-from engine.models.workbench import GroupChange
+from engine.admission.models import Application
+from engine.assignment.models import WorkRequest
+from engine.core.integrity import check
+from engine.core.models import Incident, ProcessInstance
+from engine.evaluation.models import Evaluation
+from engine.exit.models import ExitCase
+from engine.experts.models import Expert, UsageRecord
+from engine.groups.models import GroupChange
+from engine.renewal.models import RenewalCase
 from tests import assignment_support as assignment
 from tests.engine.test_admission_paths import DOC, PASS, SIGN
 from tests.engine.test_workbench_support import (

@@ -6,21 +6,15 @@ from collections import Counter
 
 from sqlalchemy import func, select
 
-from engine.audit import verify_chain
-from engine.demo import ACCOUNTS, DEMO_PASSWORD, seed
-from engine.demo_data import id_check_digit
-from engine.models import (
-    Application,
-    DishonestyEntry,
-    Expert,
-    ExpertGroup,
-    GroupMembership,
-    HumanTask,
-    PublicCall,
-    User,
-)
-from engine.passwords import check_password
-from engine.services.reference import ROLES
+from demo.data import id_check_digit
+from demo.seed import ACCOUNTS, DEMO_PASSWORD, seed
+from engine.admission.models import Application, PublicCall
+from engine.core.audit import verify_chain
+from engine.core.models import HumanTask
+from engine.experts.models import DishonestyEntry, Expert, ExpertGroup, GroupMembership
+from engine.experts.reference import ROLES
+from engine.platform.models import User
+from engine.platform.passwords import check_password
 from tests.support import T0
 
 

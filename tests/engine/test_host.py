@@ -7,13 +7,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, update
 
-import engine.spiff
-from engine import audit, inbox, registry, runner
-from engine.errors import Conflict, ValidationFailed
-from engine.models import AuditEvent, HumanTask, ProcessInstance, ProcessVersion
-from engine.services import admission
-from engine.services import tasks as task_service
-from engine.spiff import parse_xml
+import engine.core.spiff
+from engine.admission import services as admission
+from engine.core import audit, inbox, runner
+from engine.core.errors import Conflict, ValidationFailed
+from engine.core.models import AuditEvent, HumanTask, ProcessInstance, ProcessVersion
+from engine.core.spiff import parse_xml
+from engine.deploy import versions as registry
+from engine.tasks import services as task_service
 from tests.engine.test_admission_paths import PASS, open_task
 from tests.support import T0, application_form, make_call, make_user
 
@@ -69,7 +70,7 @@ def test_xml_entities_are_refused_without_reading_anything(payload):
 
 def test_oversized_xml_is_refused():
     with pytest.raises(ValueError):
-        parse_xml("<a>" + "x" * (engine.spiff.MAX_XML_BYTES + 1) + "</a>")
+        parse_xml("<a>" + "x" * (engine.core.spiff.MAX_XML_BYTES + 1) + "</a>")
 
 
 def test_inbox_query_never_deserializes_a_workflow(session, users, monkeypatch):
@@ -78,8 +79,8 @@ def test_inbox_query_never_deserializes_a_workflow(session, users, monkeypatch):
     def forbidden(*_args, **_kwargs):
         raise AssertionError("inbox must not deserialize workflows")
 
-    monkeypatch.setattr(engine.spiff, "load_workflow", forbidden)
-    monkeypatch.setattr("engine.runner.load_workflow", forbidden)
+    monkeypatch.setattr(engine.core.spiff, "load_workflow", forbidden)
+    monkeypatch.setattr("engine.core.runner.load_workflow", forbidden)
     rows = session.scalars(inbox.inbox_query(users["talent_center"], inbox.InboxFilter(), T0)).all()
     counts = inbox.inbox_counts(session, users["talent_center"], T0)
     assert [r.bpmn_id for r in rows] == ["initial_review"] and counts["total"] == 1

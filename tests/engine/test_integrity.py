@@ -7,18 +7,19 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
-from engine import spiff
-from engine.demo import seed
-from engine.demo_assignment import seed_assignment_demo
-from engine.errors import Forbidden, StepFailed
-from engine.incidents import list_incidents, retry
-from engine.integrity import check
-from engine.models import AuditEvent, HumanTask, Incident, ProcessInstance, User, UserRole
-from engine.models.assignment import WorkRequest
-from engine.repair import repair
-from engine.scripting import HOST_FUNCTIONS
-from engine.services import tasks as task_service
-from engine.timers import fire_due
+from demo.assignment import seed_assignment_demo
+from demo.seed import seed
+from engine.assignment.models import WorkRequest
+from engine.core import spiff
+from engine.core.errors import Forbidden, StepFailed
+from engine.core.incidents import list_incidents, retry
+from engine.core.integrity import check
+from engine.core.models import AuditEvent, HumanTask, Incident, ProcessInstance
+from engine.core.repair import repair
+from engine.core.scripting import HOST_FUNCTIONS
+from engine.core.timers import fire_due
+from engine.platform.models import User, UserRole
+from engine.tasks import services as task_service
 from tests.assignment_support import CONFIRM, answer, create, engagements, make_pool, open_tasks, user_of
 from tests.support import T0
 from webui.cli import doctor

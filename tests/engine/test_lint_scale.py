@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from engine import registry
-from engine.workbench import lint
+from engine.deploy import lint
+from engine.deploy import versions as registry
 
 LANES = {"人才开发中心": "talent_center", "系统": "system"}
 USER_EVERY = 8  # one task in 8 is a user task (in the talent centre's lane), the others script tasks
@@ -94,7 +94,7 @@ def test_an_8000_task_process_passes_check_bundle_in_seconds(session):
 
 def test_the_whole_check_grows_linearly(session):
     small, large = large_bpmn(2000), large_bpmn(8000)
-    # Every rule and SpiffWorkflow's parse (engine.spiff indexes ids with one tree walk instead of the
+    # Every rule and SpiffWorkflow's parse (engine.core.spiff indexes ids with one tree walk instead of the
     # XPath `.//*[@id]`, which libxml2 evaluates in quadratic time).
     assert registry.check_bundle(session, "lint_scale", small, DMN) == LANES
     small_time = _best_of(3, lambda: registry.check_bundle(session, "lint_scale", small, DMN))

@@ -4,7 +4,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import upgrade
 
-from engine.db import Base
+from engine.core.db import Base
 from webui.app import create_app
 from webui.extensions import db
 

@@ -2,7 +2,7 @@
 
 Each walk starts instances through the process's real service, then completes open tasks as allowed
 users with drawn decisions, fires timers at later times, restarts (spec cache cleared) and submits closed
-tasks again; `engine.integrity.check` must stay empty after every step. CI runs a fixed, derandomized
+tasks again; `engine.core.integrity.check` must stay empty after every step. CI runs a fixed, derandomized
 budget; `pytest -m long` runs the longer walk (deselected otherwise).
 """
 
@@ -14,18 +14,23 @@ from hypothesis import strategies as st
 from hypothesis.stateful import precondition, rule, run_state_machine_as_test
 from sqlalchemy import select, text
 
+from engine.admission import services as admission
 from engine.assignment import services as assignment_services
-from engine.attachments import Upload
-from engine.errors import Conflict, ValidationFailed
-from engine.integrity import check
-from engine.models import Expert, ExpertGroup, HumanTask, User
-from engine.models.assignment import Engagement, WorkRequest
-from engine.models.workbench import GroupChange
-from engine.services import admission
-from engine.services import tasks as task_service
-from engine.services.admission import local_date
-from engine.workbench import groups
-from engine.yearly import campaign, evaluations, exits, renewals
+from engine.assignment.models import WorkRequest
+from engine.core.clock import local_date
+from engine.core.errors import Conflict, ValidationFailed
+from engine.core.integrity import check
+from engine.core.models import HumanTask
+from engine.evaluation import campaign
+from engine.evaluation import services as evaluations
+from engine.exit import services as exits
+from engine.experts.models import Engagement, Expert, ExpertGroup
+from engine.groups import services as groups
+from engine.groups.models import GroupChange
+from engine.platform.attachments import Upload
+from engine.platform.models import User
+from engine.renewal import services as renewals
+from engine.tasks import services as task_service
 from tests import assignment_support as pool
 from tests.conftest import _wipe
 from tests.engine.test_workbench_support import make_expert as group_expert

@@ -11,14 +11,15 @@ from hypothesis import strategies as st
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine import TaskDataEnvironment
 
-from engine import registry, sandbox
-from engine.sandbox import SandboxViolation
-from engine.sandbox_budget import Budget
-from engine.sandbox_guards import ALLOWED_ATTRIBUTE_NAMES, SAFE_BUILTINS, guarded_getattr
-from engine.scriptcheck import expression_sites, script_problems
-from engine.scripting import SCRIPT_GLOBALS, SandboxEnvironment
-from engine.spiff import parse_xml
-from engine.workbench.lint_dmn import entry_expressions
+from engine.core import sandbox
+from engine.core.sandbox import SandboxViolation
+from engine.core.sandbox_budget import Budget
+from engine.core.sandbox_guards import ALLOWED_ATTRIBUTE_NAMES, SAFE_BUILTINS, guarded_getattr
+from engine.core.scripting import SCRIPT_GLOBALS, SandboxEnvironment
+from engine.core.spiff import parse_xml
+from engine.deploy import versions as registry
+from engine.deploy.lint_dmn import entry_expressions
+from engine.deploy.scriptcheck import expression_sites, script_problems
 from tests.engine.sandbox_cases import ESCAPES, OLD_HELPERS
 
 CJK = re.compile(r"[\u4e00-\u9fff]")

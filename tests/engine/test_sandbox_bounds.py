@@ -7,9 +7,9 @@ import time
 
 import pytest
 
-from engine import sandbox, sandbox_budget
-from engine.sandbox import SandboxViolation, _Transformer
-from engine.scripting import HOST_FUNCTIONS, HostContext, HostScriptEngine
+from engine.core import sandbox, sandbox_budget
+from engine.core.sandbox import SandboxViolation, _Transformer
+from engine.core.scripting import HOST_FUNCTIONS, HostContext, HostScriptEngine
 from tests.engine.sandbox_cases import BOUNDS, ESCAPES
 from tests.engine.sandbox_sites import SITES, build, run
 from tests.engine.test_sandbox_sites import snapshot

@@ -8,12 +8,13 @@ import pytest
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
 from sqlalchemy import func, select
 
-from engine import registry, sandbox
-from engine.db import Base
-from engine.errors import ValidationFailed
-from engine.models import ProcessVersion
-from engine.sandbox import SandboxViolation
-from engine.scripting import HOST_FUNCTIONS, HostContext, HostScriptEngine
+from engine.core import sandbox
+from engine.core.db import Base
+from engine.core.errors import ValidationFailed
+from engine.core.models import ProcessVersion
+from engine.core.sandbox import SandboxViolation
+from engine.core.scripting import HOST_FUNCTIONS, HostContext, HostScriptEngine
+from engine.deploy import versions as registry
 from tests.engine.sandbox_cases import ESCAPES, OLD_HELPERS
 from tests.engine.sandbox_sites import KEY, SITES, build, run
 from tests.support import T0

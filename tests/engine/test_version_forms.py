@@ -5,11 +5,11 @@ import copy
 import pytest
 from sqlalchemy import select
 
-from engine import registry
-from engine.errors import ValidationFailed
-from engine.models import HumanTask, ProcessVersion
-from engine.services import admission
-from engine.services import tasks as task_service
+from engine.admission import services as admission
+from engine.core.errors import ValidationFailed
+from engine.core.models import HumanTask, ProcessVersion
+from engine.deploy import versions as registry
+from engine.tasks import services as task_service
 from tests.support import T0, application_form, id_number, make_call, make_user
 from tests.webui.test_ui_support import PASS, client_for, open_task, pdf, submit, text_of
 

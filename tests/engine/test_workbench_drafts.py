@@ -3,14 +3,14 @@
 import pytest
 from sqlalchemy import func, select
 
-from engine import registry
-from engine.attachments import Upload
-from engine.errors import Conflict, Forbidden, ValidationFailed
-from engine.models import AuditEvent, ProcessInstance, ProcessVersion
-from engine.models.workbench import ProcessDraft
-from engine.registry import latest_version
-from engine.workbench import catalog, drafts
-from engine.workbench.diff import diff_bundles
+from engine.core.errors import Conflict, Forbidden, ValidationFailed
+from engine.core.models import AuditEvent, ProcessInstance, ProcessVersion
+from engine.core.registry import latest_version
+from engine.deploy import catalog, drafts
+from engine.deploy import versions as registry
+from engine.deploy.diff import diff_bundles
+from engine.deploy.models import ProcessDraft
+from engine.platform.attachments import Upload
 from tests.engine.test_workbench_lint import CORPUS
 from tests.engine.test_workbench_support import GROUP_BPMN, PUBLIC_BPMN, external_files
 from tests.support import T0, application_form, make_call
@@ -25,7 +25,7 @@ def count_versions(session, key="admission_public") -> int:
 
 
 def test_edit_and_deploy_makes_a_new_version_and_leaves_running_instances_alone(session, users):
-    from engine.services import admission
+    from engine.admission import services as admission
 
     running = admission.submit_public(session, users["applicant"], application_form(), {}, T0, make_call(session).id)
     v1 = latest_version(session, "admission_public")

@@ -4,13 +4,14 @@ with counts and membership enforced, history kept, and group-leader routing foll
 import pytest
 from sqlalchemy import select
 
-from engine.errors import Conflict, Forbidden, ValidationFailed
-from engine.models import AuditEvent, ExpertGroup, GroupMembership, HumanTask, ProcessInstance
-from engine.models.workbench import GroupChange, GroupPositionHistory, SubTeam
-from engine.scripting import HostContext
-from engine.workbench import groups
-from engine.workbench.hostfuncs import find_group_leader
-from engine.yearly import campaign
+from engine.core.errors import Conflict, Forbidden, ValidationFailed
+from engine.core.models import AuditEvent, HumanTask, ProcessInstance
+from engine.core.scripting import HostContext
+from engine.evaluation import campaign
+from engine.experts.models import ExpertGroup, GroupMembership
+from engine.groups import services as groups
+from engine.groups.hostfuncs import find_group_leader
+from engine.groups.models import GroupChange, GroupPositionHistory, SubTeam
 from tests.engine.test_workbench_support import (
     decide,
     experts_with_users,

@@ -9,12 +9,13 @@ import pytest
 from lxml import etree
 from sqlalchemy import func, select
 
-from engine import registry, runner
-from engine.errors import ValidationFailed
-from engine.models import HumanTask, ProcessVersion
-from engine.scripting import HostContext
-from engine.workbench.lint import lint_bundle
-from engine.workbench.problems import BPMN_NS, SPIFF_NS
+from engine.core import runner
+from engine.core.errors import ValidationFailed
+from engine.core.models import HumanTask, ProcessVersion
+from engine.core.scripting import HostContext
+from engine.deploy import versions as registry
+from engine.deploy.lint import lint_bundle
+from engine.deploy.problems import BPMN_NS, SPIFF_NS
 from tests.engine.test_workbench_support import PUBLIC_BPMN, external_files
 from tests.support import T0
 

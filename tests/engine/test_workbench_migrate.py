@@ -4,12 +4,13 @@ dry run first, refusals with reasons, execution both ways, inbox rows and audit 
 import pytest
 from sqlalchemy import func, select
 
-from engine import registry
-from engine.errors import Forbidden
-from engine.models import AuditEvent, HumanTask, ProcessInstance
-from engine.services import admission
-from engine.services import tasks as task_service
-from engine.workbench import migrate
+from engine.admission import services as admission
+from engine.core.errors import Forbidden
+from engine.core.models import AuditEvent, HumanTask, ProcessInstance
+from engine.core.registry import latest_version
+from engine.deploy import migrate
+from engine.deploy import versions as registry
+from engine.tasks import services as task_service
 from tests.engine.test_admission_paths import PASS
 from tests.engine.test_workbench_support import PUBLIC_BPMN, open_rows
 from tests.support import T0, application_form, make_call, make_user
@@ -36,7 +37,7 @@ def audit_count(session):
 
 
 def test_dry_run_then_migrate_forward_and_back(session, users):
-    v1 = registry.latest_version(session, "admission_public")
+    v1 = latest_version(session, "admission_public")
     (instance_id,) = submit(session, users)
     v2 = deploy(session, users, PUBLIC_BPMN.replace('name="人才开发中心初审"', 'name="人才开发中心资格初审"'))
     lock, events = session.get(ProcessInstance, instance_id).lock_version, audit_count(session)
@@ -90,7 +91,7 @@ def test_batch_reports_each_instance(session, users):
 
 def test_only_process_owners_migrate(session, users):
     (instance_id,) = submit(session, users)
-    v = registry.latest_version(session, "admission_public")
+    v = latest_version(session, "admission_public")
     for role in ("quality_division", "bureau_leader", "auditor"):
         with pytest.raises(Forbidden):
             migrate.dry_run(session, users[role], [instance_id], v.id, T0)

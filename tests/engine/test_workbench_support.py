@@ -7,10 +7,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import delete, select, text
 
-from engine.models import Expert, ExpertGroup, GroupMembership, HumanTask, UserRole
-from engine.models.workbench import GroupChange, GroupPositionHistory, SubTeam
-from engine.registry import PROCESSES_DIR
-from engine.services import tasks as task_service
+from engine.core.models import HumanTask
+from engine.deploy.versions import PROCESSES_DIR
+from engine.experts.models import Expert, ExpertGroup, GroupMembership
+from engine.groups.models import GroupChange, GroupPositionHistory, SubTeam
+from engine.platform.models import UserRole
+from engine.tasks import services as task_service
 from tests.support import T0, make_user
 
 EXTERNAL = Path(__file__).resolve().parents[2].parent / "shared" / "bpmn-corpus" / "external"

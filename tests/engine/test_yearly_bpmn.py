@@ -5,9 +5,9 @@ import re
 import pytest
 from sqlalchemy import select
 
-from engine.models import ProcessVersion
-from engine.registry import NS, PROCESSES_DIR, check_bundle, dmn_files_for
-from engine.spiff import parse_xml
+from engine.core.models import ProcessVersion
+from engine.core.spiff import parse_xml
+from engine.deploy.versions import NS, PROCESSES_DIR, check_bundle, dmn_files_for
 
 PROCESSES = {
     "annual_evaluation": {"系统": "system", "专家组组长": "group_leader", "人才开发中心": "talent_center"},

@@ -8,13 +8,14 @@ from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import func, select
 from sqlalchemy.orm import sessionmaker
 
-from engine.errors import Conflict, Forbidden, ValidationFailed
-from engine.jobs import JOBS
-from engine.models import AuditEvent, HumanTask, ProcessInstance
-from engine.models.evaluation import Evaluation, EvaluationCampaign, JobRun
-from engine.models.notify import Notification
-from engine.settings import LOCAL_TZ
-from engine.yearly import campaign, config
+from engine.core.errors import Conflict, Forbidden, ValidationFailed
+from engine.core.jobs import JOBS
+from engine.core.models import AuditEvent, HumanTask, JobRun, ProcessInstance
+from engine.evaluation import campaign
+from engine.evaluation.models import Evaluation, EvaluationCampaign
+from engine.platform import settings
+from engine.platform.models import Notification
+from engine.platform.settings import LOCAL_TZ
 from tests.engine.test_yearly_support import DEC1, expert_user, make_engagement, make_expert
 from tests.support import T0
 from webui.extensions import db
@@ -79,7 +80,7 @@ def test_each_expert_gets_a_form_for_the_right_rater_due_31_december(session, po
 
 
 def test_launch_interrupted_by_a_crash_resumes_without_duplicates(session, pool, monkeypatch):
-    monkeypatch.setattr(config, "LAUNCH_CHUNK", 2)
+    monkeypatch.setattr(settings, "LAUNCH_CHUNK", 2)
     real, calls = campaign.launch_chunk, []
 
     def crash_on_second_chunk(*args, **kwargs):
@@ -140,7 +141,7 @@ def test_prefilled_counts_are_this_years_and_cumulative(session, users, pool):
 
 def test_two_workers_start_the_campaign_once(app, session, pool, monkeypatch):
     """Two scheduler workers fire at the same instant (own sessions and connections): one campaign, no error."""
-    monkeypatch.setattr(config, "LAUNCH_CHUNK", 1)  # four chunks: both workers compete for every one
+    monkeypatch.setattr(settings, "LAUNCH_CHUNK", 1)  # four chunks: both workers compete for every one
     new_session = sessionmaker(bind=db.engine)
     barrier, results, errors = threading.Barrier(2), [], []
 

@@ -5,13 +5,16 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from engine.errors import Forbidden, ValidationFailed
-from engine.models import Expert, HumanTask, ProcessInstance
-from engine.models.evaluation import Evaluation, ExitCase, JobRun
-from engine.models.notify import Notification
-from engine.settings import LOCAL_TZ
-from engine.timers import fire_due
-from engine.yearly import campaign, evaluations
+from engine.core.errors import Forbidden, ValidationFailed
+from engine.core.models import HumanTask, JobRun, ProcessInstance
+from engine.core.timers import fire_due
+from engine.evaluation import campaign
+from engine.evaluation import services as evaluations
+from engine.evaluation.models import Evaluation
+from engine.exit.models import ExitCase
+from engine.experts.models import Expert
+from engine.platform.models import Notification
+from engine.platform.settings import LOCAL_TZ
 from tests.engine.test_yearly_support import DEC1, act, expert_user, make_engagement, make_expert, open_tasks
 
 GOOD = {"rating": "good", "opinion": "按时参加方案评审，意见具体可行"}

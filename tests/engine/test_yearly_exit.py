@@ -5,12 +5,14 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from engine.attachments import Upload
-from engine.errors import Conflict, Forbidden, ValidationFailed
-from engine.models import Application, AuditEvent, Expert, ProcessInstance
-from engine.models.evaluation import ExitCase, ExitRecord, JobRun
-from engine.scripting import HOST_FUNCTIONS, HostContext
-from engine.yearly import exits
+from engine.admission.models import Application
+from engine.core.errors import Conflict, Forbidden, ValidationFailed
+from engine.core.models import AuditEvent, JobRun, ProcessInstance
+from engine.core.scripting import HOST_FUNCTIONS, HostContext
+from engine.exit import services as exits
+from engine.exit.models import ExitCase
+from engine.experts.models import ExitRecord, Expert
+from engine.platform.attachments import Upload
 from tests import assignment_support as assignment
 from tests.engine.test_yearly_support import act, expert_user, make_engagement, make_expert, open_tasks
 from tests.support import T0

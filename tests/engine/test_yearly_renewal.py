@@ -5,12 +5,12 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from engine.errors import Conflict
-from engine.models import Expert, HumanTask, ProcessInstance
-from engine.models.assignment import ExpertDeclaration
-from engine.models.evaluation import ExitRecord, RenewalCase
-from engine.timers import fire_due
-from engine.yearly import renewals
+from engine.core.errors import Conflict
+from engine.core.models import HumanTask, ProcessInstance
+from engine.core.timers import fire_due
+from engine.experts.models import ExitRecord, Expert, ExpertDeclaration
+from engine.renewal import services as renewals
+from engine.renewal.models import RenewalCase
 from tests.engine.test_yearly_support import act as act_at
 from tests.engine.test_yearly_support import expert_user, make_expert, open_tasks
 from tests.support import T0

@@ -5,9 +5,11 @@ from itertools import count
 
 from sqlalchemy import select
 
-from engine.models import Expert, ExpertGroup, GroupMembership, HumanTask, Unit
-from engine.models.assignment import Engagement, UsageRecord, WorkRequest
-from engine.services import tasks as task_service
+from engine.assignment.models import WorkRequest
+from engine.core.models import HumanTask
+from engine.experts.models import Engagement, Expert, ExpertGroup, GroupMembership, UsageRecord
+from engine.platform.models import Unit
+from engine.tasks import services as task_service
 from tests.support import make_user
 
 DEC1 = datetime(2026, 11, 30, 16, 0, tzinfo=UTC)  # 2026-12-01 00:00 Asia/Shanghai

@@ -4,7 +4,7 @@ walk extends, valid form values per field type, and a snapshot to prove a refuse
 A walk starts instances through the real services, then interleaves: a user allowed to act completes an
 open task with valid values (choice fields drawn by Hypothesis), timers fire at a later time, the spec
 cache is cleared (a restart), a closed task is submitted again (409, nothing changes). After every step
-`engine.integrity.check` must be empty and no incident may be open.
+`engine.core.integrity.check` must be empty and no incident may be open.
 """
 
 from collections import Counter, defaultdict
@@ -14,20 +14,23 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 from sqlalchemy import func, select
 
+from engine.admission.services import application_for_instance
 from engine.assignment import flow
-from engine.assignment.hooks import _pool_left, task_engagement
-from engine.errors import Conflict, Forbidden, ValidationFailed
-from engine.forms import _required, load_form, resolve_choices
-from engine.inbox import can_act
-from engine.integrity import DOMAIN_ROWS, check
-from engine.models import AuditEvent, Expert, ExpertGroup, HumanTask, Incident, ProcessInstance, User
-from engine.models.assignment import Engagement, WorkRequest
-from engine.scripting import HostContext
-from engine.services import tasks as task_service
-from engine.services.admission import application_for_instance, local_date
-from engine.spiff import spec_cache
-from engine.timers import fire_due
-from engine.yearly import exits
+from engine.assignment.form_hooks import _pool_left, task_engagement
+from engine.assignment.models import WorkRequest
+from engine.core.clock import local_date
+from engine.core.errors import Conflict, Forbidden, ValidationFailed
+from engine.core.forms import _required, load_form, resolve_choices
+from engine.core.inbox import can_act
+from engine.core.integrity import DOMAIN_ROWS, check
+from engine.core.models import AuditEvent, HumanTask, Incident, ProcessInstance
+from engine.core.scripting import HostContext
+from engine.core.spiff import spec_cache
+from engine.core.timers import fire_due
+from engine.exit import services as exits
+from engine.experts.models import Engagement, Expert, ExpertGroup
+from engine.platform.models import User
+from engine.tasks import services as task_service
 from rules.exit import GROUNDS
 from tests.conftest import ROLE_USERS, _wipe
 from tests.support import make_user
@@ -47,7 +50,7 @@ def snapshot(session) -> tuple:
     instances = tuple(session.execute(select(ProcessInstance.id, ProcessInstance.status, ProcessInstance.lock_version,
                                              ProcessInstance.next_timer_at).order_by(ProcessInstance.id)).all())
     rows = [tuple(session.execute(select(m.id, m.status).order_by(m.id)).all())
-            for m in (*(d[0] for d in DOMAIN_ROWS), Engagement, Expert)]
+            for m in (*(d.model for d in DOMAIN_ROWS), Engagement, Expert)]
     audit_tail = session.scalar(select(func.max(AuditEvent.id)))
     session.rollback()
     return tasks, instances, tuple(rows), audit_tail

@@ -17,14 +17,8 @@ from rules.eligibility import (
     age_on,
     evaluate,
 )
-from rules.groups import (
-    GROUP_CODES,
-    STANDARD_GROUPS,
-    WORK_AREA_KNOWLEDGE,
-    WORK_AREAS,
-    group_code_for_name,
-    normalize_group_name,
-)
+from rules.groups import GROUP_CODES, STANDARD_GROUPS, group_code_for_name, normalize_group_name
+from rules.work_areas import WORK_AREA_KNOWLEDGE, WORK_AREAS
 
 ON = date(2025, 6, 15)
 BORN_AGE_40 = date(1985, 1, 1)

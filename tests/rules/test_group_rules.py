@@ -2,7 +2,7 @@
 
 import pytest
 
-from rules.group_rules import (
+from rules.groups import (
     Leadership,
     SubTeamSpec,
     leadership_problems,

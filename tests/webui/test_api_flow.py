@@ -6,7 +6,9 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from engine.models import Application, AuditEvent, Expert, HumanTask
+from engine.admission.models import Application
+from engine.core.models import AuditEvent, HumanTask
+from engine.experts.models import Expert
 from tests.support import PASSWORD, application_form, make_call, make_user
 
 API = "/api/v1"

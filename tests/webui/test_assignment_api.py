@@ -3,7 +3,7 @@
 import pytest
 from sqlalchemy import select
 
-from engine.models.assignment import DrawRecordRow, WorkRequest
+from engine.assignment.models import DrawRecordRow, WorkRequest
 from tests.assignment_support import START, create, make_expert, make_pool
 from tests.support import PASSWORD, make_user
 from tests.webui.test_ui_support import count

@@ -6,9 +6,9 @@ from email import message_from_bytes, policy
 import pytest
 from sqlalchemy import select
 
-from engine.jobs import JOBS
-from engine.models.notify import Notification, OutboxMail
-from engine.notify import send_outbox
+from engine.core.jobs import JOBS
+from engine.platform.models import Notification, OutboxMail
+from engine.platform.notifications import send_outbox
 from tests.assignment_support import LocalSmtp, create, engagements, make_pool, request_form, user_of
 from tests.support import T0
 from tests.webui.test_ui_support import client_for

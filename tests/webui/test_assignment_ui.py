@@ -5,8 +5,9 @@ import re
 import pytest
 from sqlalchemy import select
 
-from engine.models import Expert, HumanTask
-from engine.models.assignment import DrawRecordRow, Engagement, WorkRequest
+from engine.assignment.models import DrawRecordRow, WorkRequest
+from engine.core.models import HumanTask
+from engine.experts.models import Engagement, Expert
 from tests.assignment_support import (
     CONFIRM,
     DECLINE,

@@ -4,8 +4,8 @@ from datetime import timedelta
 
 from sqlalchemy import create_engine
 
-from engine.models import Application
-from engine.scheduler import LeaderLock, build_scheduler
+from engine.admission.models import Application
+from engine.core.leader import LeaderLock, build_scheduler
 from tests.engine.test_admission_paths import approve_to_commitment
 from tests.support import T0, application_form, make_call
 from webui.cli import fire_timers, verify_audit
@@ -13,7 +13,7 @@ from webui.extensions import db
 
 
 def _awaiting_commitment(session, users) -> Application:
-    from engine.services import admission
+    from engine.admission import services as admission
 
     call = make_call(session)
     app = admission.submit_public(session, users["applicant"], application_form(), {}, T0, call.id)

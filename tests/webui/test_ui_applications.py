@@ -3,7 +3,9 @@
 import io
 from datetime import UTC, datetime, timedelta
 
-from engine.models import Application, Attachment, HumanTask, ProcessInstance, PublicCall
+from engine.admission.models import Application, PublicCall
+from engine.core.models import HumanTask, ProcessInstance
+from engine.platform.models import Attachment
 from tests.support import T0, birth_date_for_age, make_call, make_user
 from tests.webui.test_ui_support import EXE, PDF, client_for, count, submit, text_of, ui_application
 

@@ -2,7 +2,7 @@
 
 import re
 
-from engine.models import HumanTask
+from engine.core.models import HumanTask
 from tests.support import make_call, make_user
 from tests.webui.test_ui_support import advance, client_for, open_task, submit, text_of
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from engine.models import HumanTask
+from engine.core.models import HumanTask
 from tests.support import PASSWORD, make_call
 from tests.webui.test_ui_support import PASS, advance, csrf_token_in, submit, text_of
 from webui.app import create_app

@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from engine.models import Expert, ExpertGroup, GroupMembership
+from engine.experts.models import Expert, ExpertGroup, GroupMembership
 from tests.support import T0, make_user
 from tests.webui.test_ui_support import client_for, text_of
 

@@ -4,8 +4,8 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from engine.models import HumanTask
-from engine.services import admission
+from engine.admission import services as admission
+from engine.core.models import HumanTask
 from tests.support import T0, application_form, id_number, make_call, make_user
 from tests.webui.test_ui_support import advance, client_for, pdf, submit, text_of, ui_application
 

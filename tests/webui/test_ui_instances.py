@@ -1,6 +1,6 @@
 """流程记录 pages: instance list, version, tasks and full event history; access."""
 
-from engine.models import ProcessVersion
+from engine.core.models import ProcessVersion
 from tests.support import make_call, make_user
 from tests.webui.test_ui_support import PASS, advance, client_for, submit, text_of
 

@@ -5,10 +5,11 @@ import re
 
 from sqlalchemy import func, select
 
-from engine.attachments import Upload
-from engine.models import Application, AuditEvent, HumanTask
-from engine.services import admission
-from engine.services import tasks as task_service
+from engine.admission import services as admission
+from engine.admission.models import Application
+from engine.core.models import AuditEvent, HumanTask
+from engine.platform.attachments import Upload
+from engine.tasks import services as task_service
 from tests.support import T0, application_form, login
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n"

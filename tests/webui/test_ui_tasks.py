@@ -1,6 +1,8 @@
 """Task page: the form + application + history; completion, 403/404/409/422 and correction prefill."""
 
-from engine.models import Application, Attachment, AuditEvent, HumanTask, ProcessInstance
+from engine.admission.models import Application
+from engine.core.models import AuditEvent, HumanTask, ProcessInstance
+from engine.platform.models import Attachment
 from tests.support import make_call
 from tests.webui.test_ui_support import (
     PASS,

@@ -2,8 +2,8 @@
 
 from sqlalchemy import func, select
 
-from engine.models import ProcessInstance, ProcessVersion
-from engine.registry import PROCESSES_DIR
+from engine.core.models import ProcessInstance, ProcessVersion
+from engine.deploy.versions import PROCESSES_DIR
 from tests.engine.test_workbench_lint import CORPUS
 from tests.engine.test_workbench_support import PUBLIC_BPMN
 from tests.support import make_call

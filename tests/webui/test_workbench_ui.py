@@ -8,10 +8,11 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from engine.models import ProcessInstance, ProcessVersion
-from engine.models.workbench import GroupChange, ProcessDraft
-from engine.registry import latest_version
-from engine.workbench import drafts
+from engine.core.models import ProcessInstance, ProcessVersion
+from engine.core.registry import latest_version
+from engine.deploy import drafts
+from engine.deploy.models import ProcessDraft
+from engine.groups.models import GroupChange
 from tests.engine.test_workbench_lint import CORPUS
 from tests.engine.test_workbench_support import (
     PUBLIC_BPMN,

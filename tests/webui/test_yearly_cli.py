@@ -5,7 +5,8 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from engine.models.evaluation import Evaluation, EvaluationCampaign, RenewalCase
+from engine.evaluation.models import Evaluation, EvaluationCampaign
+from engine.renewal.models import RenewalCase
 from tests.engine.test_yearly_support import expert_user, make_expert
 from tests.support import PASSWORD
 from tests.webui.test_ui_support import csrf_token_in, text_of

@@ -7,9 +7,10 @@ import pytest
 from sqlalchemy import func, select
 
 from engine.assignment.profiles import load_profiles
-from engine.models import AuditEvent, Expert
-from engine.models.assignment import ExpertDeclaration
-from engine.models.evaluation import ExitCase, RenewalCase
+from engine.core.models import AuditEvent
+from engine.exit.models import ExitCase
+from engine.experts.models import Expert, ExpertDeclaration
+from engine.renewal.models import RenewalCase
 from rules.recusal import Party, RequestSpec, screen
 from tests.engine.test_yearly_support import expert_user, make_engagement, make_expert
 from tests.support import T0
@@ -137,7 +138,7 @@ def test_talent_center_exit_form_needs_evidence(app, session, users, me):
 
 
 def test_renewal_case_page_for_the_expert_and_staff(app, session, users):
-    from engine.yearly import renewals
+    from engine.renewal import services as renewals
 
     user = expert_user(session, "wangli")
     expert = make_expert(session, "王丽", user=user, term_start=date(2023, 5, 2), term_end=date(2026, 5, 1))

@@ -9,9 +9,9 @@ from docx import Document
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from engine.models import HumanTask
-from engine.models.evaluation import Evaluation, EvaluationCampaign
-from engine.yearly import campaign
+from engine.core.models import HumanTask
+from engine.evaluation import campaign
+from engine.evaluation.models import Evaluation, EvaluationCampaign
 from tests.engine.test_yearly_support import DEC1, act, expert_user, make_engagement, make_expert
 from tests.webui.test_ui_support import client_for, text_of
 

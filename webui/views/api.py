@@ -6,14 +6,21 @@ Views are thin: parse the request, call one service, jsonify. Errors are Service
 
 from flask import Blueprint, jsonify, request
 
-from engine.attachments import Upload
-from engine.errors import NotFound, ServiceError, ValidationFailed
-from engine.inbox import SORTS, InboxFilter, inbox_counts
-from engine.services import accounts, admission, api_queries, calls, experts, instances, tasks
-from engine.services import attachments as attachment_service
+from engine.admission import attachments as attachment_service
+from engine.admission import calls
+from engine.admission import queries as admission_queries
+from engine.admission import services as admission
+from engine.core.errors import Forbidden, NotFound, ServiceError, ValidationFailed
+from engine.core.inbox import SORTS, InboxFilter, inbox_counts
+from engine.experts import queries as experts
+from engine.platform import accounts, policy
+from engine.platform.attachments import Upload
+from engine.tasks import instances
+from engine.tasks import services as tasks
+from engine.tasks import views as api_queries
 from webui.extensions import db
 from webui.timeutil import now
-from webui.views.api_auth import add_auth_challenge, api_user, authenticate_request, json_body
+from webui.views.api_auth import add_auth_challenge, api_requires, api_user, authenticate_request, json_body
 from webui.views.openapi import build_openapi
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -179,6 +186,8 @@ def start_instance(process_key: str):
     starter = STARTERS.get(process_key)
     if starter is None:
         raise NotFound(f"流程 {process_key} 不存在或不支持通过接口发起")
+    if not policy.allows(api_user(), policy.START_PROCESS[process_key]):
+        raise Forbidden("您无权发起该流程")
     app = starter(api_user(), json_body())
     response = jsonify(application_id=app.id, instance_id=app.instance_id, status=app.status,
                        process_key=process_key)
@@ -199,6 +208,7 @@ def show_instance(instance_id: int):
 # --- experts and applications ----------------------------------------------------------------------
 
 @bp.get("/experts")
+@api_requires(policy.VIEW_EXPERTS)
 def list_experts():
     """Search the pool (PII masked by the service for roles that may not see it)."""
     page, per_page = _page_args()
@@ -235,5 +245,5 @@ def upload_attachment():
 def my_applications():
     """My applications (own, or entered by me) with their current steps."""
     user = api_user()
-    return jsonify(items=[api_queries.application_dict(db.session, user, app) | {"current_steps": steps}
+    return jsonify(items=[admission_queries.application_dict(db.session, user, app) | {"current_steps": steps}
                           for app, steps in calls.my_applications(db.session, user)])

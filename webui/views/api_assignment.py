@@ -5,9 +5,10 @@ from flask import Blueprint, jsonify
 
 from engine.assignment import queries, services
 from engine.assignment.draws import verify_draw
+from engine.platform import policy
 from webui.extensions import db
 from webui.timeutil import now
-from webui.views.api_auth import add_auth_challenge, api_user, authenticate_request, json_body
+from webui.views.api_auth import add_auth_challenge, api_requires, api_user, authenticate_request, json_body
 
 bp = Blueprint("api_assignment", __name__, url_prefix="/api/v1")
 bp.before_request(authenticate_request)
@@ -58,6 +59,7 @@ def _page_dict(page) -> dict:
 
 
 @bp.post("/requests")
+@api_requires(policy.START_ASSIGNMENT)
 def create_request():
     """A using unit requests experts; a random request is drawn at once (201 with the request and draw)."""
     created = services.create_request(db.session, api_user(), json_body(), now())

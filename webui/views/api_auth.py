@@ -1,9 +1,12 @@
-"""Bearer-token authentication for the JSON API (tokens from engine.services.accounts)."""
+"""Bearer-token authentication and capability guard for the JSON API (tokens from engine.platform.accounts)."""
+
+from functools import wraps
 
 from flask import g, request
 
-from engine.errors import ServiceError
-from engine.services.accounts import LoginFailed, user_for_token
+from engine.core.errors import Forbidden, ServiceError
+from engine.platform import policy
+from engine.platform.accounts import LoginFailed, user_for_token
 from webui.extensions import db
 from webui.timeutil import now
 
@@ -32,6 +35,22 @@ def authenticate_request() -> None:
 def api_user():
     """The user authenticated for this API request."""
     return g.api_user
+
+
+def api_requires(capability: policy.Capability):
+    """Allow the API view only to token users holding `capability` (403 JSON otherwise; 401 comes first)."""
+
+    def decorate(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            if not policy.allows(api_user(), capability):
+                raise Forbidden("您的角色无权执行该操作")
+            return view(*args, **kwargs)
+
+        wrapper.capability = capability
+        return wrapper
+
+    return decorate
 
 
 def add_auth_challenge(response):

@@ -3,17 +3,20 @@
 from datetime import datetime
 from io import BytesIO
 
-from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 
-from engine.attachments import DEFAULT_TYPES
-from engine.errors import ValidationFailed
-from engine.forms import load_form
-from engine.services import admission, calls, ui_queries
-from engine.services.attachments import get_for_download
-from engine.services.tasks import dynamic_choices
-from engine.settings import LOCAL_TZ
-from webui.auth import roles_required
+from engine.admission import calls
+from engine.admission import queries as ui_queries
+from engine.admission import services as admission
+from engine.admission.attachments import get_for_download
+from engine.core.errors import ValidationFailed
+from engine.core.forms import load_form
+from engine.platform import policy
+from engine.platform.attachments import DEFAULT_TYPES
+from engine.platform.settings import LOCAL_TZ
+from engine.tasks.services import dynamic_choices
+from webui.auth import requires
 from webui.extensions import db
 from webui.forms_render import display_rows, form_context, form_values, read_submission
 from webui.timeutil import now
@@ -54,21 +57,21 @@ def _submit(mode: str):
 
 
 @bp.route("/applications/new", methods=["GET", "POST"])
-@roles_required("applicant")
+@requires(policy.SUBMIT_APPLICATION)
 def new():
     """The applicant fills in the 推荐表 within an open call (Art 8(一))."""
     return _submit("new") if request.method == "POST" else _render_form("new")
 
 
 @bp.route("/applications/paper", methods=["GET", "POST"])
-@roles_required("talent_center")
+@requires(policy.ENTER_PAPER_APPLICATION)
 def paper():
     """talent_center enters a paper 推荐表 received in an open call."""
     return _submit("paper") if request.method == "POST" else _render_form("paper")
 
 
 @bp.route("/applications/invite", methods=["GET", "POST"])
-@roles_required("talent_center", "quality_division")
+@requires(policy.INVITE_EXPERT)
 def invite():
     """Directed invitation with a written reason (Art 8(二))."""
     return _submit("invite") if request.method == "POST" else _render_form("invite")
@@ -128,10 +131,14 @@ def _create_call():
 
 
 @bp.route("/calls", methods=["GET", "POST"], endpoint="calls")
-@roles_required("talent_center", "quality_division")
+@requires(policy.MANAGE_CALLS)
 def calls_page():
     """Public calls (征集公告): list; talent_center publishes new ones."""
-    return _create_call() if request.method == "POST" else _render_calls()
+    if request.method == "POST":
+        if not policy.allows(current_user, policy.PUBLISH_CALL):
+            abort(403)
+        return _create_call()
+    return _render_calls()
 
 
 @bp.route("/attachments/<int:attachment_id>")

@@ -9,26 +9,27 @@ from datetime import date
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from engine import notify
+from engine.assignment import models as labels
 from engine.assignment import queries, services
 from engine.assignment.draws import verify_draw
-from engine.errors import ValidationFailed
-from engine.forms import load_form
-from engine.models import assignment as labels
-from engine.services import tasks as task_service
-from engine.services.tasks import dynamic_choices
+from engine.core.errors import ValidationFailed
+from engine.core.forms import load_form
+from engine.experts import models as expert_labels
+from engine.platform import notifications as notify
+from engine.platform import policy
+from engine.tasks import services as task_service
+from engine.tasks.services import dynamic_choices
 from rules.recusal import EXCLUSION_LABELS
-from webui.auth import roles_required
+from webui.auth import requires
 from webui.extensions import db
 from webui.forms_render import form_context, read_submission
 from webui.timeutil import now
 
 bp = Blueprint("assignment", __name__)
-VIEW_ROLES = ("using_unit", "expert", "talent_center", "quality_division", "bureau_leader", "auditor", "admin")
 NEW_DEFAULTS = {"n_experts": "2", "n_backups": "1", "backups_first": "on", "method": "random", "response_hours": "48"}
 LABELS = {"work_types": labels.WORK_TYPES, "methods": labels.METHODS, "statuses": labels.REQUEST_STATUSES,
-          "engagement_statuses": labels.ENGAGEMENT_STATUSES, "roles": labels.ENGAGEMENT_ROLES,
-          "ratings": labels.USAGE_RATINGS, "completion": labels.COMPLETION, "scopes": labels.DELEGATION_SCOPES,
+          "engagement_statuses": expert_labels.ENGAGEMENT_STATUSES, "roles": expert_labels.ENGAGEMENT_ROLES,
+          "ratings": expert_labels.USAGE_RATINGS, "completion": expert_labels.COMPLETION, "scopes": labels.DELEGATION_SCOPES,
           "exclusions": EXCLUSION_LABELS | {"engaged_in_request": "已由本申请指定", "same_entity": "同一法人单位"},
           "compliance": {"complied": "遵守", "minor": "基本遵守", "violated": "违反"}}
 
@@ -40,7 +41,7 @@ def assignment_labels() -> dict:
 
 
 @bp.route("/assignment")
-@roles_required(*VIEW_ROLES)
+@requires(policy.VIEW_ASSIGNMENT)
 def index():
     """The unit's requests, the expert's engagements, or the staff overview (by role)."""
     status = request.args.get("status", "")
@@ -56,7 +57,7 @@ def _render_new(values=None, errors=None, status=200):
 
 
 @bp.route("/assignment/requests/new", methods=["GET", "POST"])
-@roles_required("using_unit")
+@requires(policy.START_ASSIGNMENT)
 def new():
     """The request form (用人申请); a random request is drawn as soon as it is submitted."""
     if request.method == "GET":
@@ -98,7 +99,7 @@ def engagement(engagement_id: int):
 
 
 @bp.route("/assignment/engagements/<int:engagement_id>/conflict", methods=["POST"])
-@roles_required("using_unit", "talent_center")
+@requires(policy.REPORT_CONFLICT)
 def report_conflict(engagement_id: int):
     """Report a conflict found after the draw (Art 13 ¶3); the cancellation goes to approval."""
     row = services.report_conflict(db.session, engagement_id, current_user, request.form.get("reason", ""), now())
@@ -122,12 +123,12 @@ def task(task_id: int):
 
 
 @bp.route("/assignment/delegations", methods=["GET", "POST"])
-@roles_required("bureau_leader", "quality_division", "auditor")
+@requires(policy.VIEW_DELEGATIONS)
 def delegations():
     """Leaders authorize the quality division to approve (Art 13); others see the authorizations."""
     errors, values = {}, {}
     if request.method == "POST":
-        if not current_user.has_role("bureau_leader"):
+        if not policy.allows(current_user, policy.GRANT_DELEGATION):
             abort(403)
         values = {k: request.form.get(k, "") for k in ("scope", "valid_from", "valid_until", "note")}
         try:
@@ -149,7 +150,7 @@ def _date(text: str) -> date | None:
 
 
 @bp.route("/assignment/delegations/<int:delegation_id>/revoke", methods=["POST"])
-@roles_required("bureau_leader")
+@requires(policy.GRANT_DELEGATION)
 def revoke(delegation_id: int):
     """Withdraw an authorization."""
     services.revoke_delegation(db.session, current_user, delegation_id, now())

@@ -3,9 +3,11 @@
 from flask import Blueprint, render_template, request
 from flask_login import current_user, login_required
 
-from engine.models import EXPERT_STATUSES
-from engine.services import experts as expert_service
-from engine.services.tasks import dynamic_choices
+from engine.experts import queries as expert_service
+from engine.experts.models import EXPERT_STATUSES
+from engine.platform import policy
+from engine.tasks.services import dynamic_choices
+from webui.auth import requires
 from webui.extensions import db
 
 bp = Blueprint("experts", __name__)
@@ -21,7 +23,7 @@ def _search_from_args(args) -> expert_service.ExpertSearch:
 
 
 @bp.route("/experts")
-@login_required
+@requires(policy.VIEW_EXPERTS)
 def index():
     """Search experts by name/unit, group, specialty and status; 50 per page."""
     search = _search_from_args(request.args)

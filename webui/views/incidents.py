@@ -3,17 +3,17 @@
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from engine import incidents
-from webui.auth import roles_required
+from engine.core import incidents
+from engine.platform import policy
+from webui.auth import requires
 from webui.extensions import db
 from webui.timeutil import now
 
 bp = Blueprint("incidents", __name__)
-ROLES = ("process_owner", "admin")
 
 
 @bp.route("/incidents")
-@roles_required(*ROLES)
+@requires(policy.VIEW_INCIDENTS)
 def index():
     """Open incidents (or all, with ?all=1), newest first."""
     show_all = request.args.get("all") == "1"
@@ -22,7 +22,7 @@ def index():
 
 
 @bp.route("/incidents/<int:incident_id>/retry", methods=["POST"])
-@roles_required(*ROLES)
+@requires(policy.VIEW_INCIDENTS)
 def retry(incident_id: int):
     """Step the instance again; resolved when it gets through (a new failure stays on the incident)."""
     incident = incidents.retry(db.session, incident_id, current_user, now())

@@ -5,9 +5,11 @@ import json
 from flask import Blueprint, render_template, request
 from flask_login import current_user, login_required
 
-from engine.models import INSTANCE_STATUSES
-from engine.services import instances as instance_service
-from engine.workbench import diagram
+from engine.core.models import INSTANCE_STATUSES
+from engine.deploy import diagram
+from engine.platform import policy
+from engine.tasks import instances as instance_service
+from webui.auth import requires
 from webui.extensions import db
 from webui.timeutil import now
 
@@ -29,7 +31,7 @@ def pretty_json(value) -> str:
 
 
 @bp.route("/instances")
-@login_required
+@requires(policy.VIEW_INSTANCES)
 def index():
     """Recent instances (oversight roles), filtered by process and status."""
     process_key = request.args.get("process") or None

@@ -3,15 +3,16 @@
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from engine.admission import queries as ui_queries
 from engine.assignment import queries as assignment_queries
-from engine.errors import ValidationFailed
-from engine.forms import load_form, task_form
-from engine.hooks import context_for
-from engine.inbox import SORTS, InboxFilter, inbox_counts, inbox_query
-from engine.services import tasks as task_service
-from engine.services import ui_queries
-from engine.yearly import queries as yearly_queries
-from webui.auth import roles_required
+from engine.core.errors import ValidationFailed
+from engine.core.forms import load_form, task_form
+from engine.core.hooks import context_for
+from engine.core.inbox import SORTS, InboxFilter, inbox_counts, inbox_query
+from engine.evaluation import queries as yearly_queries
+from engine.platform import policy
+from engine.tasks import services as task_service
+from webui.auth import requires
 from webui.extensions import db
 from webui.forms_render import display_rows, event_values, form_context, read_submission
 from webui.timeutil import now
@@ -19,8 +20,6 @@ from webui.timeutil import now
 bp = Blueprint("tasks", __name__)
 PER_PAGE = 50
 SORT_LABELS = {"created": "创建时间（早→晚）", "-created": "创建时间（晚→早）", "due": "办理期限", "subject": "事项名称"}
-# Bulk actions (DESIGN §4.1: reviewers approve lists): form key → the role that may use it.
-BULK_FORMS = {"leader_approval": "bureau_leader", "record_document": "talent_center"}
 
 
 def _filter_from_args(args) -> InboxFilter:
@@ -41,7 +40,7 @@ def _safe_next(default: str) -> str:
 
 def _bulk_lists(at) -> dict:
     return {key: ui_queries.bulk_candidates(db.session, current_user, key, at)
-            for key, role in BULK_FORMS.items() if current_user.has_role(role)}
+            for key, capability in policy.BULK_FORMS.items() if policy.allows(current_user, capability)}
 
 
 @bp.route("/")
@@ -94,7 +93,7 @@ def _bulk(form_key: str, values: dict, title: str):
 
 
 @bp.route("/tasks/bulk-approve", methods=["POST"])
-@roles_required("bureau_leader")
+@requires(policy.BULK_APPROVE)
 def bulk_approve():
     """局领导批量批准 (leader_approval tasks); per-item results."""
     comment = request.form.get("comment", "")
@@ -102,7 +101,7 @@ def bulk_approve():
 
 
 @bp.route("/tasks/bulk-document", methods=["POST"])
-@roles_required("talent_center")
+@requires(policy.BULK_RECORD_DOCUMENT)
 def bulk_document():
     """人才开发中心批量登记发文文号 (record_document tasks); per-item results."""
     values = {k: request.form.get(k, "") for k in ("doc_no", "doc_date", "comment")}

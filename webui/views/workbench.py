@@ -6,18 +6,19 @@ from io import BytesIO
 from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
-from engine.errors import ValidationFailed
-from engine.models.workbench import CHANGE_KINDS, CHANGE_STATUSES, DRAFT_STATUSES, POSITIONS
-from engine.workbench import catalog, drafts, groups, migrate, pages
-from webui.auth import roles_required
+from engine.core.errors import ValidationFailed
+from engine.deploy import catalog, drafts, migrate, pages
+from engine.deploy.models import DRAFT_STATUSES
+from engine.groups import queries as group_pages
+from engine.groups import services as groups
+from engine.groups.models import CHANGE_KINDS, CHANGE_STATUSES, POSITIONS
+from engine.platform import policy
+from webui.auth import requires
 from webui.extensions import db
 from webui.forms_render import to_upload
 from webui.timeutil import now
 
 bp = Blueprint("workbench", __name__, url_prefix="/workbench")
-OWNER = ("process_owner",)
-READERS = ("process_owner", "auditor")
-GROUP_ROLES = groups.VIEW_ROLES
 
 
 @bp.app_context_processor
@@ -27,16 +28,16 @@ def _labels():
 
 
 @bp.route("")
-@roles_required(*READERS, "quality_division", "bureau_leader")
+@requires(policy.OPEN_WORKBENCH)
 def index():
     """Processes with their versions (number, hash, who, when, instances running on it) and drafts."""
-    if not current_user.has_role(*READERS):
+    if not policy.allows(current_user, policy.VIEW_PROCESSES):
         return redirect(url_for("workbench.groups_page"))
     return render_template("workbench/index.html", entries=catalog.catalog(db.session, current_user))
 
 
 @bp.route("/processes/<key>")
-@roles_required(*READERS)
+@requires(policy.VIEW_PROCESSES)
 def process(key: str):
     """One process: versions, drafts and a heat view of open tasks per element (SQL counts)."""
     page = pages.process_page(db.session, current_user, key, request.args.get("version", type=int))
@@ -44,7 +45,7 @@ def process(key: str):
 
 
 @bp.route("/<any(versions, drafts):source>/<int:item_id>/files/<name>")
-@roles_required(*READERS)
+@requires(policy.VIEW_PROCESSES)
 def download(source: str, item_id: int, name: str):
     """Download a version's or draft's BPMN (process.bpmn) or one of its DMN files."""
     if source == "versions":
@@ -60,7 +61,7 @@ def download(source: str, item_id: int, name: str):
 
 
 @bp.route("/versions/<int:version_id>/draft", methods=["POST"])
-@roles_required(*OWNER)
+@requires(policy.EDIT_PROCESSES)
 def new_draft(version_id: int):
     """Open a deployed version as a new draft in the editor."""
     draft = drafts.create_from_version(db.session, current_user, version_id, now())
@@ -72,7 +73,7 @@ def _uploads():
 
 
 @bp.route("/upload", methods=["POST"])
-@roles_required(*OWNER)
+@requires(policy.EDIT_PROCESSES)
 def upload():
     """A new draft from .bpmn (+ .dmn) files made in bpmn.io, Camunda Modeler or this editor."""
     try:
@@ -85,7 +86,7 @@ def upload():
 
 
 @bp.route("/drafts/<int:draft_id>")
-@roles_required(*OWNER)
+@requires(policy.EDIT_PROCESSES)
 def editor(draft_id: int):
     """The bpmn-js modeler with properties panel, and dmn-js for the draft's decision tables."""
     draft = drafts.get_draft(db.session, current_user, draft_id)
@@ -103,7 +104,7 @@ def _refused(draft_id: int, exc: ValidationFailed):
 
 
 @bp.route("/drafts/<int:draft_id>/save", methods=["POST"])
-@roles_required(*OWNER)
+@requires(policy.EDIT_PROCESSES)
 def save(draft_id: int):
     """Save the modeler's XML into the draft (CSRF form post from the editor page)."""
     lock = request.form.get("lock_version", type=int)
@@ -115,7 +116,7 @@ def save(draft_id: int):
 
 
 @bp.route("/drafts/<int:draft_id>/dmn", methods=["POST"])
-@roles_required(*OWNER)
+@requires(policy.EDIT_PROCESSES)
 def save_dmn(draft_id: int):
     """Save one DMN file edited in dmn-js, or remove it."""
     name = request.form.get("name", "")
@@ -130,7 +131,7 @@ def save_dmn(draft_id: int):
 
 
 @bp.route("/drafts/<int:draft_id>/upload", methods=["POST"])
-@roles_required(*OWNER)
+@requires(policy.EDIT_PROCESSES)
 def upload_into(draft_id: int):
     """Replace the draft's BPMN and/or add DMN files from uploaded files."""
     try:
@@ -141,7 +142,7 @@ def upload_into(draft_id: int):
 
 
 @bp.route("/drafts/<int:draft_id>/check")
-@roles_required(*OWNER)
+@requires(policy.EDIT_PROCESSES)
 def check(draft_id: int):
     """Every reason the draft would not deploy (Chinese, with element ids); changes nothing."""
     draft = drafts.get_draft(db.session, current_user, draft_id)
@@ -150,7 +151,7 @@ def check(draft_id: int):
 
 
 @bp.route("/drafts/<int:draft_id>/diff")
-@roles_required(*OWNER)
+@requires(policy.EDIT_PROCESSES)
 def diff(draft_id: int):
     """Side by side: the draft against the version it is based on (or another deployed version)."""
     page = pages.diff_page(db.session, current_user, draft_id, request.args.get("version", type=int))
@@ -159,7 +160,7 @@ def diff(draft_id: int):
 
 
 @bp.route("/drafts/<int:draft_id>/deploy", methods=["POST"])
-@roles_required(*OWNER)
+@requires(policy.EDIT_PROCESSES)
 def deploy(draft_id: int):
     """Deploy the draft as a new immutable version (422 with every reason when it fails validation)."""
     version = drafts.deploy(db.session, current_user, draft_id, now(), request.form.get("allow_stale") == "1")
@@ -169,7 +170,7 @@ def deploy(draft_id: int):
 
 
 @bp.route("/drafts/<int:draft_id>/abandon", methods=["POST"])
-@roles_required(*OWNER)
+@requires(policy.EDIT_PROCESSES)
 def abandon(draft_id: int):
     """Abandon a draft (kept on record)."""
     draft = drafts.abandon(db.session, current_user, draft_id, now())
@@ -178,7 +179,7 @@ def abandon(draft_id: int):
 
 
 @bp.route("/processes/<key>/migrate", methods=["GET", "POST"])
-@roles_required(*OWNER)
+@requires(policy.EDIT_PROCESSES)
 def migration(key: str):
     """Dry run first, then migrate the selected running instances to a chosen version."""
     results, target = None, request.form.get("target", type=int)
@@ -195,10 +196,10 @@ def migration(key: str):
 
 
 @bp.route("/groups")
-@roles_required(*GROUP_ROLES)
+@requires(policy.VIEW_GROUPS)
 def groups_page():
     """专家组 (Art 9): composition of every group, proposal forms, and the history of changes."""
-    page = pages.groups_page(db.session, current_user)
+    page = group_pages.groups_page(db.session, current_user)
     return render_template("workbench/groups.html", states=page.states, changes=page.changes, errors={}, form={})
 
 
@@ -212,13 +213,13 @@ def _proposal(kind: str) -> dict:
 
 
 @bp.route("/groups/propose/<kind>", methods=["POST"])
-@roles_required("quality_division")
+@requires(policy.PROPOSE_GROUP_CHANGE)
 def propose(kind: str):
     """质量监督处 proposes a group change; it goes to 局领导 for approval (group_change process)."""
     try:
         change = groups.propose(db.session, current_user, kind, _proposal(kind), now())
     except ValidationFailed as exc:
-        page = pages.groups_page(db.session, current_user)
+        page = group_pages.groups_page(db.session, current_user)
         return render_template("workbench/groups.html", states=page.states, changes=page.changes, errors=exc.errors,
                                message=exc.message, form=request.form, kind=kind), 422
     flash(f"已提出：{change.summary}；已报局领导审批。", "success")
@@ -226,7 +227,7 @@ def propose(kind: str):
 
 
 @bp.route("/groups/changes/<int:change_id>")
-@roles_required(*GROUP_ROLES)
+@requires(policy.VIEW_GROUPS)
 def change(change_id: int):
     """One group change: proposal, state before, decision, and why it did not take effect."""
     item = groups.get_change(db.session, current_user, change_id)

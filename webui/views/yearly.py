@@ -9,21 +9,24 @@ from io import BytesIO
 from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 
-from engine.errors import Conflict, Forbidden, ValidationFailed
-from engine.forms import load_form, task_form
-from engine.models.assignment import DECLARATION_KINDS, ENGAGEMENT_STATUSES
-from engine.models.evaluation import (
-    CAMPAIGN_STATUSES,
-    EVALUATION_STATUSES,
-    EXIT_CASE_STATUSES,
-    EXIT_SOURCES,
-    RENEWAL_STATUSES,
-)
-from engine.yearly import campaign, evaluations, exits, exports, queries, selfservice
-from engine.yearly.common import is_overseer, local_today
+from engine.assignment import queries as assignment_queries
+from engine.core.clock import local_date
+from engine.core.errors import Conflict, ValidationFailed
+from engine.core.forms import load_form, task_form
+from engine.evaluation import campaign, exports, queries
+from engine.evaluation import services as evaluations
+from engine.evaluation.models import CAMPAIGN_STATUSES, EVALUATION_STATUSES
+from engine.exit import queries as exit_queries
+from engine.exit import services as exits
+from engine.exit.models import EXIT_CASE_STATUSES, EXIT_SOURCES
+from engine.experts import selfservice
+from engine.experts.models import DECLARATION_KINDS, ENGAGEMENT_STATUSES
+from engine.platform import policy
+from engine.renewal import queries as renewal_queries
+from engine.renewal.models import RENEWAL_STATUSES
 from rules.evaluation import RATINGS, rating_label
 from rules.exit import GROUNDS, TRIGGERS, ground_label
-from webui.auth import roles_required
+from webui.auth import requires
 from webui.extensions import db
 from webui.forms_render import form_context, read_submission
 from webui.timeutil import now
@@ -48,19 +51,20 @@ def _download(name: str, data: bytes, mimetype: str):
 
 
 @bp.route("/yearly")
-@login_required
+@requires(policy.VIEW_YEARLY)
 def index():
     """Staff: campaigns, exits, renewals; group leaders: the forms they rate; experts: their own record."""
-    if not (is_overseer(current_user) or current_user.has_role("group_leader")):
-        if not current_user.has_role("expert"):
-            raise Forbidden("您无权查看评价与出库情况")
+    if not (policy.allows(current_user, policy.OVERSEE_YEARLY) or policy.allows(current_user, policy.RATE_EVALUATIONS)):
         return _my_page()
-    return _render("index.html", data=queries.overview(db.session, current_user, now()),
-                   mine=queries.my_evaluations(db.session, current_user), this_year=local_today(now()).year)
+    data = queries.overview(db.session, current_user, now())
+    if policy.allows(current_user, policy.OVERSEE_YEARLY):
+        data.update(exits=exit_queries.open_cases(db.session), renewals=renewal_queries.open_cases(db.session))
+    return _render("index.html", data=data,
+                   mine=queries.my_evaluations(db.session, current_user), this_year=local_date(now()).year)
 
 
 @bp.route("/yearly/campaigns", methods=["POST"])
-@roles_required("talent_center")
+@requires(policy.RUN_CAMPAIGN)
 def start_campaign():
     """talent_center: start a year's campaign now (the 1 December job does it otherwise)."""
     year = request.form.get("year", type=int) or 0
@@ -78,7 +82,7 @@ def _campaign_filter(args) -> queries.CampaignFilter:
 
 
 @bp.route("/yearly/campaigns/<int:year>", endpoint="campaign_page")
-@login_required
+@requires(policy.VIEW_CAMPAIGNS)
 def campaign_view(year: int):
     """A campaign's 评价表 list with filters (overdue view included) and talent_center's bulk handling."""
     flt = _campaign_filter(request.args)
@@ -88,14 +92,14 @@ def campaign_view(year: int):
 
 
 @bp.route("/yearly/campaigns/<int:year>/summary.xlsx")
-@login_required
+@requires(policy.OVERSEE_YEARLY)
 def campaign_export(year: int):
     """The year's XLSX summary."""
     return _download(*exports.campaign_xlsx(db.session, current_user, year), XLSX)
 
 
 @bp.route("/yearly/campaigns/<int:year>/bulk", methods=["POST"])
-@roles_required("talent_center")
+@requires(policy.RUN_CAMPAIGN)
 def campaign_bulk(year: int):
     """talent_center finalizes the ticked forms with one opinion; per-item results."""
     ids = [int(v) for v in request.form.getlist("evaluation_ids") if v.strip().isdigit()]
@@ -140,7 +144,7 @@ def _exit_form(values=None, errors=None, status: int = 200):
 
 
 @bp.route("/yearly/exits/new", methods=["GET", "POST"])
-@roles_required("talent_center")
+@requires(policy.START_EXIT)
 def exit_new():
     """talent_center proposes an exit on one of Art 15's grounds with evidence."""
     if request.method == "GET":
@@ -158,29 +162,33 @@ def exit_new():
 @login_required
 def exit_case(case_id: int):
     """One exit case: expert, ground, evidence, where it stands, the record once exited."""
-    return _render("exit_case.html", data=queries.exit_view(db.session, current_user, case_id))
+    return _render("exit_case.html", data=exit_queries.exit_view(db.session, current_user, case_id))
 
 
 @bp.route("/yearly/renewals/<int:renewal_id>")
 @login_required
 def renewal_case(renewal_id: int):
     """One renewal case: the old term, the updates, the recheck and the new term."""
-    return _render("renewal_case.html", data=queries.renewal_view(db.session, current_user, renewal_id))
+    return _render("renewal_case.html", data=renewal_queries.renewal_view(db.session, current_user, renewal_id))
 
 
 def _my_page(contact_errors=None, declaration_errors=None, withdraw_errors=None, values=None, status: int = 200):
     data = selfservice.my_record(db.session, current_user)
     expert, values = data["expert"], values or {}
+    data.update(engagements=assignment_queries.engagements_of(db.session, expert.id),
+                evaluations=queries.final_evaluations_of(db.session, expert.id),
+                exits=exit_queries.cases_of(db.session, expert.id), renewals=renewal_queries.cases_of(db.session, expert.id),
+                open_exit=exits.open_case_of(db.session, expert.id))
     contact = values.get("contact") or {k: getattr(expert, k) or "" for k in selfservice.CONTACT_FIELDS}
     return _render(
-        "me.html", status, data=data, today=local_today(now()),
+        "me.html", status, data=data, today=local_date(now()),
         contact=form_context(load_form("expert_contact"), {}, contact, contact_errors),
         declaration=form_context(load_form("expert_declaration"), {}, values.get("declaration"), declaration_errors),
         withdraw=form_context(load_form("exit_request"), {}, values.get("withdraw"), withdraw_errors))
 
 
 @bp.route("/yearly/me")
-@roles_required("expert")
+@requires(policy.EXPERT_SELF_SERVICE)
 def me():
     """The expert's own record, term, engagements, evaluations, declarations and withdrawal."""
     return _my_page()
@@ -191,7 +199,7 @@ def _form_raw(form_key: str) -> dict:
 
 
 @bp.route("/yearly/me/contact", methods=["POST"])
-@roles_required("expert")
+@requires(policy.EXPERT_SELF_SERVICE)
 def me_contact():
     """Update phone, e-mail, unit and position."""
     raw = _form_raw("expert_contact")
@@ -204,7 +212,7 @@ def me_contact():
 
 
 @bp.route("/yearly/me/declarations", methods=["POST"])
-@roles_required("expert")
+@requires(policy.EXPERT_SELF_SERVICE)
 def me_declare():
     """Declare an affiliation, a relative's organisation or another conflict (used by recusal)."""
     raw = _form_raw("expert_declaration")
@@ -217,7 +225,7 @@ def me_declare():
 
 
 @bp.route("/yearly/me/declarations/<int:declaration_id>/end", methods=["POST"])
-@roles_required("expert")
+@requires(policy.EXPERT_SELF_SERVICE)
 def me_end_declaration(declaration_id: int):
     """End an ongoing declaration today (kept on record)."""
     selfservice.end_declaration(db.session, current_user, declaration_id, now())
@@ -226,7 +234,7 @@ def me_end_declaration(declaration_id: int):
 
 
 @bp.route("/yearly/me/withdraw", methods=["POST"])
-@roles_required("expert")
+@requires(policy.EXPERT_SELF_SERVICE)
 def me_withdraw():
     """Request withdrawal from the pool (Art 10(4))."""
     raw = _form_raw("exit_request")

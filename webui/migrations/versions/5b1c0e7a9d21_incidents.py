@@ -8,7 +8,7 @@ Create Date: 2026-12-01 00:10:00
 from alembic import op
 import sqlalchemy as sa
 
-import engine.models.types  # noqa: F401  (custom column types)
+import engine.core.types  # noqa: F401  (custom column types)
 
 revision = '5b1c0e7a9d21'
 down_revision = '3e25b6879240'
@@ -27,9 +27,9 @@ def upgrade():
         sa.Column('element_name', sa.String(length=200), nullable=True),
         sa.Column('message', sa.Text(), nullable=False),
         sa.Column('actor_id', sa.Integer(), nullable=True),
-        sa.Column('at', engine.models.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column('at', engine.core.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column('attempts', sa.Integer(), nullable=False),
-        sa.Column('resolved_at', engine.models.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column('resolved_at', engine.core.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column('resolved_by', sa.Integer(), nullable=True),
         sa.Column('resolution', sa.String(length=200), nullable=True),
         sa.ForeignKeyConstraint(['actor_id'], ['app_user.id'], name=op.f('fk_incident_actor_id_app_user')),

@@ -18,7 +18,7 @@ from lxml import etree
 from sqlalchemy import Text  # noqa: F401  (used by rendered JSONB types)
 from sqlalchemy.dialects import postgresql
 
-from engine.settings import processes_dir
+from engine.platform.settings import processes_dir
 
 revision = '7d2e4f1a8c30'
 down_revision = '5b1c0e7a9d21'

@@ -9,7 +9,7 @@ from alembic import op
 import sqlalchemy as sa
 from sqlalchemy import Text  # noqa: F401  (used by rendered JSONB types)
 
-import engine.models.types  # noqa: F401  (custom column types)
+import engine.core.types  # noqa: F401  (custom column types)
 from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
@@ -75,8 +75,8 @@ def upgrade():
     sa.Column('unit_id', sa.Integer(), nullable=True),
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('failed_logins', sa.Integer(), nullable=False),
-    sa.Column('locked_until', engine.models.types.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('created_at', engine.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('locked_until', engine.core.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', engine.core.types.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['unit_id'], ['unit.id'], name=op.f('fk_app_user_unit_id_unit')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_app_user')),
     sa.UniqueConstraint('username', name=op.f('uq_app_user_username'))
@@ -85,8 +85,8 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('token_hash', sa.String(length=64), nullable=False),
-    sa.Column('created_at', engine.models.types.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('expires_at', engine.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', engine.core.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', engine.core.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('revoked', sa.Boolean(), nullable=False),
     sa.ForeignKeyConstraint(['user_id'], ['app_user.id'], name=op.f('fk_api_token_user_id_app_user'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_api_token')),
@@ -106,7 +106,7 @@ def upgrade():
     sa.Column('lane_roles', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
     sa.Column('source', sa.String(length=20), nullable=False),
     sa.Column('deployed_by', sa.Integer(), nullable=True),
-    sa.Column('deployed_at', engine.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('deployed_at', engine.core.types.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['deployed_by'], ['app_user.id'], name=op.f('fk_process_version_deployed_by_app_user')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_process_version')),
     sa.UniqueConstraint('process_key', 'version', name=op.f('uq_process_version_process_key_version'))
@@ -118,10 +118,10 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('title', sa.String(length=200), nullable=False),
     sa.Column('description', sa.Text(), nullable=False),
-    sa.Column('opens_at', engine.models.types.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('closes_at', engine.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('opens_at', engine.core.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('closes_at', engine.core.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('created_by', sa.Integer(), nullable=True),
-    sa.Column('created_at', engine.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', engine.core.types.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['created_by'], ['app_user.id'], name=op.f('fk_public_call_created_by_app_user')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_public_call'))
     )
@@ -142,11 +142,11 @@ def upgrade():
     sa.Column('unit_id', sa.Integer(), nullable=True),
     sa.Column('serialized', sa.Text(), nullable=False),
     sa.Column('lock_version', sa.Integer(), nullable=False),
-    sa.Column('next_timer_at', engine.models.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('next_timer_at', engine.core.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('started_by', sa.Integer(), nullable=True),
-    sa.Column('started_at', engine.models.types.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', engine.models.types.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('completed_at', engine.models.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('started_at', engine.core.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', engine.core.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('completed_at', engine.core.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('end_event', sa.String(length=100), nullable=True),
     sa.Column('error', sa.Text(), nullable=True),
     sa.ForeignKeyConstraint(['started_by'], ['app_user.id'], name=op.f('fk_process_instance_started_by_app_user')),
@@ -179,8 +179,8 @@ def upgrade():
     sa.Column('instance_id', sa.Integer(), nullable=True),
     sa.Column('expert_id', sa.Integer(), nullable=True),
     sa.Column('unit_id', sa.Integer(), nullable=True),
-    sa.Column('created_at', engine.models.types.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', engine.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', engine.core.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', engine.core.types.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['applicant_user_id'], ['app_user.id'], name=op.f('fk_application_applicant_user_id_app_user')),
     sa.ForeignKeyConstraint(['call_id'], ['public_call.id'], name=op.f('fk_application_call_id_public_call')),
     sa.ForeignKeyConstraint(['entered_by'], ['app_user.id'], name=op.f('fk_application_entered_by_app_user')),
@@ -197,7 +197,7 @@ def upgrade():
 
     op.create_table('audit_event',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('at', engine.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('at', engine.core.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('actor_id', sa.Integer(), nullable=True),
     sa.Column('actor_name', sa.String(length=60), nullable=False),
     sa.Column('action', sa.String(length=40), nullable=False),
@@ -235,10 +235,10 @@ def upgrade():
     sa.Column('form_key', sa.String(length=60), nullable=True),
     sa.Column('state', sa.String(length=12), nullable=False),
     sa.Column('claimed_by', sa.Integer(), nullable=True),
-    sa.Column('claimed_at', engine.models.types.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('created_at', engine.models.types.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('due_at', engine.models.types.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('completed_at', engine.models.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('claimed_at', engine.core.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', engine.core.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('due_at', engine.core.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('completed_at', engine.core.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('completed_by', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['assignee_id'], ['app_user.id'], name=op.f('fk_human_task_assignee_id_app_user')),
     sa.ForeignKeyConstraint(['claimed_by'], ['app_user.id'], name=op.f('fk_human_task_claimed_by_app_user')),
@@ -263,7 +263,7 @@ def upgrade():
     sa.Column('purpose', sa.String(length=40), nullable=False),
     sa.Column('application_id', sa.Integer(), nullable=True),
     sa.Column('uploaded_by', sa.Integer(), nullable=True),
-    sa.Column('uploaded_at', engine.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('uploaded_at', engine.core.types.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['application_id'], ['application.id'], name=op.f('fk_attachment_application_id_application')),
     sa.ForeignKeyConstraint(['uploaded_by'], ['app_user.id'], name=op.f('fk_attachment_uploaded_by_app_user')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_attachment'))
@@ -299,7 +299,7 @@ def upgrade():
     sa.Column('admission_doc_no', sa.String(length=80), nullable=True),
     sa.Column('admission_route', sa.String(length=20), nullable=False),
     sa.Column('application_id', sa.Integer(), nullable=True),
-    sa.Column('created_at', engine.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', engine.core.types.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['application_id'], ['application.id'], name=op.f('fk_expert_application_id_application')),
     sa.ForeignKeyConstraint(['photo_id'], ['attachment.id'], name=op.f('fk_expert_photo_id_attachment')),
     sa.ForeignKeyConstraint(['user_id'], ['app_user.id'], name=op.f('fk_expert_user_id_app_user')),

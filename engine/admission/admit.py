@@ -1,0 +1,58 @@
+"""Admission's last step (Art 8): the expert enters the pool with a 3-year term and a certificate."""
+
+from datetime import date
+
+from sqlalchemy import select
+
+from engine.admission.models import Application
+from engine.core.contributions import Contributions
+from engine.core.errors import Conflict, NotFound
+from engine.core.scripting import HostContext
+from engine.experts.models import Expert, ExpertGroup, GroupMembership
+from engine.experts.roster import certificate_number, term_end
+from engine.platform.models import User, UserRole
+from engine.platform.settings import TERM_YEARS
+
+exports = Contributions()  # installed by engine.bootstrap
+
+EXPERT_FIELDS = ("name", "gender", "political_status", "education", "phone", "email", "id_number", "unit_name",
+                 "position", "rank_level", "title", "title_level", "field_years", "work_history", "specialties")
+
+
+
+
+
+
+def _grant_expert_role(session, user_id: int | None) -> None:
+    if user_id is None:
+        return
+    user = session.get(User, user_id)
+    if user is not None and "expert" not in user.roles:
+        user.role_links.append(UserRole(user_id=user.id, role_code="expert"))
+
+
+@exports.host_function("admit_expert")
+def admit_expert(ctx: HostContext, application_id, doc_no, doc_date) -> dict:
+    """Create the expert from the application: active, term from the document date, certificate no."""
+    session = ctx.session
+    app = session.get(Application, int(application_id))
+    if app is None:
+        raise NotFound(f"申请 {application_id} 不存在")
+    if app.expert_id is not None:
+        raise Conflict("该申请已入库")
+    form, start = app.form, date.fromisoformat(doc_date)
+    if session.scalar(select(Expert.id).where(Expert.id_number == form["id_number"])):
+        raise Conflict(f"身份证号 {form['id_number'][-4:]} 的专家已在库中")
+    expert = Expert(**{f: form.get(f) for f in EXPERT_FIELDS}, birth_date=date.fromisoformat(form["birth_date"]),
+                    work_areas=form.get("work_areas") or [], photo_id=(form.get("photo") or [None])[0],
+                    status="active", term_start=start, term_end=term_end(start, TERM_YEARS),
+                    certificate_no=certificate_number(session, start.year), admission_doc_no=doc_no,
+                    admission_route=app.route, application_id=app.id, user_id=app.applicant_user_id,
+                    created_at=ctx.now)
+    groups = session.scalars(select(ExpertGroup).where(ExpertGroup.code.in_(app.groups))).all()
+    expert.memberships = [GroupMembership(group_id=g.id, position="member") for g in groups]
+    session.add(expert)
+    session.flush()
+    _grant_expert_role(session, app.applicant_user_id)
+    app.expert_id, app.status, app.status_stage, app.updated_at = expert.id, "admitted", "admitted", ctx.now
+    return {"expert_id": expert.id, "certificate_no": expert.certificate_no, "term_end": expert.term_end.isoformat()}

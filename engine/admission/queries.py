@@ -1,0 +1,161 @@
+"""Read-only queries the server-rendered UI needs (no Flask): applications, attachments, task pages."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import defer
+
+from engine.admission.models import APPLICATION_STATUSES, Application, PublicCall
+from engine.admission.services import application_for_instance
+from engine.core.contributions import Contributions
+from engine.core.errors import Forbidden, NotFound
+from engine.core.forms import load_form, version_forms
+from engine.core.inbox import InboxFilter, inbox_query
+from engine.core.models import AuditEvent, HumanTask
+from engine.experts.queries import mask_id_number, mask_phone, sees_pii
+from engine.platform.models import Attachment, Unit
+from engine.tasks.services import dynamic_choices, task_history
+from engine.tasks.views import iso
+
+exports = Contributions()  # installed by engine.bootstrap
+
+# Staff who may read any application and its attachments (DESIGN §3; applicants see only their own).
+APPLICATION_STAFF_ROLES = ("talent_center", "quality_division", "bureau_leader", "auditor", "admin")
+
+
+def file_ids(form_values: dict | None) -> list[int]:
+    """Attachment ids referenced by the file fields of an application's form values."""
+    if not form_values:
+        return []
+    fields = load_form("application")["fields"]
+    ids = []
+    for f in fields:
+        if f["type"] == "file":
+            ids += [int(i) for i in (form_values.get(f["name"]) or []) if str(i).isdigit()]
+    return ids
+
+
+def application_attachments(session, app: Application | None) -> list[Attachment]:
+    """Attachments of an application (linked rows or referenced by its form), without their bytes."""
+    if app is None:
+        return []
+    query = select(Attachment).options(defer(Attachment.data)).where(
+        or_(Attachment.application_id == app.id, Attachment.id.in_(file_ids(app.form))))
+    return list(session.scalars(query.order_by(Attachment.id)))
+
+
+def _is_owner(viewer, app: Application) -> bool:
+    return viewer.id in (app.applicant_user_id, app.entered_by)
+
+
+def get_application(session, viewer, application_id: int) -> Application:
+    """An application the viewer may read: its applicant, whoever entered it, or staff (else 403)."""
+    app = session.get(Application, application_id)
+    if app is None:
+        raise NotFound("申请不存在")
+    if not (_is_owner(viewer, app) or viewer.has_role(*APPLICATION_STAFF_ROLES)):
+        raise Forbidden("您无权查看该申请")
+    return app
+
+
+def visible_form(session, viewer, app: Application) -> dict:
+    """The application's 推荐表 values; phone, ID number and e-mail masked unless the viewer may see PII."""
+    form = dict(app.form or {})
+    if _is_owner(viewer, app) or sees_pii(session, viewer):
+        return form
+    form.update(phone=mask_phone(form.get("phone")), id_number=mask_id_number(form.get("id_number")), email="")
+    return form
+
+
+def open_step_names(session, instance_id: int | None) -> list[str]:
+    """Names of an instance's open user tasks (where an application stands now)."""
+    if instance_id is None:
+        return []
+    return list(session.scalars(select(HumanTask.name).where(
+        HumanTask.instance_id == instance_id, HumanTask.state == "open").order_by(HumanTask.id)))
+
+
+def step_forms(session, instance_id: int) -> dict[str, dict]:
+    """Form definition per BPMN step id of an instance, as deployed with its version (to label answers)."""
+    keys = session.execute(select(HumanTask.bpmn_id, HumanTask.form_key).where(
+        HumanTask.instance_id == instance_id).distinct()).all()
+    forms = version_forms(session, instance_id)
+    return {bpmn_id: forms[key] for bpmn_id, key in keys if key in forms}
+
+
+@dataclass
+class TaskPage:
+    """Everything the task page shows besides the form itself."""
+
+    task: HumanTask
+    lock_version: int
+    dynamic: dict
+    application: Application | None = None
+    attachments: list[Attachment] = field(default_factory=list)
+    history: list[AuditEvent] = field(default_factory=list)
+    forms_by_step: dict[str, dict] = field(default_factory=dict)
+
+
+def task_page(session, task: HumanTask) -> TaskPage:
+    """Collect the reviewed application, its attachments and earlier steps for one task."""
+    app = application_for_instance(session, task.instance_id)
+    return TaskPage(task=task, lock_version=task.instance.lock_version, dynamic=dynamic_choices(session),
+                    application=app, attachments=application_attachments(session, app),
+                    history=task_history(session, task.instance_id),
+                    forms_by_step=step_forms(session, task.instance_id))
+
+
+def bulk_candidates(session, user, form_key: str, now: datetime, limit: int = 200) -> list[HumanTask]:
+    """The user's open tasks of one form (for bulk approval lists), oldest first."""
+    query = inbox_query(user, InboxFilter(sort="created"), now).where(HumanTask.form_key == form_key)
+    return list(session.scalars(query.limit(limit)))
+
+
+def unit_choices(session) -> list[tuple[int, str]]:
+    """(id, name) of all units, for filters."""
+    return [tuple(r) for r in session.execute(select(Unit.id, Unit.name).order_by(Unit.kind, Unit.id))]
+
+
+def call_titles(session, call_ids) -> dict[int, str]:
+    """Titles of public calls by id."""
+    ids = [i for i in set(call_ids) if i is not None]
+    if not ids:
+        return {}
+    return dict(session.execute(select(PublicCall.id, PublicCall.title).where(PublicCall.id.in_(ids))).all())
+
+
+def admission_exemptions(session, application_ids) -> dict[int, tuple]:
+    """{application id: the Art 6(三) age exemptions claimed in it}, accepted by the reviewers who admitted it."""
+    if not application_ids:
+        return {}
+    rows = session.execute(select(Application.id, Application.form).where(Application.id.in_(set(application_ids))))
+    return {app_id: tuple((form or {}).get("age_exemptions") or ()) for app_id, form in rows}
+
+
+def application_dict(session, viewer, app: Application) -> dict:
+    """JSON-safe view of an application; phone, ID number and e-mail masked unless the viewer may see them."""
+    form = visible_form(session, viewer, app)
+    return {
+        "id": app.id, "route": app.route, "call_id": app.call_id, "paper": app.paper, "name": app.name,
+        "groups": list(app.groups or []), "status": app.status, "status_label": APPLICATION_STATUSES.get(app.status),
+        "status_stage": app.status_stage, "nomination_reason": app.nomination_reason,
+        "eligibility": app.eligibility, "instance_id": app.instance_id, "expert_id": app.expert_id,
+        "created_at": iso(app.created_at), "updated_at": iso(app.updated_at), "form": form,
+    }
+
+
+@exports.task_fact("admission_public")
+@exports.task_fact("admission_invited")
+def application_facts(session, task_row, viewer) -> dict:
+    """The API's task detail shows the application the task is about."""
+    app = application_for_instance(session, task_row.instance_id)
+    return {"application": application_dict(session, viewer, app) if app is not None else None}
+
+
+@exports.instance_viewer("admission_public")
+@exports.instance_viewer("admission_invited")
+def applicant_sees_own(session, viewer, instance) -> bool:
+    """An applicant may follow the process of their own application."""
+    return session.scalar(select(Application.id).where(
+        Application.instance_id == instance.id, Application.applicant_user_id == viewer.id).limit(1)) is not None

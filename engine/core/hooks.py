@@ -1,0 +1,35 @@
+"""Procedure hooks the generic task services call: form hooks and task-page context (keyed by form key and
+process key; filled by engine.bootstrap.install() from the procedures' contributions)."""
+
+from collections.abc import Callable
+
+# `fn(ctx, task_row, cleaned) -> values to store in task data`, run when a task with that form completes.
+FORM_HOOKS: dict[str, Callable] = {}
+
+# `fn(session, task_row, viewer) -> dict` shown beside the form on the one task page (keyed by process key).
+TASK_CONTEXT: dict[str, Callable] = {}
+
+
+# `fn(session, task_row, viewer) -> JSON-safe dict` merged into the API's task detail (keyed by process key).
+TASK_FACTS: dict[str, Callable] = {}
+
+# `fn(session, viewer, instance) -> bool`: who else may see an instance of that process (e.g. its applicant).
+INSTANCE_VIEWERS: dict[str, Callable] = {}
+
+
+def facts_for(session, task_row, viewer) -> dict:
+    """The JSON-safe facts a task's process adds to the API's task detail, or {}."""
+    provider = TASK_FACTS.get(task_row.process_key)
+    return provider(session, task_row, viewer) if provider else {}
+
+
+def may_view_instance(session, viewer, instance) -> bool:
+    """Whether the instance's process lets this viewer see it besides the generic rules."""
+    check = INSTANCE_VIEWERS.get(instance.process_key)
+    return bool(check and check(session, viewer, instance))
+
+
+def context_for(session, task_row, viewer) -> dict:
+    """The extra context of a task's process, or {}."""
+    provider = TASK_CONTEXT.get(task_row.process_key)
+    return provider(session, task_row, viewer) if provider else {}

@@ -1,0 +1,45 @@
+"""What the diagrams show: one instance's completed / active / waiting elements (that one workflow is
+loaded), and per-element counts of open tasks over all instances of a version (SQL only: a heat view)."""
+
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import func, select
+
+from engine.core import runner
+from engine.core.models import HumanTask, ProcessInstance, ProcessVersion
+from engine.core.scripting import HostContext
+
+STATES = {"completed": TaskState.COMPLETED, "active": TaskState.READY | TaskState.STARTED,
+          "waiting": TaskState.WAITING}
+
+
+def _bpmn_ids(tasks) -> list[str]:
+    return sorted({t.task_spec.bpmn_id for t in tasks if getattr(t.task_spec, "bpmn_id", None)})
+
+
+def instance_marks(session, instance: ProcessInstance, now) -> dict[str, list[str]]:
+    """BPMN ids of the instance's completed, active (ready/started) and waiting elements.
+
+    The caller has authorized the viewer; nothing is saved (the workflow is only read)."""
+    try:
+        workflow = runner.load(session, instance, HostContext(session=session, actor=None, now=now))
+    except Exception as exc:  # a diagram must never take the instance page down; the page says why
+        return {name: [] for name in STATES} | {"error": f"无法读取流程状态：{exc}"}
+    marks = {name: _bpmn_ids(workflow.get_tasks(state=state)) for name, state in STATES.items()}
+    marks["completed"] = [i for i in marks["completed"] if i not in marks["active"] + marks["waiting"]]
+    return marks
+
+
+def version_xml(session, version_id: int) -> str:
+    """The BPMN XML of a version (deferred column loaded on demand)."""
+    return session.scalar(select(ProcessVersion.bpmn_xml).where(ProcessVersion.id == version_id)) or ""
+
+
+def heat(session, version_id: int) -> dict[str, int]:
+    """Open user tasks per BPMN element over the running instances of one version (one SQL query)."""
+    rows = session.execute(
+        select(HumanTask.bpmn_id, func.count())
+        .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
+        .where(HumanTask.state == "open", ProcessInstance.version_id == version_id,
+               ProcessInstance.status == "running")
+        .group_by(HumanTask.bpmn_id)).all()
+    return {bpmn_id: count for bpmn_id, count in rows}

@@ -1,0 +1,38 @@
+"""Year-end evaluation (Art 14), exit (Art 15, 10(4)), term renewal (Art 8) and exactly-once job runs."""
+
+from datetime import date, datetime
+
+from sqlalchemy import Date, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from engine.core.db import Base, utcnow
+from engine.core.types import JSONType, UTCDateTime
+
+EXIT_SOURCES = {"expert": "专家申请", "talent_center": "人才开发中心提出", "system": "系统提出"}
+
+
+EXIT_CASE_STATUSES = {"open": "办理中", "exited": "已出库", "dismissed": "不予出库", "rejected": "未获批准"}
+
+
+class ExitCase(Base):
+    """An exit procedure (Art 15, 10(4)): who started it, why, the ground and evidence, and its outcome."""
+
+    __tablename__ = "exit_case"
+    # A system trigger (e.g. "refusals:2026", "age") proposes an expert's exit at most once.
+    __table_args__ = (UniqueConstraint("expert_id", "trigger_key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    expert_id: Mapped[int] = mapped_column(ForeignKey("expert.id"), index=True)
+    source: Mapped[str] = mapped_column(String(20))  # expert | talent_center | system
+    trigger: Mapped[str] = mapped_column(String(20))  # rules.exit.TRIGGERS
+    trigger_key: Mapped[str | None] = mapped_column(String(60))
+    ground: Mapped[str | None] = mapped_column(String(20))  # rules.exit.GROUNDS
+    facts: Mapped[str] = mapped_column(Text, default="")
+    evidence_ids: Mapped[list] = mapped_column(JSONType, default=list)
+    status: Mapped[str] = mapped_column(String(20), default="open", index=True)
+    outcome_note: Mapped[str | None] = mapped_column(Text)
+    notice_no: Mapped[str | None] = mapped_column(String(80))
+    notice_date: Mapped[date | None] = mapped_column(Date)
+    instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"), index=True)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

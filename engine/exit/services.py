@@ -1,0 +1,217 @@
+"""Exit (出库, Art 15 and Art 10(4)): cases started by the expert, talent_center or the system, and the exit itself.
+
+An exited expert keeps their row (status "exited", never deleted), gets an ExitRecord with the ground, date and
+notice, and is excluded from draws (recusal screens status != active); their open engagements are released
+and redrawn by the assignment process.
+"""
+
+import logging
+from collections import defaultdict
+from datetime import date, datetime
+
+from sqlalchemy import select
+
+from engine.core import jobruns, runner
+from engine.core.clock import local_date
+from engine.core.contributions import Contributions
+from engine.core.errors import Conflict, Forbidden, NotFound, ServiceError, ValidationFailed
+from engine.core.forms import load_form, validate_form
+from engine.core.scripting import HostContext
+from engine.core.uow import unit_of_work
+from engine.exit.models import ExitCase
+from engine.experts import ports as expert_ports
+from engine.experts.models import Engagement, Expert
+from engine.experts.roster import my_expert, record_exit
+from engine.platform import settings
+from engine.platform.attachments import store_uploads
+from engine.platform.notifications import notify
+from engine.platform.roles import users_with_role
+from engine.platform.settings import LOCAL_TZ
+from rules.exit import GROUNDS, TRIGGERS, DeclineFact, ExpertFacts, ground_label, proposals_for
+
+exports = Contributions()  # installed by engine.bootstrap
+
+log = logging.getLogger(__name__)
+PROCESS = "exit"
+SCAN_JOB = "exit_proposal_scan"
+IN_POOL = ("active", "suspended")
+
+
+def get_case(session, case_id) -> ExitCase:
+    """An exit case by id (404 when unknown)."""
+    case = session.get(ExitCase, int(case_id))
+    if case is None:
+        raise NotFound("出库事项不存在")
+    return case
+
+
+def case_of_task(session, task_row) -> ExitCase:
+    """The exit case an exit-process task belongs to."""
+    case = session.scalar(select(ExitCase).where(ExitCase.instance_id == task_row.instance_id))
+    if case is None:
+        raise NotFound("出库事项不存在")
+    return case
+
+
+def open_case_of(session, expert_id: int) -> ExitCase | None:
+    """The expert's exit case still in progress, if any (one at a time)."""
+    return session.scalar(select(ExitCase).where(ExitCase.expert_id == expert_id, ExitCase.status == "open"))
+
+
+def open_case(session, expert: Expert, source: str, trigger: str, facts: str, actor, now: datetime, *,
+              ground: str | None = None, evidence_ids=(), trigger_key: str | None = None) -> ExitCase:
+    """Create an exit case and start its process (inside the caller's unit of work)."""
+    if expert.status not in IN_POOL:
+        raise Conflict(f"{expert.name}已不在库（{expert.status}），不能再办理出库")
+    if open_case_of(session, expert.id) is not None:
+        raise Conflict(f"{expert.name}已有正在办理的出库事项")
+    case = ExitCase(expert_id=expert.id, source=source, trigger=trigger, trigger_key=trigger_key,
+                    ground=ground or TRIGGERS[trigger][1], facts=facts, evidence_ids=list(evidence_ids),
+                    status="open", created_by=getattr(actor, "id", None), created_at=now)
+    session.add(case)
+    session.flush()
+    subject = f"{expert.name} — 出库（{TRIGGERS[trigger][0]}）"
+    instance = runner.start(session, PROCESS, HostContext(session, actor, now),
+                            {"exit_case_id": case.id, "expert_id": expert.id, "source": source},
+                            subject=subject, business_key=f"EXIT-{case.id}")
+    case.instance_id = instance.id
+    notify(session, users_with_role(session, "talent_center"), f"出库审查：{expert.name}",
+           f"{TRIGGERS[trigger][0]}，拟依{ground_label(case.ground)}审查。", now, link=f"/yearly/exits/{case.id}")
+    return case
+
+
+def propose(session, expert_id: int, trigger: str, key: str, facts: str, actor, now: datetime) -> ExitCase | None:
+    """A system proposal (once per expert and key); None when already proposed or the expert has a case open."""
+    expert = session.get(Expert, expert_id)
+    if expert is None or expert.status not in IN_POOL:
+        return None
+    if session.scalar(select(ExitCase.id).where(ExitCase.expert_id == expert_id, ExitCase.trigger_key == key)):
+        return None
+    if open_case_of(session, expert_id) is not None:
+        return None
+    return open_case(session, expert, "system", trigger, facts, actor, now, trigger_key=key)
+
+
+
+
+def request_withdrawal(session, actor, raw: dict, now: datetime) -> ExitCase:
+    """The expert's voluntary withdrawal (Art 10(4)): a right, reviewed but never refused."""
+    with unit_of_work(session):
+        expert = my_expert(session, actor)
+        cleaned = validate_form(load_form("exit_request"), raw)
+        case = open_case(session, expert, "expert", "voluntary", cleaned["reason"], actor, now)
+    return case
+
+
+def _engagement_of(session, expert_id: int, engagement_id) -> Engagement | None:
+    if engagement_id is None:
+        return None
+    engagement = session.get(Engagement, engagement_id)
+    if engagement is None or engagement.expert_id != expert_id:
+        raise ValidationFailed({"engagement_id": "选派记录不存在或不属于该专家"})
+    return engagement
+
+
+def start_exit(session, actor, raw: dict, files: dict, now: datetime) -> ExitCase:
+    """talent_center starts an exit on one of Art 15's six grounds with evidence (attachments)."""
+    if not actor.has_role("talent_center"):
+        raise Forbidden("只有人才开发中心可以提出专家出库")
+    with unit_of_work(session):
+        form = load_form("exit_start")
+        raw = dict(raw) | store_uploads(session, form, files, actor, now, raw)
+        cleaned = validate_form(form, raw)
+        expert = session.get(Expert, cleaned["expert_id"])
+        if expert is None:
+            raise ValidationFailed({"expert_id": f"专家编号 {cleaned['expert_id']} 不存在"})
+        engagement = _engagement_of(session, expert.id, cleaned.get("engagement_id"))
+        recusal = cleaned["ground"] == "art15_2" and engagement is not None
+        case = open_case(session, expert, "talent_center", "recusal_failure" if recusal else "manual",
+                         cleaned["facts"], actor, now, ground=cleaned["ground"], evidence_ids=cleaned["evidence"],
+                         trigger_key=f"recusal:{engagement.id}" if recusal else None)
+    return case
+
+
+def review(session, task_row, cleaned: dict) -> dict:
+    """talent_center's review: a voluntary withdrawal cannot be refused; settle the ground; add evidence."""
+    case = case_of_task(session, task_row)
+    if case.trigger == "voluntary" and cleaned["decision"] == "dismiss":
+        raise ValidationFailed({"decision": "专家主动申请退出是其权利（第十条第（四）项），不能作出不予出库的结论"})
+    ground = cleaned.get("ground") or case.ground
+    if cleaned["decision"] == "proceed" and ground not in GROUNDS:
+        raise ValidationFailed({"ground": "请选择出库情形"})
+    case.ground = ground
+    case.evidence_ids = list(dict.fromkeys([*case.evidence_ids, *(cleaned.get("evidence") or [])]))
+    return cleaned | {"ground": ground}
+
+
+def close_case(session, case_id, status: str, note: str | None, now: datetime) -> dict:
+    """End a case without exit (dismissed at review, or not agreed / approved)."""
+    case = get_case(session, case_id)
+    case.status, case.outcome_note, case.closed_at = status, (note or "")[:4000], now
+    expert = session.get(Expert, case.expert_id)
+    if expert is not None and expert.user_id and case.source == "expert":
+        notify(session, [expert.user_id], "出库申请办理结果", f"您的出库申请未获通过：{note or ''}", now)
+    return {"status": status}
+
+
+
+
+def exit_expert(session, case_id, notice_no: str, notice_date: str, actor, now: datetime) -> dict:
+    """The approved exit: status, ExitRecord with ground, notice and date, engagements redrawn."""
+    case = get_case(session, case_id)
+    expert = session.get(Expert, case.expert_id)
+    on = date.fromisoformat(notice_date)
+    record = record_exit(session, expert, case.ground, case.source, on, actor, now, exit_case_id=case.id,
+                         notice_no=notice_no, notice_date=on, evidence_ids=case.evidence_ids, note=case.facts[:2000])
+    case.status, case.notice_no, case.notice_date, case.closed_at = "exited", notice_no, on, now
+    if expert.user_id:
+        notify(session, [expert.user_id], "出库通知",
+               f"根据{notice_no}，您自{on.isoformat()}起出库（{ground_label(case.ground)}）。", now)
+    return {"exit_record_id": record.id, "expert_status": expert.status}
+
+
+def _scan_facts(session, today: date) -> list[ExpertFacts]:
+    declines = defaultdict(list)
+    for expert_id, ended, created, justified in session.execute(
+            select(Engagement.expert_id, Engagement.ended_at, Engagement.created_at, Engagement.decline_justified)
+            .join(Expert, Expert.id == Engagement.expert_id)
+            .where(Engagement.status == "declined", Expert.status == "active")):
+        on = (ended or created).astimezone(LOCAL_TZ).date()
+        declines[expert_id].append(DeclineFact(on, justified))
+    rows = session.execute(select(Expert.id, Expert.birth_date, Expert.application_id)
+                           .where(Expert.status == "active")).all()
+    # An age exemption claimed at admission (Art 6(三)) was accepted by the reviewers who admitted the expert.
+    exemptions = expert_ports.admission_exemptions(session, [a for _, _, a in rows if a is not None])
+    return [ExpertFacts(i, birth, bool(exemptions.get(app_id)), tuple(declines.get(i, ())))
+            for i, birth, app_id in rows]
+
+
+def _propose_one(session, proposal, now: datetime) -> int:
+    """One proposal in its own unit of work, so one failure does not stop the rest of the scan."""
+    try:
+        with unit_of_work(session):
+            return int(propose(session, proposal.expert_id, proposal.trigger, proposal.key, proposal.detail,
+                               None, now) is not None)
+    except ServiceError:
+        log.exception("exit proposal %s for expert %s failed", proposal.key, proposal.expert_id)
+        return 0
+
+
+@exports.scheduled(SCAN_JOB, "cron", hour=2, minute=0)
+def proposal_scan_job(session, now: datetime) -> dict:
+    """Daily 02:00 local: propose exits for refusals at or above the threshold and age over the limit."""
+    # Once a day (JobRun); proposals are keyed per expert (e.g. "refusals:2026", "age"), so a scan that dies
+    # midway is finished by the next day's run without proposing anything twice.
+    today = local_date(now)
+    key = today.isoformat()
+    with unit_of_work(session):
+        if jobruns.claim(session, SCAN_JOB, key, now) is None:
+            return {"proposed": 0, "skipped": True}
+    threshold, max_age = settings.refusal_threshold(), settings.max_age()
+    proposed = 0
+    for facts in _scan_facts(session, today):
+        for proposal in proposals_for(facts, today, threshold, max_age):
+            proposed += _propose_one(session, proposal, now)
+    with unit_of_work(session):
+        jobruns.finish(session, SCAN_JOB, key, now, {"proposed": proposed})
+    return {"proposed": proposed, "skipped": False}

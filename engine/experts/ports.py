@@ -1,0 +1,13 @@
+"""What the shared expert roster needs from the procedures (wired in engine.bootstrap)."""
+
+from engine.core.ports import Port
+
+release_engagements = Port(
+    "release_engagements",
+    "release_engagements(session, expert_id, reason, actor, now): an exited expert's open engagements are released "
+    "and redrawn (assignment), in the caller's unit of work.")
+
+admission_exemptions = Port(
+    "admission_exemptions",
+    "admission_exemptions(session, application_ids) -> {application_id: tuple of Art 6(三) age exemptions "
+    "accepted at admission} (admission).")

@@ -1,0 +1,115 @@
+"""Expert list and detail with PII masking (DESIGN §3)."""
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, or_, select
+
+from engine.core import inbox
+from engine.core.errors import Forbidden, NotFound
+from engine.experts.models import Expert, ExpertGroup, GroupMembership
+from engine.platform.models import Role
+from engine.platform.roles import is_overseer
+
+STAFF_VIEW_ROLES = ("talent_center", "quality_division", "bureau_leader", "using_unit", "group_leader",
+                    "auditor", "admin", "process_owner")
+
+
+def mask_phone(phone: str | None) -> str:
+    """138****1234 style."""
+    if not phone or len(phone) < 7:
+        return "****"
+    return phone[:3] + "****" + phone[-4:]
+
+
+def mask_id_number(number: str | None) -> str:
+    """Keep the first 4 and last 4 characters."""
+    if not number or len(number) < 8:
+        return "****"
+    return number[:4] + "*" * (len(number) - 8) + number[-4:]
+
+
+def sees_pii(session, viewer) -> bool:
+    """Roles flagged `sees_pii` see phone and ID numbers unmasked."""
+    return bool(session.scalar(select(func.count()).select_from(Role).where(
+        Role.code.in_(viewer.roles), Role.sees_pii)))
+
+
+@dataclass
+class ExpertSearch:
+    """Expert list filters."""
+
+    q: str = ""
+    group: str = ""
+    specialty: str = ""
+    status: str = ""
+    page: int = 1
+    per_page: int = 50
+
+
+def _check_list_access(viewer) -> None:
+    if not viewer.has_role(*STAFF_VIEW_ROLES):
+        raise Forbidden("您无权查看专家库")
+
+
+def search_experts(session, viewer, s: ExpertSearch) -> tuple[list[Expert], int]:
+    """Page of experts matching name/unit, group, specialty and status; returns (rows, total)."""
+    _check_list_access(viewer)
+    query = select(Expert)
+    if s.q:
+        like = f"%{s.q.strip()}%"
+        query = query.where(or_(Expert.name.like(like), Expert.unit_name.like(like)))
+    if s.specialty:
+        query = query.where(Expert.specialties.like(f"%{s.specialty.strip()}%"))
+    if s.status:
+        query = query.where(Expert.status == s.status)
+    if s.group:
+        query = query.where(Expert.id.in_(
+            select(GroupMembership.expert_id).join(ExpertGroup).where(ExpertGroup.code == s.group)))
+    total = session.scalar(select(func.count()).select_from(query.subquery()))
+    page = max(1, s.page)
+    rows = session.scalars(query.order_by(Expert.id).offset((page - 1) * s.per_page).limit(s.per_page)).all()
+    return list(rows), total
+
+
+def get_expert(session, viewer, expert_id: int) -> Expert:
+    """One expert: staff roles, or the expert themself."""
+    expert = session.get(Expert, expert_id)
+    if expert is None:
+        raise NotFound("专家不存在")
+    if expert.user_id != viewer.id:
+        _check_list_access(viewer)
+    return expert
+
+
+def expert_public_dict(session, viewer, expert: Expert) -> dict:
+    """JSON-safe view of an expert with PII masked unless the viewer may see it."""
+    show = sees_pii(session, viewer) or expert.user_id == viewer.id
+    return {
+        "id": expert.id, "name": expert.name, "gender": expert.gender, "unit_name": expert.unit_name,
+        "title": expert.title, "title_level": expert.title_level, "rank_level": expert.rank_level,
+        "specialties": expert.specialties, "status": expert.status,
+        "groups": [{"code": m.group.code, "name": m.group.name, "position": m.position} for m in expert.memberships],
+        "term_start": expert.term_start and expert.term_start.isoformat(),
+        "term_end": expert.term_end and expert.term_end.isoformat(), "certificate_no": expert.certificate_no,
+        "phone": expert.phone if show else mask_phone(expert.phone),
+        "id_number": expert.id_number if show else mask_id_number(expert.id_number),
+        "email": expert.email if show else None,
+    }
+
+
+def case_access(session, viewer, case, label: str):
+    """The expert a case concerns, if the viewer may see it: overseers, or the expert themself."""
+    if case is None:
+        raise NotFound(f"{label}不存在")
+    expert = session.get(Expert, case.expert_id)
+    if not (is_overseer(viewer) or expert.user_id == viewer.id):
+        raise Forbidden(f"您无权查看该{label}")
+    return expert
+
+
+def cases_with_experts(session, model, where) -> list[tuple]:
+    """(case, expert, open step names) of a procedure's cases matching `where`, newest first."""
+    rows = session.execute(select(model, Expert).join(Expert, Expert.id == model.expert_id).where(where)
+                           .order_by(model.id.desc()).limit(200)).all()
+    steps = inbox.open_steps(session, [case.instance_id for case, _ in rows])
+    return [(case, expert, steps.get(case.instance_id, [])) for case, expert in rows]

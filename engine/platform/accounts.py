@@ -1,0 +1,84 @@
+"""Accounts: login with throttling, API tokens."""
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
+
+from engine.core import audit
+from engine.core.errors import Forbidden, ServiceError
+from engine.core.uow import unit_of_work
+from engine.platform.models import ApiToken, User
+from engine.platform.passwords import check_password
+
+MAX_FAILURES = 5
+LOCK_MINUTES = 15
+TOKEN_HOURS = 12
+
+
+class LoginFailed(ServiceError):
+    """Wrong credentials or a locked account (401)."""
+
+    status = 401
+    code = "login_failed"
+
+
+def authenticate(session, username: str, password: str, now: datetime) -> User:
+    """Check credentials; 5 failures lock the account for 15 minutes."""
+    with unit_of_work(session):
+        user = session.scalar(select(User).where(User.username == (username or "").strip()))
+        if user is None or not user.active:
+            raise LoginFailed("用户名或密码错误")
+        if user.locked_until and user.locked_until > now:
+            raise LoginFailed("登录失败次数过多，账号已临时锁定，请 15 分钟后再试")
+        if not check_password(user.password_hash, password or ""):
+            _count_failure(session, user, now)
+            audit.record(session, "login_failed", user, now)
+            session.commit()
+            raise LoginFailed("用户名或密码错误")
+        user.failed_logins, user.locked_until = 0, None
+        audit.record(session, "login", user, now)
+    return user
+
+
+def _count_failure(session, user: User, now: datetime) -> None:
+    # Atomic increment (not read-modify-write): 25 parallel wrong passwords count 25 and lock the account.
+    failures = session.execute(
+        update(User).where(User.id == user.id).values(failed_logins=User.failed_logins + 1)
+        .returning(User.failed_logins).execution_options(synchronize_session=False)).scalar_one()
+    if failures >= MAX_FAILURES:
+        session.execute(update(User).where(User.id == user.id, User.failed_logins >= MAX_FAILURES)
+                        .values(locked_until=now + timedelta(minutes=LOCK_MINUTES), failed_logins=0)
+                        .execution_options(synchronize_session=False))
+
+
+def load_user(session, user_id: int) -> User | None:
+    """The active user with their roles in one query (the per-request login loader)."""
+    user = session.get(User, user_id, options=[joinedload(User.role_links)])
+    return user if user is not None and user.active else None
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def issue_token(session, user: User, now: datetime) -> tuple[str, datetime]:
+    """Create a bearer token; only its hash is stored. Returns (token, expiry)."""
+    token = secrets.token_urlsafe(32)
+    expires = now + timedelta(hours=TOKEN_HOURS)
+    with unit_of_work(session):
+        session.add(ApiToken(user_id=user.id, token_hash=_digest(token), created_at=now, expires_at=expires))
+    return token, expires
+
+
+def user_for_token(session, token: str, now: datetime) -> User:
+    """The active user a valid token belongs to, or Forbidden-like LoginFailed."""
+    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(token or "")))
+    if row is None or row.revoked or row.expires_at <= now:
+        raise LoginFailed("令牌无效或已过期")
+    user = load_user(session, row.user_id)
+    if user is None:
+        raise Forbidden("账号已停用")
+    return user

@@ -1,0 +1,53 @@
+"""The one configuration source: settings from the environment (defaults are the Measures' own figures;
+no secret has a default here)."""
+
+import os
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import processes
+from rules.exit import DEFAULT_MAX_AGE, DEFAULT_REFUSAL_THRESHOLD, RENEWAL_WINDOW_DAYS
+
+LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+
+
+def processes_dir() -> Path:
+    """The shipped BPMN/DMN/forms folder: EXPERTPOOL_PROCESSES_DIR, else the installed `processes` package
+    (the repository's processes/ in a development checkout; package data after `pip install .`)."""
+    configured = os.environ.get("EXPERTPOOL_PROCESSES_DIR")
+    return Path(configured) if configured else Path(processes.__file__).resolve().parent
+
+
+def commitment_period() -> str:
+    """ISO duration an admitted applicant has to sign the 承诺书 (Art 8); default 14 days."""
+    days = int(os.environ.get("EXPERTPOOL_COMMITMENT_DAYS", "14"))
+    return f"P{days}D"
+
+
+TERM_YEARS = 3  # Art 8: 聘期为3年
+
+
+def _int_env(name: str, default: int, minimum: int) -> int:
+    try:
+        value = int(os.environ.get(name, "").strip() or default)
+    except ValueError:
+        return default
+    return max(minimum, value)
+
+
+def refusal_threshold() -> int:
+    """Unjustified refusals per year that propose an exit (Art 15(1)); EXPERTPOOL_REFUSAL_THRESHOLD, default 3."""
+    return _int_env("EXPERTPOOL_REFUSAL_THRESHOLD", DEFAULT_REFUSAL_THRESHOLD, 1)
+
+
+def max_age() -> int:
+    """Age limit for the exit proposal (Art 6(三)); EXPERTPOOL_MAX_AGE, default 60."""
+    return _int_env("EXPERTPOOL_MAX_AGE", DEFAULT_MAX_AGE, 18)
+
+
+def renewal_window_days() -> int:
+    """Days before a term's end when renewal starts; EXPERTPOOL_RENEWAL_WINDOW_DAYS, default 60."""
+    return _int_env("EXPERTPOOL_RENEWAL_WINDOW_DAYS", RENEWAL_WINDOW_DAYS, 1)
+
+
+LAUNCH_CHUNK = 250  # instances started per unit of work when a campaign launches

@@ -1,0 +1,34 @@
+"""Read-only views of renewal cases for the UI, with their access checks."""
+
+from sqlalchemy import func, select
+
+from engine.core import inbox
+from engine.experts.queries import case_access, cases_with_experts
+from engine.renewal.models import RenewalCase
+
+
+def open_cases(session) -> list[tuple]:
+    """Renewal cases still in progress: (case, expert, open step names)."""
+    return cases_with_experts(session, RenewalCase, RenewalCase.status.in_(("open", "not_renewing")))
+
+
+def renewal_view(session, viewer, renewal_id: int) -> dict:
+    """One renewal case with its expert, current step and the viewer's open task on it."""
+    case = session.get(RenewalCase, renewal_id)
+    expert = case_access(session, viewer, case, "续聘事项")
+    return {"case": case, "expert": expert, "steps": inbox.open_steps(session, [case.instance_id]).get(
+        case.instance_id, []), "task": inbox.my_open_task(session, viewer, case.instance_id)}
+
+
+
+def cases_of(session, expert_id: int) -> list[RenewalCase]:
+    """An expert's renewal cases, newest first."""
+    return list(session.scalars(select(RenewalCase).where(RenewalCase.expert_id == expert_id)
+                                .order_by(RenewalCase.id.desc())))
+
+
+def first_term_starts(session, expert_ids: list[int]) -> dict[int, object]:
+    """{expert id: start of their first term} for experts renewed at least once (cumulative usage counts from it)."""
+    return dict(session.execute(
+        select(RenewalCase.expert_id, func.min(RenewalCase.old_term_start))
+        .where(RenewalCase.expert_id.in_(expert_ids)).group_by(RenewalCase.expert_id)).all())

@@ -1,0 +1,137 @@
+"""Task services (units of work): show, claim, unclaim, complete, bulk complete."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, update
+
+from engine.core import audit, inbox, runner
+from engine.core.errors import Conflict, Forbidden, NotFound, ServiceError
+from engine.core.forms import task_form, validate_form
+from engine.core.hooks import FORM_HOOKS
+from engine.core.models import AuditEvent, HumanTask
+from engine.core.scripting import HostContext
+from engine.core.uow import unit_of_work
+from engine.experts.models import ExpertGroup
+from engine.platform.attachments import store_uploads
+
+
+def dynamic_choices(session, form: dict | None = None) -> dict[str, list]:
+    """Choices forms may draw from (`choices_from`): the active expert groups (only queried when used)."""
+    if form is not None and not any("choices_from" in f for f in form["fields"]):
+        return {}
+    groups = session.execute(
+        select(ExpertGroup.code, ExpertGroup.name).where(ExpertGroup.active).order_by(ExpertGroup.sort_order)
+    ).all()
+    return {"groups": [list(g) for g in groups]}
+
+
+def get_task(session, task_id: int, actor) -> HumanTask:
+    """Load a task the actor may act on: 404 when unknown, 403 when not theirs."""
+    task = session.get(HumanTask, task_id)
+    if task is None:
+        raise NotFound("任务不存在")
+    if not inbox.can_act(actor, task):
+        raise Forbidden("您无权办理该任务")
+    return task
+
+
+def task_history(session, instance_id: int) -> list[AuditEvent]:
+    """Completed user tasks of an instance, oldest first (for earlier steps' comments)."""
+    return list(session.scalars(
+        select(AuditEvent).where(AuditEvent.instance_id == instance_id, AuditEvent.action == "task_completed")
+        .order_by(AuditEvent.id)))
+
+
+def _open_task(session, task_id: int, actor, free_or_mine: bool = True) -> HumanTask:
+    """An open task the actor may act on; 409 when done or (optionally) claimed by someone else.
+
+    Its instance row is locked first (one lock order: instance row, then whatever the form hook and the
+    engine step write), and the task is re-read after any wait, so a timer that got there first wins
+    cleanly instead of deadlocking on a business row the hook already changed.
+    """
+    task = get_task(session, task_id, actor)
+    runner.lock_instance(session, task.instance_id)
+    session.refresh(task)
+    if task.state != "open":
+        raise Conflict("该任务已办理，不能重复提交")
+    if free_or_mine and task.claimed_by not in (None, actor.id):
+        raise Conflict("该任务已被他人认领")
+    return task
+
+
+def claim(session, task_id: int, actor, now: datetime) -> HumanTask:
+    """Claim an open task so others in the role see it is being handled (exactly one claimer wins)."""
+    with unit_of_work(session):
+        task = _open_task(session, task_id, actor)
+        if task.claimed_by == actor.id:
+            return task
+        # A conditional update, not read-then-write: of two concurrent claims only one matches the row.
+        won = session.execute(
+            update(HumanTask)
+            .where(HumanTask.id == task_id, HumanTask.state == "open", HumanTask.claimed_by.is_(None))
+            .values(claimed_by=actor.id, claimed_at=now).execution_options(synchronize_session=False)
+        ).rowcount
+        if won != 1:
+            raise Conflict("该任务已被他人认领")
+        session.refresh(task)
+        audit.record(session, "task_claimed", actor, now, instance=task.instance, task=task)
+    return task
+
+
+def unclaim(session, task_id: int, actor, now: datetime) -> HumanTask:
+    """Release a claim (only the claimer may)."""
+    with unit_of_work(session):
+        task = _open_task(session, task_id, actor, free_or_mine=False)
+        released = session.execute(
+            update(HumanTask)
+            .where(HumanTask.id == task_id, HumanTask.state == "open", HumanTask.claimed_by == actor.id)
+            .values(claimed_by=None, claimed_at=None).execution_options(synchronize_session=False)
+        ).rowcount
+        if released != 1:
+            raise Conflict("您没有认领该任务")
+        session.refresh(task)
+        audit.record(session, "task_unclaimed", actor, now, instance=task.instance, task=task)
+    return task
+
+
+def complete(session, task_id: int, actor, raw: dict, files: dict, now: datetime,
+             expected_lock: int | None = None) -> HumanTask:
+    """Validate the task's form, store uploads, run the form hook, complete and step the engine."""
+    with unit_of_work(session):
+        task = _open_task(session, task_id, actor)
+        form = task_form(session, task)
+        raw = dict(raw)
+        raw.update(store_uploads(session, form, files, actor, now, raw))
+        cleaned = validate_form(form, raw, dynamic_choices(session, form))
+        ctx = HostContext(session=session, actor=actor, now=now)
+        hook = FORM_HOOKS.get(task.form_key)
+        if hook is not None:
+            cleaned = hook(ctx, task, cleaned)
+        runner.complete(session, task, ctx, cleaned, expected_lock)
+    return task
+
+
+@dataclass
+class BulkResult:
+    """Outcome of one item of a bulk action."""
+
+    task_id: int
+    ok: bool
+    message: str
+
+
+def bulk_complete(session, task_ids: list[int], actor, raw: dict, now: datetime, allowed_form: str) -> list[BulkResult]:
+    """Complete many tasks with the same values, each in its own unit of work; per-item results."""
+    results = []
+    for task_id in task_ids:
+        try:
+            task = get_task(session, task_id, actor)
+            if task.form_key != allowed_form:
+                raise Forbidden("该任务不支持此批量操作")
+            complete(session, task_id, actor, raw, {}, now)
+            results.append(BulkResult(task_id, True, "已办理"))
+        except ServiceError as exc:
+            session.rollback()
+            results.append(BulkResult(task_id, False, exc.summary()))
+    return results
