@@ -9,7 +9,7 @@ from engine.admission import services as admission
 from engine.core.models import HumanTask, ProcessInstance
 from engine.core.registry import latest_version
 from engine.deploy.models import ProcessDraft
-from tests.engine.test_workbench_support import external_files
+from tests.deploy.deploy_support import external_files
 from tests.support import PASSWORD, T0, application_form, make_call
 
 NEW_NAME = "人才开发中心资格初审"

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from engine.evaluation import campaign
 from engine.evaluation.models import Evaluation
-from tests.engine.test_yearly_support import DEC1, expert_user, make_engagement, make_expert
+from tests.experts.roster_support import DEC1, expert_user, make_engagement, make_expert
 from tests.support import PASSWORD
 
 

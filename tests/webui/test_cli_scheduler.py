@@ -6,7 +6,7 @@ from sqlalchemy import create_engine
 
 from engine.admission.models import Application
 from engine.core.leader import LeaderLock, build_scheduler
-from tests.engine.test_admission_paths import approve_to_commitment
+from tests.admission.test_admission_paths import approve_to_commitment
 from tests.support import T0, application_form, make_call
 from webui.cli import fire_timers, verify_audit
 from webui.extensions import db

@@ -4,8 +4,8 @@ from sqlalchemy import func, select
 
 from engine.core.models import ProcessInstance, ProcessVersion
 from engine.deploy.versions import PROCESSES_DIR
-from tests.engine.test_workbench_lint import CORPUS
-from tests.engine.test_workbench_support import PUBLIC_BPMN
+from tests.deploy.deploy_support import PUBLIC_BPMN
+from tests.deploy.test_lint import CORPUS
 from tests.support import make_call
 from tests.webui.test_ui_support import submit
 from webui.cli_workbench import deploy_command, export_command, migrate_command, validate_command

@@ -13,14 +13,14 @@ from engine.core.registry import latest_version
 from engine.deploy import drafts
 from engine.deploy.models import ProcessDraft
 from engine.groups.models import GroupChange
-from tests.engine.test_workbench_lint import CORPUS
-from tests.engine.test_workbench_support import (
+from tests.deploy.deploy_support import (
     PUBLIC_BPMN,
     experts_with_users,
     external_files,
     group,
     groups_restored,  # noqa: F401  (fixture)
 )
+from tests.deploy.test_lint import CORPUS
 from tests.support import make_call
 from tests.webui.test_ui_support import client_for, submit, text_of
 

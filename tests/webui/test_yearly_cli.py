@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from engine.evaluation.models import Evaluation, EvaluationCampaign
 from engine.renewal.models import RenewalCase
-from tests.engine.test_yearly_support import expert_user, make_expert
+from tests.experts.roster_support import expert_user, make_expert
 from tests.support import PASSWORD
 from tests.webui.test_ui_support import csrf_token_in, text_of
 from webui.app import create_app

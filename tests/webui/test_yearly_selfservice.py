@@ -12,7 +12,7 @@ from engine.exit.models import ExitCase
 from engine.experts.models import Expert, ExpertDeclaration
 from engine.renewal.models import RenewalCase
 from rules.recusal import Party, RequestSpec, screen
-from tests.engine.test_yearly_support import expert_user, make_engagement, make_expert
+from tests.experts.roster_support import expert_user, make_engagement, make_expert
 from tests.support import T0
 from tests.webui.test_ui_support import PDF, client_for, text_of
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from engine.core.models import HumanTask
 from engine.evaluation import campaign
 from engine.evaluation.models import Evaluation, EvaluationCampaign
-from tests.engine.test_yearly_support import DEC1, act, expert_user, make_engagement, make_expert
+from tests.experts.roster_support import DEC1, act, expert_user, make_engagement, make_expert
 from tests.webui.test_ui_support import client_for, text_of
 
 GOOD = {"rating": "good", "opinion": "按时参加方案评审，意见具体可行"}

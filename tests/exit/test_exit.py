@@ -14,7 +14,7 @@ from engine.exit.models import ExitCase
 from engine.experts.models import ExitRecord, Expert
 from engine.platform.attachments import Upload
 from tests import assignment_support as assignment
-from tests.engine.test_yearly_support import act, expert_user, make_engagement, make_expert, open_tasks
+from tests.experts.roster_support import act, expert_user, make_engagement, make_expert, open_tasks
 from tests.support import T0
 
 PDF = Upload("证据.pdf", "application/pdf", b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n")

@@ -12,7 +12,7 @@ from engine.experts.models import ExpertGroup, GroupMembership
 from engine.groups import services as groups
 from engine.groups.hostfuncs import find_group_leader
 from engine.groups.models import GroupChange, GroupPositionHistory, SubTeam
-from tests.engine.test_workbench_support import (
+from tests.deploy.deploy_support import (
     decide,
     experts_with_users,
     group,
@@ -21,7 +21,7 @@ from tests.engine.test_workbench_support import (
     open_rows,
     roles_of,
 )
-from tests.engine.test_yearly_support import DEC1
+from tests.experts.roster_support import DEC1
 from tests.support import T0, make_user
 
 pytestmark = pytest.mark.usefixtures("groups_restored")

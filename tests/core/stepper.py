@@ -1,8 +1,8 @@
 """One process step in a process of its own (used by test_cross_process): build the app on an existing
 database, run one named step through the real service, commit and exit.
 
-    python -m tests.engine.stepper DATABASE_URL STEP 'JSON arguments'
-    python -m tests.engine.stepper --serve      # JSON lines {url, step, arguments} in, outcomes out
+    python -m tests.core.stepper DATABASE_URL STEP 'JSON arguments'
+    python -m tests.core.stepper --serve      # JSON lines {url, step, arguments} in, outcomes out
 
 Prints the step's result as one JSON line on stdout and exits 0; on any error prints the error on stderr
 and exits 1. A process runs one step only, so nothing stays in memory from one step to the next: every

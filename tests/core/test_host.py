@@ -15,7 +15,7 @@ from engine.core.models import AuditEvent, HumanTask, ProcessInstance, ProcessVe
 from engine.core.spiff import parse_xml
 from engine.deploy import versions as registry
 from engine.tasks import services as task_service
-from tests.engine.test_admission_paths import PASS, open_task
+from tests.admission.test_admission_paths import PASS, open_task
 from tests.support import T0, application_form, make_call, make_user
 
 PUBLIC_BPMN = (registry.PROCESSES_DIR / "admission_public.bpmn").read_text(encoding="utf-8")

@@ -15,7 +15,7 @@ from engine.exit.models import ExitCase
 from engine.experts.models import Expert
 from engine.platform.models import Notification
 from engine.platform.settings import LOCAL_TZ
-from tests.engine.test_yearly_support import DEC1, act, expert_user, make_engagement, make_expert, open_tasks
+from tests.experts.roster_support import DEC1, act, expert_user, make_engagement, make_expert, open_tasks
 
 GOOD = {"rating": "good", "opinion": "按时参加方案评审，意见具体可行"}
 EXCELLENT = {"rating": "excellent", "opinion": "全年参加抽查方案评审3次，提出的修改意见均被采纳，报告质量高"}

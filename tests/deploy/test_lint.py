@@ -16,7 +16,7 @@ from engine.core.scripting import HostContext
 from engine.deploy import versions as registry
 from engine.deploy.lint import lint_bundle
 from engine.deploy.problems import BPMN_NS, SPIFF_NS
-from tests.engine.test_workbench_support import PUBLIC_BPMN, external_files
+from tests.deploy.deploy_support import PUBLIC_BPMN, external_files
 from tests.support import T0
 
 CORPUS = Path(__file__).resolve().parent / "bpmn_lint"

@@ -15,8 +15,8 @@ from engine.core.models import ProcessVersion
 from engine.core.sandbox import SandboxViolation
 from engine.core.scripting import HOST_FUNCTIONS, HostContext, HostScriptEngine
 from engine.deploy import versions as registry
-from tests.engine.sandbox_cases import ESCAPES, OLD_HELPERS
-from tests.engine.sandbox_sites import KEY, SITES, build, run
+from tests.core.sandbox_cases import ESCAPES, OLD_HELPERS
+from tests.core.sandbox_sites import KEY, SITES, build, run
 from tests.support import T0
 from webui.extensions import db
 

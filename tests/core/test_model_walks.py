@@ -33,10 +33,10 @@ from engine.renewal import services as renewals
 from engine.tasks import services as task_service
 from tests import assignment_support as pool
 from tests.conftest import _wipe
-from tests.engine.test_workbench_support import make_expert as group_expert
-from tests.engine.test_yearly_support import DEC1, expert_user, make_engagement
-from tests.engine.test_yearly_support import make_expert as yearly_expert
-from tests.engine.walk_support import EXTERNAL, STATS, TEXT, ProcessWalk, free_experts, snapshot
+from tests.core.walk_support import EXTERNAL, STATS, TEXT, ProcessWalk, free_experts, snapshot
+from tests.deploy.deploy_support import make_expert as group_expert
+from tests.experts.roster_support import DEC1, expert_user, make_engagement
+from tests.experts.roster_support import make_expert as yearly_expert
 from tests.support import T0, application_form, id_number, make_call, make_user
 from webui.extensions import db
 

@@ -11,8 +11,8 @@ from engine.core.timers import fire_due
 from engine.experts.models import ExitRecord, Expert, ExpertDeclaration
 from engine.renewal import services as renewals
 from engine.renewal.models import RenewalCase
-from tests.engine.test_yearly_support import act as act_at
-from tests.engine.test_yearly_support import expert_user, make_expert, open_tasks
+from tests.experts.roster_support import act as act_at
+from tests.experts.roster_support import expert_user, make_expert, open_tasks
 from tests.support import T0
 
 TERM_END = date(2026, 5, 1)  # 60 days after T0 (2026-03-02)

@@ -28,8 +28,8 @@ from engine.renewal.models import RenewalCase
 from engine.tasks import services as task_service
 from rules.exit import lapse_instant
 from tests import assignment_support as assignment
-from tests.engine.test_admission_paths import DOC, SIGN
-from tests.engine.test_yearly_support import DEC1, expert_user, make_expert
+from tests.admission.test_admission_paths import DOC, SIGN
+from tests.experts.roster_support import DEC1, expert_user, make_expert
 from tests.support import PASSWORD, T0, application_form, id_number, make_user
 
 WAIT = 60  # seconds: a thread still running after this is stuck

@@ -20,7 +20,7 @@ from engine.core.spiff import parse_xml
 from engine.deploy import versions as registry
 from engine.deploy.lint_dmn import entry_expressions
 from engine.deploy.scriptcheck import expression_sites, script_problems
-from tests.engine.sandbox_cases import ESCAPES, OLD_HELPERS
+from tests.core.sandbox_cases import ESCAPES, OLD_HELPERS
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 DATA = {"review": {"decision": "pass", "comment": " ok "}, "batch": {"ask": [{"user_id": 3}]}, "x": 1,

@@ -10,9 +10,9 @@ import pytest
 from engine.core import sandbox, sandbox_budget
 from engine.core.sandbox import SandboxViolation, _Transformer
 from engine.core.scripting import HOST_FUNCTIONS, HostContext, HostScriptEngine
-from tests.engine.sandbox_cases import BOUNDS, ESCAPES
-from tests.engine.sandbox_sites import SITES, build, run
-from tests.engine.test_sandbox_sites import snapshot
+from tests.core.sandbox_cases import BOUNDS, ESCAPES
+from tests.core.sandbox_sites import SITES, build, run
+from tests.core.test_sandbox_sites import snapshot
 from tests.support import T0
 
 CJK = re.compile(r"[\u4e00-\u9fff]")

@@ -11,8 +11,8 @@ from engine.deploy import versions as registry
 from engine.deploy.diff import diff_bundles
 from engine.deploy.models import ProcessDraft
 from engine.platform.attachments import Upload
-from tests.engine.test_workbench_lint import CORPUS
-from tests.engine.test_workbench_support import GROUP_BPMN, PUBLIC_BPMN, external_files
+from tests.deploy.deploy_support import GROUP_BPMN, PUBLIC_BPMN, external_files
+from tests.deploy.test_lint import CORPUS
 from tests.support import T0, application_form, make_call
 
 

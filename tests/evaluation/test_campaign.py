@@ -16,7 +16,7 @@ from engine.evaluation.models import Evaluation, EvaluationCampaign
 from engine.platform import settings
 from engine.platform.models import Notification
 from engine.platform.settings import LOCAL_TZ
-from tests.engine.test_yearly_support import DEC1, expert_user, make_engagement, make_expert
+from tests.experts.roster_support import DEC1, expert_user, make_engagement, make_expert
 from tests.support import T0
 from webui.extensions import db
 

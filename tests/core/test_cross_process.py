@@ -1,5 +1,5 @@
 """Every shipped process's main path with each step (start, task completion, timer) run by a separate OS
-process (tests/engine/stepper.py): nothing carries over in memory from one step to the next, as after a
+process (tests/core/stepper.py): nothing carries over in memory from one step to the next, as after a
 restart or on another worker. Each step compiles its process afresh, so a spec wired differently from
 SpiffWorkflow's own restore (issue 8: multi-instance children never merged) stops the process here."""
 
@@ -24,13 +24,13 @@ from engine.experts.models import Expert, UsageRecord
 from engine.groups.models import GroupChange
 from engine.renewal.models import RenewalCase
 from tests import assignment_support as assignment
-from tests.engine.test_admission_paths import DOC, PASS, SIGN
-from tests.engine.test_workbench_support import (
+from tests.admission.test_admission_paths import DOC, PASS, SIGN
+from tests.deploy.deploy_support import (
     experts_with_users,
     group,
     groups_restored,  # noqa: F401  (fixture)
 )
-from tests.engine.test_yearly_support import DEC1, expert_user, make_expert
+from tests.experts.roster_support import DEC1, expert_user, make_expert
 from tests.support import T0, application_form, make_call
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -46,14 +46,14 @@ class Stepper:
     def __init__(self):
         self.spawn = os.environ.get("EXPERTPOOL_STEPPER") == "spawn"
         self.server = None if self.spawn else subprocess.Popen(
-            [sys.executable, "-m", "tests.engine.stepper", "--serve"], cwd=ROOT, text=True,
+            [sys.executable, "-m", "tests.core.stepper", "--serve"], cwd=ROOT, text=True,
             stdin=subprocess.PIPE, stdout=subprocess.PIPE)
 
     def run(self, request: dict) -> dict:
         """One step; {"status", "out", "err"} of the process that ran it."""
         line = json.dumps(request, default=str)
         if self.spawn:
-            command = [sys.executable, "-m", "tests.engine.stepper", request["url"], request["step"],
+            command = [sys.executable, "-m", "tests.core.stepper", request["url"], request["step"],
                        json.dumps(request["arguments"])]
             done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=STEP_SECONDS)
             return {"status": done.returncode, "out": done.stdout, "err": done.stderr}

@@ -11,8 +11,8 @@ from engine.core.registry import latest_version
 from engine.deploy import migrate
 from engine.deploy import versions as registry
 from engine.tasks import services as task_service
-from tests.engine.test_admission_paths import PASS
-from tests.engine.test_workbench_support import PUBLIC_BPMN, open_rows
+from tests.admission.test_admission_paths import PASS
+from tests.deploy.deploy_support import PUBLIC_BPMN, open_rows
 from tests.support import T0, application_form, make_call, make_user
 
 DMN = registry.dmn_files_for(PUBLIC_BPMN)
