@@ -374,3 +374,24 @@ def test_the_world_has_own_and_foreign_objects_for_the_roles_that_own_them(world
                  "declaration", "expert", "instance"):
         assert world.own_id(kind, P.EXPERT) and world.foreign_id(kind, P.EXPERT), kind
     assert world.seconds < 30
+
+
+def test_every_object_route_is_tried_on_own_and_foreign_objects_both_ways(app, world):
+    """Each route naming an object lets some role into its own object and turns some role away from another's
+    (so the ownership dimension is never vacuous), and the matrix's size is what the report says."""
+    counts = {"none": 0, "own": 0, "foreign": 0}
+    let_in, turned_away = set(), set()
+    for role in (None, *P.ROLES):
+        user = world.users[role] if role else None
+        for call in calls_for(app, world, role):
+            counts[call.case] += 1
+            want = expected(user, call.route, call.case, call.api)
+            if role and call.case == "own" and 403 not in want:
+                let_in.add((call.endpoint, call.method))
+            if role and call.case == "foreign" and want == {403} and allowed(user, call.route):
+                turned_away.add((call.endpoint, call.method))
+    object_routes = {key for key, route in ROUTES.items() if route.kind}
+    assert object_routes - let_in == set()
+    assert object_routes - turned_away == set()
+    print(f"\nroute matrix: {len(ROUTES)} routes (+{len(EXEMPT)} exempt) x {len(P.ROLES)} roles + anonymous; "
+          f"requests: {sum(counts.values())} ({counts})")
