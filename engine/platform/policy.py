@@ -96,6 +96,30 @@ ENGINE_TUPLES = {
 }
 """Engine file → `from engine.platform.policy import …` that replaces its own role tuple(s)."""
 
+ENGINE_CHECKS = {
+    "engine/admission/services.py": ("ENTER_PAPER_APPLICATION", "SUBMIT_APPLICATION", "INVITE_EXPERT"),
+    "engine/admission/calls.py": ("PUBLISH_CALL",),
+    "engine/admission/admit.py": ("EXPERT (the role granted on admission)",),
+    "engine/assignment/services.py": ("START_ASSIGNMENT", "REPORT_CONFLICT / REPORT_ANY_CONFLICT", "GRANT_DELEGATION"),
+    "engine/assignment/queries.py": ("SEE_DRAWN_NAMES", "VIEW_ALL_REQUESTS", "USING_UNIT (own unit)"),
+    "engine/tasks/instances.py": ("VIEW_INSTANCES", "USING_UNIT (own unit)"),
+    "engine/evaluation/services.py": ("RUN_CAMPAIGN",),
+    "engine/evaluation/campaign.py": ("RUN_CAMPAIGN",),
+    "engine/evaluation/queries.py": ("OVERSEE_YEARLY (is_overseer)", "RATE_EVALUATIONS"),
+    "engine/evaluation/exports.py": ("OVERSEE_YEARLY (is_overseer)",),
+    "engine/exit/services.py": ("START_EXIT",),
+    "engine/experts/queries.py": ("VIEW_EXPERTS", "OVERSEE_YEARLY (case_access)"),
+    "engine/experts/roster.py": ("EXPERT_SELF_SERVICE",),
+    "engine/deploy/catalog.py": ("VIEW_PROCESSES",),
+    "engine/deploy/drafts.py": ("EDIT_PROCESSES", "VIEW_PROCESSES (get_version)"),
+    "engine/groups/services.py": ("VIEW_GROUPS", "PROPOSE_GROUP_CHANGE"),
+}
+"""Engine file → the capabilities its literal `has_role(...)` checks mean (`allows(user, …)` replaces them)."""
+
+REQUEST_ACCESS = ("full", "sealed", "expert")
+"""How much of an assignment request a viewer sees (engine.assignment.queries.access): names, sealed names
+(Art 13), or the viewer's own engagement only. Access levels, not roles."""
+
 
 # --- capabilities -------------------------------------------------------------------------------------------
 

@@ -358,6 +358,23 @@ def test_policy_names_every_role_and_only_known_roles():
         assert capability.roles and capability.roles <= set(P.ROLES), capability
 
 
+def test_policy_repeats_the_role_tuples_the_engine_still_carries():
+    """Until the engine imports them from policy (ENGINE_TUPLES says how), both spell the same roles."""
+    import importlib
+
+    for path, names in P.ENGINE_TUPLES.items():
+        module = importlib.import_module(path.removesuffix(".py").replace("/", "."))
+        for entry in names:
+            ours, _, theirs = entry.partition(" as ")
+            engine_value, policy_value = getattr(module, theirs or ours), getattr(P, ours)
+            if isinstance(policy_value, str):
+                assert engine_value == policy_value, (path, entry)
+            else:
+                assert set(engine_value) == set(policy_value), (path, entry, engine_value, policy_value)
+    for path in P.ENGINE_CHECKS:
+        importlib.import_module(path.removesuffix(".py").replace("/", "."))  # the files named still exist
+
+
 @pytest.mark.parametrize("role", [None, *P.ROLES], ids=["anonymous", *P.ROLES])
 def test_route_role_ownership_matrix(app, world, role):
     made, failures = run_matrix(app, world, role)

@@ -1,5 +1,7 @@
 """The OpenAPI 3.1 document of /api/v1, built as a plain dict (served by webui.views.api)."""
 
+from engine.platform.policy import REQUEST_ACCESS
+
 ERRORS = {
     "400": ("BadRequest", "请求有误：JSON 格式错误或请求体不是 JSON 对象"),
     "401": ("Unauthorized", "未认证：缺少令牌、令牌无效/过期，或用户名密码错误（连续 5 次失败锁定 15 分钟）"),
@@ -53,7 +55,7 @@ ASSIGNMENT_SCHEMAS = {
         "response_hours": INT}, ("title", "work_type", "group_code", "n_experts", "start_date", "end_date",
                                  "place", "method")),
     "WorkRequestPage": _obj({
-        "request": OBJ, "access": {"enum": ["full", "sealed", "expert"],
+        "request": OBJ, "access": {"enum": list(REQUEST_ACCESS),
                                    "description": "sealed：局领导/质量监督处，专家姓名与抽中名单密封"},
         "unit_name": STR, "engagements": {"type": "array", "items": OBJ},
         "draw": {"type": ["object", "null"], "description": "抽取记录：库内人数、候选哈希、种子、规则版本；"
