@@ -412,3 +412,15 @@ def test_every_object_route_is_tried_on_own_and_foreign_objects_both_ways(app, w
     assert object_routes - turned_away == set()
     print(f"\nroute matrix: {len(ROUTES)} routes (+{len(EXEMPT)} exempt) x {len(P.ROLES)} roles + anonymous; "
           f"requests: {sum(counts.values())} ({counts})")
+
+
+def test_templates_ask_for_capabilities_not_roles(app, world):
+    from flask import g, render_template_string
+    from flask_login import login_user
+
+    with app.test_request_context("/"):
+        try:
+            login_user(world.users[P.AUDITOR])
+            assert render_template_string("{{ can('VIEW_INSTANCES') }} {{ can('EDIT_PROCESSES') }}") == "True False"
+        finally:
+            g.pop("_login_user", None)  # the app context is shared by the whole session
