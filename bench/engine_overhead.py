@@ -59,8 +59,8 @@ from engine.tasks.services import dynamic_choices
 
 ROOT = Path(__file__).resolve().parent.parent
 PROCESS_KEY = "admission_public"
-BPMN_FILE = ROOT / "processes" / f"{PROCESS_KEY}.bpmn"
-DMN_FILE = ROOT / "processes" / "eligibility_thresholds.dmn"
+BPMN_FILE = ROOT / "processes" / "admission" / f"{PROCESS_KEY}.bpmn"
+DMN_FILE = ROOT / "processes" / "admission" / "eligibility_thresholds.dmn"
 NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # 2026-03-02 09:00 Asia/Shanghai, inside the call window
 
 STAFF = {  # role → (username, unit code)

@@ -55,7 +55,7 @@ from engine.platform import settings  # noqa: E402
 from engine.platform.models import Unit, User, UserRole  # noqa: E402
 
 NOW = datetime(2026, 11, 30, 16, 0, tzinfo=UTC)  # 2026-12-01 00:00 Asia/Shanghai
-BPMN_FILE = ROOT / "processes" / "annual_evaluation.bpmn"
+BPMN_FILE = ROOT / "processes" / "evaluation" / "annual_evaluation.bpmn"
 
 
 def _pragmas(dbapi_connection, _record):

@@ -1,4 +1,4 @@
-"""Form definitions (processes/forms/*.json) ↔ templates and requests.
+"""Form definitions (processes/<procedure>/forms/*.json) ↔ templates and requests.
 
 `form_context` turns a definition + dynamic choices + current values + field errors into what the
 `_form.html` macros render; `read_submission` reads request.form / request.files into the `raw` dict and

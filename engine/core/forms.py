@@ -1,4 +1,4 @@
-"""Form definitions (processes/forms/*.json) and their server-side validation."""
+"""Form definitions (processes/<procedure>/forms/*.json) and their server-side validation."""
 
 import json
 import re
@@ -12,17 +12,31 @@ from engine.core.errors import NotFound, ValidationFailed
 from engine.core.models import ProcessInstance, ProcessVersion
 from engine.platform.settings import processes_dir
 
-FORMS_DIR = processes_dir() / "forms"
+FORM_KEY = re.compile(r"[a-z0-9_]+")
 FIELD_TYPES = {"text", "textarea", "choice", "multichoice", "date", "integer", "boolean", "file"}
+
+
+def shipped_form_files(root: Path | None = None) -> dict[str, Path]:
+    """Form key → file of every shipped form (processes/<procedure>/forms/<key>.json); a key shipped by two
+    procedures is an error, since a BPMN names its forms by key alone."""
+    return _form_files(root or processes_dir())
+
+
+@lru_cache(maxsize=8)  # shipped files do not change while the process runs; lint asks once per user task
+def _form_files(root: Path) -> dict[str, Path]:
+    files: dict[str, Path] = {}
+    for path in sorted(root.glob("*/forms/*.json")):
+        if path.stem in files:
+            raise ValueError(f"form {path.stem} is shipped twice: {files[path.stem]} and {path}")
+        files[path.stem] = path
+    return files
 
 
 @lru_cache(maxsize=64)
 def load_form(form_key: str) -> dict:
-    """Read and cache one form definition; unknown keys raise NotFound."""
-    if not re.fullmatch(r"[a-z0-9_]+", form_key or ""):
-        raise NotFound(f"表单 {form_key} 不存在")
-    path = FORMS_DIR / f"{form_key}.json"
-    if not path.is_file():
+    """Read and cache one shipped form definition; unknown keys raise NotFound."""
+    path = shipped_form_files().get(form_key) if FORM_KEY.fullmatch(form_key or "") else None
+    if path is None:
         raise NotFound(f"表单 {form_key} 不存在")
     return json.loads(path.read_text(encoding="utf-8"))
 
@@ -34,10 +48,10 @@ def referenced_form_keys(bpmn_root) -> set[str]:
             and element.get("name") == "formKey" and element.get("value")}
 
 
-def shipped_forms(form_keys, directory: Path = FORMS_DIR) -> dict[str, dict]:
-    """The definitions of the given form keys from the forms folder (unknown keys are left out)."""
-    return {key: json.loads((directory / f"{key}.json").read_text(encoding="utf-8"))
-            for key in sorted(form_keys) if re.fullmatch(r"[a-z0-9_]+", key) and (directory / f"{key}.json").is_file()}
+def shipped_forms(form_keys, root: Path | None = None) -> dict[str, dict]:
+    """The definitions of the given form keys from the shipped forms (unknown keys are left out)."""
+    files = shipped_form_files(root)
+    return {key: json.loads(files[key].read_text(encoding="utf-8")) for key in sorted(form_keys) if key in files}
 
 
 def version_forms(session, instance_id: int) -> dict[str, dict]:
@@ -56,8 +70,8 @@ def task_form(session, task_row) -> dict:
 
 
 def form_exists(form_key: str) -> bool:
-    """True when forms/<form_key>.json is shipped."""
-    return bool(re.fullmatch(r"[a-z0-9_]+", form_key or "")) and (FORMS_DIR / f"{form_key}.json").is_file()
+    """True when a procedure ships processes/<procedure>/forms/<form_key>.json."""
+    return (form_key or "") in shipped_form_files()
 
 
 def resolve_choices(field: dict, dynamic: dict[str, list]) -> list[tuple[str, str]]:

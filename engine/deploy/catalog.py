@@ -93,7 +93,7 @@ def author_names(session, drafts: list[ProcessDraft]) -> dict[int, str]:
 
 def editor_options() -> dict[str, list[str]]:
     """Choices the editor's properties panel offers: shipped forms and allow-listed host functions."""
-    from engine.core.forms import FORMS_DIR
+    from engine.core.forms import shipped_form_files
     from engine.core.scripting import HOST_FUNCTIONS
 
-    return {"forms": sorted(p.stem for p in FORMS_DIR.glob("*.json")), "operators": sorted(HOST_FUNCTIONS)}
+    return {"forms": sorted(shipped_form_files()), "operators": sorted(HOST_FUNCTIONS)}

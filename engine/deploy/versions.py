@@ -9,15 +9,14 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from engine.core import audit
-from engine.core.errors import ValidationFailed
-from engine.core.forms import FORMS_DIR, referenced_form_keys, shipped_forms
+from engine.core.errors import NotFound, ValidationFailed
+from engine.core.forms import referenced_form_keys, shipped_forms
 from engine.core.models import ProcessVersion
 from engine.core.spiff import parse_xml
 from engine.deploy.lint import lint_bundle
 from engine.deploy.problems import as_errors
 from engine.platform.settings import processes_dir
 
-PROCESSES_DIR = processes_dir()
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 NS = {"bpmn": BPMN_NS, "spiffworkflow": SPIFF_NS}
@@ -34,9 +33,22 @@ def bundle_sha256(bpmn_xml: str, dmn_files: dict[str, str], forms: dict[str, dic
     return digest.hexdigest()
 
 
-def forms_for(bpmn_xml: str, directory: Path = FORMS_DIR) -> dict[str, dict]:
-    """The form definitions (key → form) the BPMN's user tasks name, from the forms folder."""
-    return shipped_forms(referenced_form_keys(parse_xml(bpmn_xml)), directory)
+def shipped_bpmn(root: Path | None = None) -> list[Path]:
+    """Every shipped BPMN file: processes/<procedure>/<process key>.bpmn."""
+    return sorted((root or processes_dir()).glob("*/*.bpmn"))
+
+
+def shipped_file(name: str, root: Path | None = None) -> Path:
+    """The one shipped file with this name, whichever procedure folder holds it (BPMN, DMN)."""
+    found = sorted((root or processes_dir()).glob(f"*/{name}"))
+    if len(found) != 1:
+        raise NotFound(f"流程文件 {name} 不存在或不唯一")
+    return found[0]
+
+
+def forms_for(bpmn_xml: str, root: Path | None = None) -> dict[str, dict]:
+    """The form definitions (key → form) the BPMN's user tasks name, from the shipped forms."""
+    return shipped_forms(referenced_form_keys(parse_xml(bpmn_xml)), root)
 
 
 def _decision_ids(dmn_xml: str) -> set[str]:
@@ -44,11 +56,12 @@ def _decision_ids(dmn_xml: str) -> set[str]:
     return {el.get("id") for el in root.iter() if isinstance(el.tag, str) and el.tag.endswith("}decision")}
 
 
-def dmn_files_for(bpmn_xml: str, directory: Path = PROCESSES_DIR) -> dict[str, str]:
-    """The DMN files (name → XML) defining the decisions a BPMN document calls."""
+def dmn_files_for(bpmn_xml: str, root: Path | None = None) -> dict[str, str]:
+    """The shipped DMN files (name → XML) defining the decisions a BPMN document calls, whichever procedure
+    folder holds them (term_renewal rechecks with admission's eligibility_thresholds.dmn)."""
     wanted = {el.text.strip() for el in parse_xml(bpmn_xml).iterfind(".//spiffworkflow:calledDecisionId", NS)}
     found = {}
-    for path in sorted(directory.glob("*.dmn")):
+    for path in sorted((root or processes_dir()).glob("*/*.dmn")):
         xml = path.read_text(encoding="utf-8")
         if wanted & _decision_ids(xml):
             found[path.name] = xml
@@ -97,17 +110,17 @@ def deploy(session, process_key, bpmn_xml, dmn_files, actor, now: datetime, sour
     return version
 
 
-def deploy_shipped(session, now: datetime, directory: Path = PROCESSES_DIR) -> list[ProcessVersion]:
+def deploy_shipped(session, now: datetime, root: Path | None = None) -> list[ProcessVersion]:
     """Deploy every shipped BPMN file whose content hash is new; commits once.
 
     "New" means no version of that process ever had it: a version a process owner deployed from the
     workbench stays the latest across restarts instead of being replaced by the unchanged shipped file.
     """
     deployed = []
-    for path in sorted(directory.glob("*.bpmn")):
+    for path in shipped_bpmn(root):
         xml = path.read_text(encoding="utf-8")
-        dmn = dmn_files_for(xml, directory)
-        forms = forms_for(xml, directory / "forms")
+        dmn = dmn_files_for(xml, root)
+        forms = forms_for(xml, root)
         known = session.scalar(select(ProcessVersion.id).where(
             ProcessVersion.process_key == path.stem, ProcessVersion.sha256 == bundle_sha256(xml, dmn, forms)).limit(1))
         if known is None:

@@ -15,7 +15,7 @@ from engine.core import runner, spiff
 from engine.core.models import HumanTask, ProcessInstance, ProcessVersion
 from engine.core.scripting import HOST_FUNCTIONS, HostContext
 from engine.core.spiff import spec_cache
-from engine.deploy.versions import PROCESSES_DIR, bundle_sha256, deploy_shipped
+from engine.deploy.versions import bundle_sha256, deploy_shipped, shipped_file
 from engine.experts.reference import ensure_reference_data
 from tests.assignment_support import (
     APPROVE_JUSTIFIED,
@@ -141,7 +141,7 @@ def _open_items(session) -> dict[tuple[str, int], int | None]:
 
 
 def test_the_migration_fills_open_rows_and_declares_item_keys_on_stored_versions(tmp_path):
-    shipped = (PROCESSES_DIR / "assignment.bpmn").read_text(encoding="utf-8")
+    shipped = shipped_file("assignment.bpmn").read_text(encoding="utf-8")
     before = re.sub(r'\n[ \t]*<spiffworkflow:property name="itemKey" value="[^"]*"/>', "", shipped)
     assert before.count("<spiffworkflow:property ") == shipped.count("<spiffworkflow:property ") - 4
     fresh = create_app({"TESTING": True, "SECRET_KEY": "x", "FIXED_NOW": T0,

@@ -12,7 +12,7 @@ from engine.platform.models import User
 from tests.assignment_support import make_pool
 from tests.support import PASSWORD
 
-BPMN = Path(__file__).resolve().parents[2] / "processes" / "assignment.bpmn"
+BPMN = Path(__file__).resolve().parents[2] / "processes" / "assignment" / "assignment.bpmn"
 
 
 def log_in(page, base: str, username: str) -> None:

@@ -2,7 +2,6 @@
 
 import threading
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select, update
@@ -14,11 +13,12 @@ from engine.core.errors import Conflict, ValidationFailed
 from engine.core.models import AuditEvent, HumanTask, ProcessInstance, ProcessVersion
 from engine.core.spiff import parse_xml
 from engine.deploy import versions as registry
+from engine.deploy.versions import shipped_file
 from engine.tasks import services as task_service
 from tests.admission.test_admission_paths import PASS, open_task
 from tests.support import T0, application_form, make_call, make_user
 
-PUBLIC_BPMN = (registry.PROCESSES_DIR / "admission_public.bpmn").read_text(encoding="utf-8")
+PUBLIC_BPMN = shipped_file("admission_public.bpmn").read_text(encoding="utf-8")
 
 
 def submit(session, user, **form):
@@ -166,7 +166,7 @@ def test_audit_chain_verifies_and_detects_tampering(session, users):
 
 
 def test_processes_dir_ships_only_valid_bundles(session):
-    for path in sorted(Path(registry.PROCESSES_DIR).glob("*.bpmn")):
+    for path in registry.shipped_bpmn():
         xml = path.read_text(encoding="utf-8")
         assert registry.check_bundle(session, path.stem, xml, registry.dmn_files_for(xml))
 

@@ -9,11 +9,12 @@ from engine.admission import services as admission
 from engine.core.errors import ValidationFailed
 from engine.core.models import HumanTask, ProcessVersion
 from engine.deploy import versions as registry
+from engine.deploy.versions import shipped_file
 from engine.tasks import services as task_service
 from tests.support import T0, application_form, id_number, make_call, make_user
 from tests.webui.test_ui_support import PASS, client_for, open_task, pdf, submit, text_of
 
-PUBLIC = (registry.PROCESSES_DIR / "admission_public.bpmn").read_text(encoding="utf-8")
+PUBLIC = shipped_file("admission_public.bpmn").read_text(encoding="utf-8")
 
 
 def deploy_with_changed_review_form(session, owner) -> ProcessVersion:

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import delete, select, text
 
 from engine.core.models import HumanTask
-from engine.deploy.versions import PROCESSES_DIR
+from engine.deploy.versions import shipped_file
 from engine.experts.models import Expert, ExpertGroup, GroupMembership
 from engine.groups.models import GroupChange, GroupPositionHistory, SubTeam
 from engine.platform.models import UserRole
@@ -16,8 +16,8 @@ from engine.tasks import services as task_service
 from tests.support import T0, make_user
 
 EXTERNAL = Path(__file__).resolve().parents[2].parent / "shared" / "bpmn-corpus" / "external"
-PUBLIC_BPMN = (PROCESSES_DIR / "admission_public.bpmn").read_text(encoding="utf-8")
-GROUP_BPMN = (PROCESSES_DIR / "group_change.bpmn").read_text(encoding="utf-8")
+PUBLIC_BPMN = shipped_file("admission_public.bpmn").read_text(encoding="utf-8")
+GROUP_BPMN = shipped_file("group_change.bpmn").read_text(encoding="utf-8")
 
 
 def external_files() -> list[Path]:

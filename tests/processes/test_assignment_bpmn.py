@@ -3,9 +3,9 @@
 import re
 
 from engine.core.spiff import parse_xml
-from engine.deploy.versions import BPMN_NS, NS, PROCESSES_DIR, check_bundle, dmn_files_for
+from engine.deploy.versions import BPMN_NS, NS, check_bundle, dmn_files_for, shipped_file
 
-XML = (PROCESSES_DIR / "assignment.bpmn").read_text(encoding="utf-8")
+XML = shipped_file("assignment.bpmn").read_text(encoding="utf-8")
 ROOT = parse_xml(XML)
 FLOW_NODES = ("startEvent", "endEvent", "userTask", "serviceTask", "scriptTask", "exclusiveGateway", "subProcess",
               "boundaryEvent")

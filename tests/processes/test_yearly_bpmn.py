@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from engine.core.models import ProcessVersion
 from engine.core.spiff import parse_xml
-from engine.deploy.versions import NS, PROCESSES_DIR, check_bundle, dmn_files_for
+from engine.deploy.versions import NS, check_bundle, dmn_files_for, shipped_file
 
 PROCESSES = {
     "annual_evaluation": {"系统": "system", "专家组组长": "group_leader", "人才开发中心": "talent_center"},
@@ -22,7 +22,7 @@ BPMN = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
 
 
 def _xml(key: str) -> str:
-    return (PROCESSES_DIR / f"{key}.bpmn").read_text(encoding="utf-8")
+    return shipped_file(f"{key}.bpmn").read_text(encoding="utf-8")
 
 
 def _bounds(root) -> dict[str, tuple[float, float, float, float]]:

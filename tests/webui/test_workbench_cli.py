@@ -3,14 +3,14 @@
 from sqlalchemy import func, select
 
 from engine.core.models import ProcessInstance, ProcessVersion
-from engine.deploy.versions import PROCESSES_DIR
+from engine.deploy.versions import shipped_file
 from tests.deploy.deploy_support import PUBLIC_BPMN
 from tests.deploy.test_lint import CORPUS
 from tests.support import make_call
 from tests.webui.test_ui_support import submit
 from webui.cli_workbench import deploy_command, export_command, migrate_command, validate_command
 
-DMN = str(PROCESSES_DIR / "eligibility_thresholds.dmn")
+DMN = str(shipped_file("eligibility_thresholds.dmn"))
 
 
 def test_validate_lists_every_reason(app, session):

@@ -118,7 +118,7 @@ SCHEMAS = {
     "CompleteResult": _obj({"task": _ref("Task"), "instance": _obj({
         "id": INT, "status": STR, "lock_version": INT, "end_event": _nullable("string")})}),
     "StartRequest": _obj({
-        "form": {**OBJ, "description": "推荐表（附件1）字段，见 processes/forms/application.json"},
+        "form": {**OBJ, "description": "推荐表（附件1）字段，见 processes/admission/forms/application.json"},
         "call_id": {"type": "integer", "description": "admission_public：开放中的征集公告 id"},
         "paper": {"type": "boolean", "description": "admission_public：人才开发中心录入纸质推荐表"},
         "reason": {"type": "string", "description": "admission_invited：定向邀请理由（必填）"}}, ("form",)),

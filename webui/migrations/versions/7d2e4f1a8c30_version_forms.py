@@ -25,7 +25,9 @@ down_revision = '5b1c0e7a9d21'
 branch_labels = None
 depends_on = None
 
-FORMS_DIR = processes_dir() / "forms"
+# Shipped forms as they are laid out now (processes/<procedure>/forms/<key>.json); a migration runs with the
+# code of its release, so it reads them through the same layout.
+FORMS = {path.stem: path for path in processes_dir().glob("*/forms/*.json")}
 JSON = sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql')
 
 
@@ -34,8 +36,7 @@ def _forms(bpmn_xml: str) -> dict:
     root = etree.fromstring(bpmn_xml.encode("utf-8"), parser=parser)
     keys = {e.get("value") for e in root.iter() if isinstance(e.tag, str) and e.tag.endswith("}property")
             and e.get("name") == "formKey" and e.get("value")}
-    return {k: json.loads((FORMS_DIR / f"{k}.json").read_text(encoding="utf-8"))
-            for k in sorted(keys) if (FORMS_DIR / f"{k}.json").is_file()}
+    return {k: json.loads(FORMS[k].read_text(encoding="utf-8")) for k in sorted(keys) if k in FORMS}
 
 
 def _sha(bpmn_xml: str, dmn_files: dict, forms: dict) -> str:
