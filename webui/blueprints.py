@@ -81,18 +81,43 @@ def _register_template_helpers(app: Flask) -> None:
     )
 
 
+def _ui_blueprints():
+    """One blueprint per area (webui/<area>/views.py, its templates beside it)."""
+    from webui.admission import views as admission
+    from webui.assignment import views as assignment
+    from webui.evaluation import views as evaluation
+    from webui.exit import views as exit_views
+    from webui.experts import me
+    from webui.experts import views as experts
+    from webui.groups import views as groups
+    from webui.incidents import views as incidents
+    from webui.instances import views as instances
+    from webui.renewal import views as renewal
+    from webui.tasks import views as tasks
+    from webui.workbench import views as workbench
+
+    return [tasks.bp, admission.bp, experts.bp, me.bp, instances.bp, assignment.bp, evaluation.bp, exit_views.bp,
+            renewal.bp, workbench.bp, groups.bp, incidents.bp]
+
+
+def _api_blueprints():
+    """The JSON API (token auth, CSRF-exempt)."""
+    from webui.api import assignment, views
+
+    return [views.bp, assignment.bp]
+
+
 def register(app: Flask) -> None:
     """Attach every blueprint and helper to the app."""
     from webui import auth
-    from webui.views import api_bp_list, ui_bp_list
 
     app.add_url_rule("/vendor/<package>/<path:filename>", "vendor", _vendor)
     app.register_blueprint(auth.bp)
-    for bp in ui_bp_list():
+    for bp in _ui_blueprints():
         app.register_blueprint(bp)
     from webui.extensions import csrf
 
-    for bp in api_bp_list():
+    for bp in _api_blueprints():
         csrf.exempt(bp)  # the API authenticates with bearer tokens, not cookies
         app.register_blueprint(bp)
     from webui.mail import send_after_commit

@@ -121,9 +121,11 @@ def serve(ctx, host: str, port: int):
 
 
 def _register_capability_commands() -> None:
-    from webui import cli_assignment, cli_workbench, cli_yearly
+    from webui.assignment import cli as assignment_cli
+    from webui.evaluation import cli as evaluation_cli
+    from webui.workbench import cli as workbench_cli
 
-    for module in (cli_assignment, cli_yearly, cli_workbench):
+    for module in (assignment_cli, evaluation_cli, workbench_cli):
         module.register(main)
 
 

@@ -66,17 +66,17 @@ ROUTES = {
     ("tasks.bulk_approve", "POST"): R(P.BULK_APPROVE, ok=(302,), data={}),  # nothing ticked
     ("tasks.bulk_document", "POST"): R(P.BULK_RECORD_DOCUMENT, ok=(302,), data={}),
     # --- admission -----------------------------------------------------------------------------------------
-    ("applications.new", "GET"): R(P.SUBMIT_APPLICATION),
-    ("applications.new", "POST"): R(P.SUBMIT_APPLICATION, ok=REFUSED, data={}),
-    ("applications.paper", "GET"): R(P.ENTER_PAPER_APPLICATION),
-    ("applications.paper", "POST"): R(P.ENTER_PAPER_APPLICATION, ok=(422,), data={}),
-    ("applications.invite", "GET"): R(P.INVITE_EXPERT),
-    ("applications.invite", "POST"): R(P.INVITE_EXPERT, ok=(422,), data={}),
-    ("applications.mine", "GET"): R(),
-    ("applications.detail", "GET"): R(kind="application", sees_all=P.VIEW_APPLICATIONS),
-    ("applications.attachment", "GET"): R(kind="attachment", sees_all=P.VIEW_ATTACHMENTS),
-    ("applications.calls", "GET"): R(P.MANAGE_CALLS),
-    ("applications.calls", "POST"): R(P.MANAGE_CALLS, P.PUBLISH_CALL, ok=(422,), data={}),
+    ("admission.new", "GET"): R(P.SUBMIT_APPLICATION),
+    ("admission.new", "POST"): R(P.SUBMIT_APPLICATION, ok=REFUSED, data={}),
+    ("admission.paper", "GET"): R(P.ENTER_PAPER_APPLICATION),
+    ("admission.paper", "POST"): R(P.ENTER_PAPER_APPLICATION, ok=(422,), data={}),
+    ("admission.invite", "GET"): R(P.INVITE_EXPERT),
+    ("admission.invite", "POST"): R(P.INVITE_EXPERT, ok=(422,), data={}),
+    ("admission.mine", "GET"): R(),
+    ("admission.detail", "GET"): R(kind="application", sees_all=P.VIEW_APPLICATIONS),
+    ("admission.attachment", "GET"): R(kind="attachment", sees_all=P.VIEW_ATTACHMENTS),
+    ("admission.calls", "GET"): R(P.MANAGE_CALLS),
+    ("admission.calls", "POST"): R(P.MANAGE_CALLS, P.PUBLISH_CALL, ok=(422,), data={}),
     # --- assignment ----------------------------------------------------------------------------------------
     ("assignment.index", "GET"): R(P.VIEW_ASSIGNMENT),
     ("assignment.new", "GET"): R(P.START_ASSIGNMENT),
@@ -101,23 +101,23 @@ ROUTES = {
     ("incidents.index", "GET"): R(P.VIEW_INCIDENTS),
     ("incidents.retry", "POST"): R(P.VIEW_INCIDENTS, ok=(404,), incident_id="incident"),  # none failed
     # --- evaluation, exit, renewal, self-service -----------------------------------------------------------
-    ("yearly.index", "GET"): R(P.VIEW_YEARLY),
-    ("yearly.start_campaign", "POST"): R(P.RUN_CAMPAIGN, ok=REFUSED, data={"year": "2026"}),  # started already
-    ("yearly.campaign_page", "GET"): R(P.VIEW_CAMPAIGNS, year="year"),
-    ("yearly.campaign_export", "GET"): R(P.OVERSEE_YEARLY, year="year"),
-    ("yearly.campaign_bulk", "POST"): R(P.RUN_CAMPAIGN, ok=(200, 302), data={"mode": "x"}, year="year"),
-    ("yearly.evaluation", "GET"): R(kind="evaluation", sees_all=P.OVERSEE_YEARLY),
-    ("yearly.evaluation", "POST"): R(kind="evaluation", sees_all=P.OVERSEE_YEARLY, ok=(308, 409), data={}),
-    ("yearly.evaluation_docx", "GET"): R(kind="evaluation", sees_all=P.OVERSEE_YEARLY),
-    ("yearly.exit_new", "GET"): R(P.START_EXIT),
-    ("yearly.exit_new", "POST"): R(P.START_EXIT, ok=(422,), data={}),
-    ("yearly.exit_case", "GET"): R(kind="exit_case", sees_all=P.OVERSEE_YEARLY),
-    ("yearly.renewal_case", "GET"): R(kind="renewal", sees_all=P.OVERSEE_YEARLY),
-    ("yearly.me", "GET"): R(P.EXPERT_SELF_SERVICE),
-    ("yearly.me_contact", "POST"): R(P.EXPERT_SELF_SERVICE, ok=(422,), data={}),
-    ("yearly.me_declare", "POST"): R(P.EXPERT_SELF_SERVICE, ok=(422,), data={}),
-    ("yearly.me_end_declaration", "POST"): R(P.EXPERT_SELF_SERVICE, kind="declaration", ok=(409,)),  # ended
-    ("yearly.me_withdraw", "POST"): R(P.EXPERT_SELF_SERVICE, ok=REFUSED, data={}),
+    ("evaluation.index", "GET"): R(P.VIEW_YEARLY),
+    ("evaluation.start_campaign", "POST"): R(P.RUN_CAMPAIGN, ok=REFUSED, data={"year": "2026"}),  # started already
+    ("evaluation.campaign_page", "GET"): R(P.VIEW_CAMPAIGNS, year="year"),
+    ("evaluation.campaign_export", "GET"): R(P.OVERSEE_YEARLY, year="year"),
+    ("evaluation.campaign_bulk", "POST"): R(P.RUN_CAMPAIGN, ok=(200, 302), data={"mode": "x"}, year="year"),
+    ("evaluation.evaluation", "GET"): R(kind="evaluation", sees_all=P.OVERSEE_YEARLY),
+    ("evaluation.evaluation", "POST"): R(kind="evaluation", sees_all=P.OVERSEE_YEARLY, ok=(308, 409), data={}),
+    ("evaluation.evaluation_docx", "GET"): R(kind="evaluation", sees_all=P.OVERSEE_YEARLY),
+    ("exit.new", "GET"): R(P.START_EXIT),
+    ("exit.new", "POST"): R(P.START_EXIT, ok=(422,), data={}),
+    ("exit.case", "GET"): R(kind="exit_case", sees_all=P.OVERSEE_YEARLY),
+    ("renewal.case", "GET"): R(kind="renewal", sees_all=P.OVERSEE_YEARLY),
+    ("me.index", "GET"): R(P.EXPERT_SELF_SERVICE),
+    ("me.contact", "POST"): R(P.EXPERT_SELF_SERVICE, ok=(422,), data={}),
+    ("me.declare", "POST"): R(P.EXPERT_SELF_SERVICE, ok=(422,), data={}),
+    ("me.end_declaration", "POST"): R(P.EXPERT_SELF_SERVICE, kind="declaration", ok=(409,)),  # ended
+    ("me.withdraw", "POST"): R(P.EXPERT_SELF_SERVICE, ok=REFUSED, data={}),
     # --- workbench and groups ------------------------------------------------------------------------------
     ("workbench.index", "GET"): R(P.OPEN_WORKBENCH, ok=(200, 302)),  # group roles go on to the groups page
     ("workbench.process", "GET"): R(P.VIEW_PROCESSES, key="process"),
@@ -135,9 +135,9 @@ ROUTES = {
     ("workbench.migration", "GET"): R(P.EDIT_PROCESSES, key="process"),
     ("workbench.migration", "POST"): R(P.EDIT_PROCESSES, data={"action": "dry_run", "target": Ref("version")},
                                              key="process"),
-    ("workbench.groups_page", "GET"): R(P.VIEW_GROUPS),
-    ("workbench.propose", "POST"): R(P.PROPOSE_GROUP_CHANGE, ok=(422,), data={}, kind_="rename"),
-    ("workbench.change", "GET"): R(P.VIEW_GROUPS, change_id="change"),
+    ("groups.index", "GET"): R(P.VIEW_GROUPS),
+    ("groups.propose", "POST"): R(P.PROPOSE_GROUP_CHANGE, ok=(422,), data={}, kind_="rename"),
+    ("groups.change", "GET"): R(P.VIEW_GROUPS, change_id="change"),
     # --- JSON API ------------------------------------------------------------------------------------------
     ("api.issue_token", "POST"): R(public=True, ok=(401,), data={}),  # no credentials
     ("api.openapi_document", "GET"): R(public=True),

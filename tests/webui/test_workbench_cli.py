@@ -8,7 +8,7 @@ from tests.deploy.deploy_support import PUBLIC_BPMN
 from tests.deploy.test_lint import CORPUS
 from tests.support import make_call
 from tests.webui.test_ui_support import submit
-from webui.cli_workbench import deploy_command, export_command, migrate_command, validate_command
+from webui.workbench.cli import deploy_command, export_command, migrate_command, validate_command
 
 DMN = str(shipped_file("eligibility_thresholds.dmn"))
 

@@ -1,0 +1,1 @@
+"""Admission (Art 10): public calls, applications, invitations, paper entry, attachments."""

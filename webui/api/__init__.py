@@ -1,0 +1,1 @@
+"""The JSON API /api/v1 (token auth, CSRF-exempt) and its OpenAPI document."""

@@ -1,0 +1,80 @@
+"""JSON API of the assignment capability under /api/v1: create a request, show it with its draw record,
+verify a draw. Same services, same sealing as the pages."""
+
+from flask import Blueprint, jsonify
+
+from engine.assignment import queries, services
+from engine.assignment.draws import verify_draw
+from engine.platform import policy
+from webui.api.auth import add_auth_challenge, api_requires, api_user, authenticate_request, json_body
+from webui.extensions import db
+from webui.timeutil import now
+
+bp = Blueprint("api_assignment", __name__, url_prefix="/api/v1")
+bp.before_request(authenticate_request)
+bp.after_request(add_auth_challenge)
+
+
+def _iso(value):
+    return value.isoformat() if value is not None else None
+
+
+def _request_dict(r) -> dict:
+    return {
+        "id": r.id, "title": r.title, "unit_id": r.unit_id, "work_type": r.work_type, "group_code": r.group_code,
+        "n_experts": r.n_experts, "n_backups": r.n_backups, "backups_first": r.backups_first,
+        "specialties": list(r.specialties or []), "region": r.region, "region_reason": r.region_reason,
+        "start_date": _iso(r.start_date), "end_date": _iso(r.end_date), "place": r.place,
+        "description": r.description, "method": r.method, "method_reason": r.method_reason,
+        "response_hours": r.response_hours, "status": r.status, "status_note": r.status_note,
+        "instance_id": r.instance_id, "created_at": _iso(r.created_at),
+        "parties": [{"name": p.name, "credit_code": p.credit_code} for p in r.parties]}
+
+
+def _engagement_dict(v) -> dict:
+    e = v.row
+    return {"id": e.id, "expert_id": e.expert_id if v.name else None, "name": v.name, "unit": v.unit,
+            "external": e.external_expert_id is not None, "method": e.method, "round": e.round, "role": e.role,
+            "status": e.status, "standby": e.status == "drawn" and e.asked_at is None,
+            "decline_reason": e.decline_reason, "decline_justified": e.decline_justified,
+            "conflict_declared": e.conflict_declared, "cancel_reason": e.cancel_reason,
+            "confirmed_at": _iso(e.confirmed_at), "ended_at": _iso(e.ended_at),
+            "usage": None if v.usage is None else {
+                k: getattr(v.usage, k) for k in ("completion", "professional_level", "attitude",
+                                                 "commitment_compliance", "comment")}}
+
+
+def _draw_dict(draw: dict | None) -> dict | None:
+    if draw is None:
+        return None
+    out = {k: v for k, v in draw.items() if k != "names"}
+    out["created_at"] = _iso(draw["created_at"])
+    return out
+
+
+def _page_dict(page) -> dict:
+    return {"request": _request_dict(page.request), "access": page.access, "unit_name": page.unit_name,
+            "engagements": [_engagement_dict(v) for v in page.engagements], "draw": _draw_dict(page.draw),
+            "exclusions": page.exclusions, "open_tasks": [t.id for t in page.open_tasks]}
+
+
+@bp.post("/requests")
+@api_requires(policy.START_ASSIGNMENT)
+def create_request():
+    """A using unit requests experts; a random request is drawn at once (201 with the request and draw)."""
+    created = services.create_request(db.session, api_user(), json_body(), now())
+    return jsonify(_page_dict(queries.request_page(db.session, api_user(), created.id))), 201
+
+
+@bp.get("/requests/<int:request_id>")
+def show_request(request_id: int):
+    """A request with its draw record, exclusions and experts (names sealed by role)."""
+    return jsonify(_page_dict(queries.request_page(db.session, api_user(), request_id)))
+
+
+@bp.get("/draws/<int:draw_id>/verify")
+def verify(draw_id: int):
+    """Recompute a draw from its record: match / mismatch with the differences."""
+    result = verify_draw(db.session, draw_id)
+    queries.get_request(db.session, api_user(), result["request_id"])  # object check: may view the request
+    return jsonify(result)

@@ -1,0 +1,249 @@
+"""JSON API /api/v1 (DESIGN §6): token login, my tasks, claim/complete, start, instances, experts.
+
+Views are thin: parse the request, call one service, jsonify. Errors are ServiceErrors, answered as
+`{"error": {"status", "message", "fields"?}}` by the handler in webui/blueprints.py.
+"""
+
+from flask import Blueprint, jsonify, request
+
+from engine.admission import attachments as attachment_service
+from engine.admission import calls
+from engine.admission import queries as admission_queries
+from engine.admission import services as admission
+from engine.core.errors import Forbidden, NotFound, ServiceError, ValidationFailed
+from engine.core.inbox import SORTS, InboxFilter, inbox_counts
+from engine.experts import queries as experts
+from engine.platform import accounts, policy
+from engine.platform.attachments import Upload
+from engine.tasks import instances
+from engine.tasks import services as tasks
+from engine.tasks import views as api_queries
+from webui.api.auth import add_auth_challenge, api_requires, api_user, authenticate_request, json_body
+from webui.api.openapi import build_openapi
+from webui.extensions import db
+from webui.timeutil import now
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+bp.before_request(authenticate_request)
+bp.after_request(add_auth_challenge)
+
+MAX_PER_PAGE = 200
+CLAIMED_FILTERS = ("mine", "unclaimed")
+
+
+# --- request parsing -------------------------------------------------------------------------------
+
+def _int_arg(name: str, default: int | None, low: int = 1, high: int | None = None) -> int | None:
+    """An integer query argument within [low, high]; 422 otherwise."""
+    raw = request.args.get(name, "").strip()
+    if raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValidationFailed({name: f"{name} 应为整数"}) from None
+    if value < low or (high is not None and value > high):
+        raise ValidationFailed({name: f"{name} 应在 {low} 到 {high or '∞'} 之间"})
+    return value
+
+
+def _choice_arg(name: str, allowed, default: str | None = None) -> str | None:
+    """A query argument from a fixed set; 422 otherwise."""
+    value = request.args.get(name, "").strip() or default
+    if value is not None and value not in allowed:
+        raise ValidationFailed({name: f"{name} 只能取 {'、'.join(allowed)}"})
+    return value
+
+
+def _bool_arg(name: str) -> bool:
+    """A flag query argument (1/true/yes/on)."""
+    return request.args.get(name, "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def _body_int(body: dict, name: str) -> int | None:
+    """An optional integer member of the JSON body; 422 when present with another type."""
+    value = body.get(name)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValidationFailed({name: f"{name} 应为整数"})
+    return value
+
+
+def _body_object(body: dict, name: str) -> dict:
+    """A required object member of the JSON body; 400 when missing or not an object."""
+    value = body.get(name)
+    if not isinstance(value, dict):
+        raise ServiceError(f"请求体的 {name} 必须是 JSON 对象")
+    return value
+
+
+def _body_text(body: dict, name: str) -> str:
+    """An optional string member of the JSON body; 422 when present with another type."""
+    value = body.get(name, "")
+    if not isinstance(value, str):
+        raise ValidationFailed({name: f"{name} 应为字符串"})
+    return value
+
+
+def _page_args() -> tuple[int, int]:
+    """page (≥1) and per_page (1..200) query arguments."""
+    return _int_arg("page", 1), _int_arg("per_page", 50, high=MAX_PER_PAGE)
+
+
+# --- authentication and the document ---------------------------------------------------------------
+
+@bp.post("/auth/token")
+def issue_token():
+    """Exchange username and password for a bearer token (5 failures lock the account)."""
+    body = json_body()
+    username, password = _body_text(body, "username"), _body_text(body, "password")
+    user = accounts.authenticate(db.session, username, password, now())
+    token, expires = accounts.issue_token(db.session, user, now())
+    return jsonify(token=token, token_type="Bearer", expires_at=expires.isoformat(),
+                   user={"id": user.id, "username": user.username, "display_name": user.display_name,
+                         "roles": sorted(user.roles)})
+
+
+@bp.get("/openapi.json")
+def openapi_document():
+    """The OpenAPI 3.1 description of this API."""
+    return jsonify(build_openapi(request.host_url.rstrip("/") + bp.url_prefix))
+
+
+# --- tasks -----------------------------------------------------------------------------------------
+
+def _inbox_filter() -> InboxFilter:
+    """InboxFilter from the query string."""
+    return InboxFilter(
+        process_key=request.args.get("process_key") or None, bpmn_id=request.args.get("bpmn_id") or None,
+        unit_id=_int_arg("unit_id", None), overdue=_bool_arg("overdue"),
+        claimed=_choice_arg("claimed", CLAIMED_FILTERS), sort=_choice_arg("sort", tuple(SORTS), "created"),
+    )
+
+
+@bp.get("/tasks")
+def list_tasks():
+    """My open tasks (filtered, sorted, paged) plus inbox counts."""
+    flt, (page, per_page), user, at = _inbox_filter(), _page_args(), api_user(), now()
+    rows, total = api_queries.inbox_page(db.session, user, flt, at, page, per_page)
+    return jsonify(items=[api_queries.task_dict(t, at) for t in rows], total=total, page=page, per_page=per_page,
+                   counts=api_queries.counts_dict(inbox_counts(db.session, user, at)))
+
+
+@bp.get("/tasks/<int:task_id>")
+def show_task(task_id: int):
+    """One task with its form definition, application and earlier comments."""
+    return jsonify(api_queries.task_detail(db.session, task_id, api_user(), now()))
+
+
+@bp.post("/tasks/<int:task_id>/claim")
+def claim_task(task_id: int):
+    """Claim an open task."""
+    task = tasks.claim(db.session, task_id, api_user(), now())
+    return jsonify(task=api_queries.task_dict(task, now()))
+
+
+@bp.post("/tasks/<int:task_id>/unclaim")
+def unclaim_task(task_id: int):
+    """Release my claim on a task."""
+    task = tasks.unclaim(db.session, task_id, api_user(), now())
+    return jsonify(task=api_queries.task_dict(task, now()))
+
+
+@bp.post("/tasks/<int:task_id>/complete")
+def complete_task(task_id: int):
+    """Complete a task with form values (file fields take attachment ids) and an optional lock_version."""
+    body = json_body()
+    data, expected_lock = _body_object(body, "data"), _body_int(body, "lock_version")
+    task = tasks.complete(db.session, task_id, api_user(), data, {}, now(), expected_lock)
+    instance = task.instance
+    return jsonify(task=api_queries.task_dict(task, now()),
+                   instance={"id": instance.id, "status": instance.status, "lock_version": instance.lock_version,
+                             "end_event": instance.end_event})
+
+
+# --- starting processes ----------------------------------------------------------------------------
+
+def _start_public(user, body: dict):
+    """admission_public: a 推荐表 in an open call (paper: entered by talent_center)."""
+    return admission.submit_public(db.session, user, _body_object(body, "form"), {}, now(),
+                                   _body_int(body, "call_id"), paper=body.get("paper") is True)
+
+
+def _start_invited(user, body: dict):
+    """admission_invited: a nomination with its reason."""
+    return admission.nominate(db.session, user, _body_object(body, "form"), {}, now(),
+                              _body_text(body, "reason"))
+
+
+STARTERS = {"admission_public": _start_public, "admission_invited": _start_invited}
+
+
+@bp.post("/processes/<process_key>/instances")
+def start_instance(process_key: str):
+    """Start a process that the API supports; 201 with the application and instance ids."""
+    starter = STARTERS.get(process_key)
+    if starter is None:
+        raise NotFound(f"流程 {process_key} 不存在或不支持通过接口发起")
+    if not policy.allows(api_user(), policy.START_PROCESS[process_key]):
+        raise Forbidden("您无权发起该流程")
+    app = starter(api_user(), json_body())
+    response = jsonify(application_id=app.id, instance_id=app.instance_id, status=app.status,
+                       process_key=process_key)
+    response.status_code = 201
+    response.headers["Location"] = f"{bp.url_prefix}/instances/{app.instance_id}"
+    return response
+
+
+@bp.get("/instances/<int:instance_id>")
+def show_instance(instance_id: int):
+    """An instance with its version, tasks and event history."""
+    instance = instances.get_instance(db.session, api_user(), instance_id)
+    return jsonify(api_queries.instance_dict(
+        instance, instances.instance_tasks(db.session, instance.id),
+        instances.instance_events(db.session, instance.id), now()))
+
+
+# --- experts and applications ----------------------------------------------------------------------
+
+@bp.get("/experts")
+@api_requires(policy.VIEW_EXPERTS)
+def list_experts():
+    """Search the pool (PII masked by the service for roles that may not see it)."""
+    page, per_page = _page_args()
+    search = experts.ExpertSearch(q=request.args.get("q", ""), group=request.args.get("group", ""),
+                                  specialty=request.args.get("specialty", ""),
+                                  status=request.args.get("status", ""), page=page, per_page=per_page)
+    user = api_user()
+    rows, total = experts.search_experts(db.session, user, search)
+    return jsonify(items=[experts.expert_public_dict(db.session, user, e) for e in rows], total=total,
+                   page=page, per_page=per_page)
+
+
+@bp.get("/experts/<int:expert_id>")
+def show_expert(expert_id: int):
+    """One expert (staff roles, or the expert themself)."""
+    user = api_user()
+    return jsonify(experts.expert_public_dict(db.session, user, experts.get_expert(db.session, user, expert_id)))
+
+
+@bp.post("/attachments")
+def upload_attachment():
+    """Upload one file (multipart field `file`); reference its id in a form's file field afterwards."""
+    user = api_user()
+    sent = request.files.get("file")
+    if sent is None or not sent.filename:
+        raise ValidationFailed({"file": "请选择要上传的文件"})
+    upload = Upload(sent.filename, sent.mimetype or "", sent.read())
+    row = attachment_service.upload(db.session, user, upload, now())
+    return jsonify(id=row.id, filename=row.filename, size=row.size, sha256=row.sha256,
+                   content_type=row.content_type), 201
+
+
+@bp.get("/applications/mine")
+def my_applications():
+    """My applications (own, or entered by me) with their current steps."""
+    user = api_user()
+    return jsonify(items=[admission_queries.application_dict(db.session, user, app) | {"current_steps": steps}
+                          for app, steps in calls.my_applications(db.session, user)])

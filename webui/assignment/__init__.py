@@ -1,0 +1,1 @@
+"""Assignment (Art 11-13): work requests, draws, confirmations, designation, usage records."""

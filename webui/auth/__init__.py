@@ -1,0 +1,88 @@
+"""Login/logout (Flask-Login + Flask-WTF) and the capability guard used by every view (engine.platform.policy)."""
+
+from functools import wraps
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, StringField
+from wtforms.validators import DataRequired, Length
+
+from engine.platform import accounts, policy
+from engine.platform.accounts import LoginFailed, authenticate
+from webui.extensions import db, login_manager
+from webui.timeutil import now
+
+bp = Blueprint("auth", __name__, template_folder="templates")
+login_manager.login_view = "auth.login"
+login_manager.login_message = "请先登录。"
+
+
+@login_manager.user_loader
+def load_user(user_id: str):
+    """Flask-Login: the active user for a session id."""
+    return accounts.load_user(db.session, int(user_id))
+
+
+def requires(capability: policy.Capability):
+    """Allow the view only to logged-in users holding `capability` (login page first, 403 otherwise).
+
+    The capability is kept on the view (`view.capability`) so the route matrix test can read it.
+    """
+
+    def decorate(view):
+        @wraps(view)
+        @login_required
+        def wrapper(*args, **kwargs):
+            if not policy.allows(current_user, capability):
+                abort(403)
+            return view(*args, **kwargs)
+
+        wrapper.capability = capability
+        return wrapper
+
+    return decorate
+
+
+@bp.app_context_processor
+def _capabilities() -> dict:
+    """Templates ask `can("VIEW_INSTANCES")` instead of naming roles."""
+    return {"can": lambda name: policy.allows(current_user, policy.capability(name))}
+
+
+class LoginForm(FlaskForm):
+    """Username and password."""
+
+    username = StringField("用户名", validators=[DataRequired("请输入用户名"), Length(max=60)])
+    password = PasswordField("密码", validators=[DataRequired("请输入密码"), Length(max=200)])
+
+
+def _safe_next(target: str | None) -> str:
+    # Only local paths: never redirect to another host after login.
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return url_for("tasks.inbox")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    """Show the login form; on success go to the inbox (or a safe `next`)."""
+    form = LoginForm()
+    if form.validate_on_submit():
+        try:
+            user = authenticate(db.session, form.username.data, form.password.data, now())
+        except LoginFailed as exc:
+            flash(exc.message, "danger")
+            return render_template("auth/login.html", form=form), 401
+        login_user(user)
+        return redirect(_safe_next(request.args.get("next")))
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout():
+    """End the session."""
+    logout_user()
+    flash("您已退出登录。", "info")
+    return redirect(url_for("auth.login"))

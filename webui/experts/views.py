@@ -1,0 +1,45 @@
+"""专家库: searchable expert list and expert detail, personal data masked per role (DESIGN §3)."""
+
+from flask import Blueprint, render_template, request
+from flask_login import current_user, login_required
+
+from engine.experts import queries as expert_service
+from engine.experts.models import EXPERT_STATUSES
+from engine.platform import policy
+from engine.tasks.services import dynamic_choices
+from webui.auth import requires
+from webui.extensions import db
+
+bp = Blueprint("experts", __name__, template_folder="templates")
+PER_PAGE = 50
+
+
+def _search_from_args(args) -> expert_service.ExpertSearch:
+    status = args.get("status", "")
+    return expert_service.ExpertSearch(
+        q=args.get("q", "").strip()[:60], group=args.get("group", "").strip()[:40],
+        specialty=args.get("specialty", "").strip()[:60], status=status if status in EXPERT_STATUSES else "",
+        page=max(1, args.get("page", 1, type=int) or 1), per_page=PER_PAGE)
+
+
+@bp.route("/experts")
+@requires(policy.VIEW_EXPERTS)
+def index():
+    """Search experts by name/unit, group, specialty and status; 50 per page."""
+    search = _search_from_args(request.args)
+    rows, total = expert_service.search_experts(db.session, current_user, search)
+    pages = max(1, (total + PER_PAGE - 1) // PER_PAGE)
+    args = {k: v for k, v in request.args.items() if k != "page"}
+    return render_template(
+        "experts/index.html", search=search, total=total, pages=pages, args=args,
+        experts=[expert_service.expert_public_dict(db.session, current_user, e) for e in rows],
+        groups=dynamic_choices(db.session)["groups"], statuses=EXPERT_STATUSES)
+
+
+@bp.route("/experts/<int:expert_id>")
+@login_required
+def detail(expert_id: int):
+    """One expert (staff, or the expert themself), PII masked unless the viewer may see it."""
+    expert = expert_service.get_expert(db.session, current_user, expert_id)
+    return render_template("experts/detail.html",
+                           expert=expert_service.expert_public_dict(db.session, current_user, expert))

@@ -1,0 +1,1 @@
+"""Expert groups (Art 9): composition, proposals and the history of group changes (group_change process)."""

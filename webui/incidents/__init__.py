@@ -1,0 +1,1 @@
+"""Incidents: failed automatic steps for process owners and admins, with retry."""

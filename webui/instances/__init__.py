@@ -1,0 +1,1 @@
+"""Process instances and their history (compliance view)."""

@@ -1,0 +1,1 @@
+"""Renewals (Art 8): the renewal case page."""

@@ -1,0 +1,1 @@
+"""The process workbench: versions, BPMN/DMN editing, validation, diff, deploy, migration."""
