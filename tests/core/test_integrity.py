@@ -164,7 +164,7 @@ def test_a_failing_step_after_a_user_task_rolls_back_the_completion(session, use
 
 
 def test_a_server_error_is_logged_with_the_request_id_shown_on_the_page(app, session, users, monkeypatch, caplog):
-    import webui.views.tasks as task_views
+    import webui.tasks.views as task_views
 
     def explode(*args, **kwargs):
         raise RuntimeError("boom-for-the-log")
