@@ -5,18 +5,11 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from engine.admission.status import ApplicationStatus
 from engine.core.db import Base, utcnow
 from engine.core.types import JSONType, UTCDateTime
 
-APPLICATION_STATUSES = {
-    "in_review": "审核中",
-    "returned": "退回补正",
-    "rejected": "未通过",
-    "approved": "已批准，待发文",
-    "awaiting_commitment": "待签承诺书",
-    "lapsed": "逾期未签承诺书",
-    "admitted": "已入库",
-}
+APPLICATION_STATUSES = ApplicationStatus.labels()  # webui/ reads it (until it reads the enum)
 
 
 class PublicCall(Base):
@@ -51,7 +44,7 @@ class Application(Base):
     groups: Mapped[list] = mapped_column(JSONType)  # group codes (≤3, Art 9 / 附件1)
     nomination_reason: Mapped[str | None] = mapped_column(Text)
     eligibility: Mapped[dict | None] = mapped_column(JSONType)
-    status: Mapped[str] = mapped_column(String(30), default="in_review", index=True)
+    status: Mapped[str] = mapped_column(String(30), default=ApplicationStatus.IN_REVIEW, index=True)
     status_stage: Mapped[str | None] = mapped_column(String(40))
     instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"), index=True)
     # Plain column, no FK: expert.application_id already points back, and a cycle of foreign keys

@@ -9,6 +9,7 @@ from datetime import date, datetime
 from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from engine.assignment.status import RequestStatus
 from engine.core.db import Base, utcnow
 from engine.core.types import JSONType, UTCDateTime
 
@@ -23,17 +24,7 @@ WORK_TYPES = {
     "general": "综合",
 }
 METHODS = {"random": "随机抽取", "designated": "指定专家", "external": "库外临时邀请", "emergency": "紧急选派"}
-REQUEST_STATUSES = {
-    "filing": "待人才开发中心备案",
-    "approving": "待领导审批",
-    "rejected": "未获批准",
-    "confirming": "待专家确认",
-    "cancelling": "取消待审批",
-    "staffed": "已选派",
-    "exhausted": "库内专家不足",
-    "completed": "已完成",
-    "withdrawn": "已撤回",
-}
+REQUEST_STATUSES = RequestStatus.labels()  # webui/ reads it (until it reads the enum)
 DELEGATION_SCOPES = {"cancellation": "取消与重新抽取", "designation": "指定/库外/紧急选派"}
 
 
@@ -62,7 +53,7 @@ class WorkRequest(Base):
     designation_method: Mapped[str | None] = mapped_column(String(20))  # of the current designation filing
     designated_expert_ids: Mapped[list] = mapped_column(JSONType, default=list)
     response_hours: Mapped[int] = mapped_column(Integer, default=48)
-    status: Mapped[str] = mapped_column(String(20), default="confirming", index=True)
+    status: Mapped[str] = mapped_column(String(20), default=RequestStatus.CONFIRMING, index=True)
     status_note: Mapped[str | None] = mapped_column(Text)
     instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"), index=True)
     parent_request_id: Mapped[int | None] = mapped_column(ForeignKey("work_request.id"))  # designated follow-up

@@ -6,10 +6,11 @@ from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstrain
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engine.core.db import Base, utcnow
+from engine.core.status import InstanceStatus, TaskState
 from engine.core.types import JSONType, UTCDateTime
 
-INSTANCE_STATUSES = {"running": "进行中", "completed": "已完成", "error": "出错", "terminated": "已终止"}
-TASK_STATES = {"open": "待办", "done": "已办", "cancelled": "已取消"}
+INSTANCE_STATUSES = InstanceStatus.labels()  # webui/ reads it (until it reads the enum)
+TASK_STATES = TaskState.labels()  # webui/ reads it (until it reads the enum)
 
 
 class ProcessVersion(Base):
@@ -39,7 +40,7 @@ class ProcessInstance(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     version_id: Mapped[int] = mapped_column(ForeignKey("process_version.id"), index=True)
     process_key: Mapped[str] = mapped_column(String(60), index=True)
-    status: Mapped[str] = mapped_column(String(20), default="running", index=True)
+    status: Mapped[str] = mapped_column(String(20), default=InstanceStatus.RUNNING, index=True)
     business_key: Mapped[str | None] = mapped_column(String(80), index=True)
     subject: Mapped[str] = mapped_column(String(200))
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), index=True)
@@ -82,7 +83,7 @@ class HumanTask(Base):
     # The business id of the multi-instance item the task is about (e.g. the engagement an expert confirms):
     # the task data variable its user task names in the `itemKey` property, so no read loads the workflow.
     item_id: Mapped[int | None] = mapped_column(Integer)
-    state: Mapped[str] = mapped_column(String(12), default="open")
+    state: Mapped[str] = mapped_column(String(12), default=TaskState.OPEN)
     claimed_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -7,8 +7,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from engine.core.db import Base, utcnow
 from engine.core.types import JSONType, UTCDateTime
+from engine.deploy.status import DraftStatus
 
-DRAFT_STATUSES = {"draft": "草稿", "deployed": "已部署", "abandoned": "已放弃"}
+DRAFT_STATUSES = DraftStatus.labels()  # webui/ reads it (until it reads the enum)
 
 
 class ProcessDraft(Base):
@@ -20,7 +21,7 @@ class ProcessDraft(Base):
     name: Mapped[str] = mapped_column(String(100))
     bpmn_xml: Mapped[str] = mapped_column(Text, deferred=True)
     dmn_files: Mapped[dict] = mapped_column(JSONType, default=dict, deferred=True)  # file name -> XML
-    status: Mapped[str] = mapped_column(String(12), default="draft", index=True)
+    status: Mapped[str] = mapped_column(String(12), default=DraftStatus.DRAFT, index=True)
     base_version_id: Mapped[int | None] = mapped_column(ForeignKey("process_version.id"))
     deployed_version_id: Mapped[int | None] = mapped_column(ForeignKey("process_version.id"))
     author_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))

@@ -7,9 +7,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from engine.core.db import Base, utcnow
 from engine.core.types import JSONType, UTCDateTime
+from engine.evaluation.status import CampaignStatus, EvaluationStatus
 
-CAMPAIGN_STATUSES = {"launching": "启动中", "open": "评价中"}
-EVALUATION_STATUSES = {"group_pending": "待专家组评价", "center_pending": "待人才开发中心评价", "finalized": "已完成"}
+CAMPAIGN_STATUSES = CampaignStatus.labels()  # webui/ reads it (until it reads the enum)
+EVALUATION_STATUSES = EvaluationStatus.labels()  # webui/ reads it (until it reads the enum)
 
 
 
@@ -20,7 +21,7 @@ class EvaluationCampaign(Base):
     __tablename__ = "evaluation_campaign"
     id: Mapped[int] = mapped_column(primary_key=True)
     year: Mapped[int] = mapped_column(Integer, unique=True)
-    status: Mapped[str] = mapped_column(String(20), default="launching")
+    status: Mapped[str] = mapped_column(String(20), default=CampaignStatus.LAUNCHING)
     deadline: Mapped[date] = mapped_column(Date)
     trigger: Mapped[str] = mapped_column(String(20))  # schedule | manual
     started_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
@@ -39,7 +40,7 @@ class Evaluation(Base):
     campaign_id: Mapped[int] = mapped_column(ForeignKey("evaluation_campaign.id"), index=True)
     expert_id: Mapped[int] = mapped_column(ForeignKey("expert.id"), index=True)
     instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"), index=True)
-    status: Mapped[str] = mapped_column(String(20), default="group_pending", index=True)
+    status: Mapped[str] = mapped_column(String(20), default=EvaluationStatus.GROUP_PENDING, index=True)
     group_names: Mapped[str] = mapped_column(String(200), default="")  # 工作组名称
     group_code: Mapped[str | None] = mapped_column(String(40))  # the group whose leader rates
     rater_user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"), index=True)

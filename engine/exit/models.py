@@ -7,11 +7,12 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from engine.core.db import Base, utcnow
 from engine.core.types import JSONType, UTCDateTime
+from engine.exit.status import ExitCaseStatus
 
 EXIT_SOURCES = {"expert": "专家申请", "talent_center": "人才开发中心提出", "system": "系统提出"}
 
 
-EXIT_CASE_STATUSES = {"open": "办理中", "exited": "已出库", "dismissed": "不予出库", "rejected": "未获批准"}
+EXIT_CASE_STATUSES = ExitCaseStatus.labels()  # webui/ reads it (until it reads the enum)
 
 
 class ExitCase(Base):
@@ -28,7 +29,7 @@ class ExitCase(Base):
     ground: Mapped[str | None] = mapped_column(String(20))  # rules.exit.GROUNDS
     facts: Mapped[str] = mapped_column(Text, default="")
     evidence_ids: Mapped[list] = mapped_column(JSONType, default=list)
-    status: Mapped[str] = mapped_column(String(20), default="open", index=True)
+    status: Mapped[str] = mapped_column(String(20), default=ExitCaseStatus.OPEN, index=True)
     outcome_note: Mapped[str | None] = mapped_column(Text)
     notice_no: Mapped[str | None] = mapped_column(String(80))
     notice_date: Mapped[date | None] = mapped_column(Date)

@@ -7,13 +7,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engine.core.db import Base, utcnow
 from engine.core.types import JSONType, UTCDateTime
+from engine.experts.status import EngagementStatus, ExpertStatus
 
-EXPERT_STATUSES = {
-    "active": "在库",
-    "suspended": "暂停",
-    "exited": "已出库",
-    "expired": "聘期届满",
-}
+EXPERT_STATUSES = ExpertStatus.labels()  # webui/ reads it (until it reads the enum)
 GROUP_ROLES = {"member": "成员", "leader": "组长", "deputy": "副组长"}
 
 
@@ -53,7 +49,7 @@ class Expert(Base):
     specialties: Mapped[str] = mapped_column(Text)
     work_areas: Mapped[list] = mapped_column(JSONType, default=list)
     photo_id: Mapped[int | None] = mapped_column(ForeignKey("attachment.id"))
-    status: Mapped[str] = mapped_column(String(20), default="active", index=True)
+    status: Mapped[str] = mapped_column(String(20), default=ExpertStatus.ACTIVE, index=True)
     term_start: Mapped[date | None] = mapped_column(Date)
     term_end: Mapped[date | None] = mapped_column(Date)
     certificate_no: Mapped[str | None] = mapped_column(String(40), unique=True)
@@ -98,15 +94,7 @@ class DishonestyEntry(Base):
 ENGAGEMENT_ROLES = {"primary": "正选", "backup": "备选"}
 
 
-ENGAGEMENT_STATUSES = {
-    "drawn": "待确认",
-    "confirmed": "已确认",
-    "declined": "已拒绝（待审批取消）",
-    "cancel_pending": "申请回避（待审批取消）",
-    "cancelled": "已取消",
-    "released": "已释放",
-    "completed": "已完成",
-}
+ENGAGEMENT_STATUSES = EngagementStatus.labels()  # webui/ reads it (until it reads the enum)
 
 
 DECLARATION_KINDS = {
@@ -138,7 +126,7 @@ class Engagement(Base):
     role: Mapped[str] = mapped_column(String(10), default="primary")
     # drawn (asked_at set: asked to confirm; empty: a backup on standby) → confirmed / declined /
     # cancel_pending (a conflict, awaiting approval) → cancelled / released / completed (usage recorded).
-    status: Mapped[str] = mapped_column(String(16), default="drawn", index=True)
+    status: Mapped[str] = mapped_column(String(16), default=EngagementStatus.DRAWN, index=True)
     asked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     decline_reason: Mapped[str | None] = mapped_column(Text)
     decline_justified: Mapped[bool | None] = mapped_column(Boolean)  # False counts toward Art 15(1)

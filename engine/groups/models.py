@@ -7,12 +7,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engine.core.db import Base, utcnow
 from engine.core.types import JSONType, UTCDateTime
+from engine.groups.status import ChangeStatus
 
 CHANGE_KINDS = {"add": "新增专家组", "rename": "专家组更名", "retire": "撤销专家组",
                 "appoint": "任命组长、副组长", "sub_teams": "调整专项工作小组"}
 
 
-CHANGE_STATUSES = {"proposed": "待局领导批准", "effective": "已生效", "rejected": "未予批准", "failed": "未生效"}
+CHANGE_STATUSES = ChangeStatus.labels()  # webui/ reads it (until it reads the enum)
 
 
 POSITIONS = {"leader": "组长", "deputy": "副组长", "sub_team_lead": "专项工作小组组长"}
@@ -29,7 +30,7 @@ class GroupChange(Base):
     before: Mapped[dict] = mapped_column(JSONType, default=dict)  # the state when proposed
     summary: Mapped[str] = mapped_column(String(300))
     reason: Mapped[str] = mapped_column(Text, default="")
-    status: Mapped[str] = mapped_column(String(12), default="proposed", index=True)
+    status: Mapped[str] = mapped_column(String(12), default=ChangeStatus.PROPOSED, index=True)
     problems: Mapped[list] = mapped_column(JSONType, default=list)  # why it did not take effect
     instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"), index=True)
     proposed_by: Mapped[int] = mapped_column(ForeignKey("app_user.id"))

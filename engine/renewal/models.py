@@ -7,8 +7,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from engine.core.db import Base, utcnow
 from engine.core.types import JSONType, UTCDateTime
+from engine.renewal.status import RenewalStatus
 
-RENEWAL_STATUSES = {"open": "办理中", "not_renewing": "不续聘，待聘期届满", "renewed": "已续聘", "lapsed": "聘期届满未续聘"}
+RENEWAL_STATUSES = RenewalStatus.labels()  # webui/ reads it (until it reads the enum)
 
 
 class RenewalCase(Base):
@@ -21,7 +22,7 @@ class RenewalCase(Base):
     old_term_start: Mapped[date | None] = mapped_column(Date)
     old_term_end: Mapped[date] = mapped_column(Date)
     old_certificate_no: Mapped[str | None] = mapped_column(String(40))
-    status: Mapped[str] = mapped_column(String(20), default="open", index=True)
+    status: Mapped[str] = mapped_column(String(20), default=RenewalStatus.OPEN, index=True)
     updates: Mapped[dict] = mapped_column(JSONType, default=dict)
     eligibility: Mapped[dict | None] = mapped_column(JSONType)
     new_term_start: Mapped[date | None] = mapped_column(Date)
