@@ -14,7 +14,9 @@ from engine.assignment import services
 from engine.assignment.models import WorkRequest
 from engine.core.clock import local_date
 from engine.core.models import HumanTask
+from engine.core.status import TaskState
 from engine.experts.models import Expert, ExpertGroup, GroupMembership
+from engine.experts.status import ExpertStatus
 from engine.platform.models import User
 from engine.tasks import services as task_service
 
@@ -32,7 +34,7 @@ def _form(now: datetime, group: str, title: str, **overrides) -> dict:
 
 def _biggest_group(session) -> str | None:
     return session.scalar(select(ExpertGroup.code).join(GroupMembership, GroupMembership.group_id == ExpertGroup.id)
-                          .join(Expert, Expert.id == GroupMembership.expert_id).where(Expert.status == "active")
+                          .join(Expert, Expert.id == GroupMembership.expert_id).where(Expert.status == ExpertStatus.ACTIVE)
                           .group_by(ExpertGroup.code).order_by(func.count().desc()).limit(1))
 
 
@@ -40,7 +42,7 @@ def _answer_all(session, request: WorkRequest, values: dict, now: datetime) -> N
     """Answer every open confirmation of a request as its assignee (the unit for experts without accounts)."""
     for task in session.scalars(select(HumanTask).where(HumanTask.instance_id == request.instance_id,
                                                          HumanTask.bpmn_id == "confirm_availability",
-                                                         HumanTask.state == "open")).all():
+                                                         HumanTask.state == TaskState.OPEN)).all():
         task_service.complete(session, task.id, session.get(User, task.assignee_id), values, {}, now)
 
 

@@ -15,9 +15,11 @@ from engine.admission.models import PublicCall
 from engine.admission.services import nominate, submit_public
 from engine.core.clock import local_date
 from engine.core.models import Counter, HumanTask
+from engine.core.status import TaskState
 from engine.experts.models import DishonestyEntry, Expert, ExpertGroup, GroupMembership
 from engine.experts.reference import ROLES, ensure_reference_data
 from engine.experts.roster import term_end
+from engine.experts.status import ExpertStatus
 from engine.platform.attachments import Upload
 from engine.platform.models import Unit, User, UserRole
 from engine.platform.passwords import hash_password
@@ -105,9 +107,9 @@ def _calls(session, users, now: datetime) -> None:
     ])
 
 
-def _status(rng) -> str:
+def _status(rng) -> ExpertStatus:
     roll = rng.random()
-    return "suspended" if roll < 0.03 else "exited" if roll < 0.08 else "active"
+    return ExpertStatus.SUSPENDED if roll < 0.03 else ExpertStatus.EXITED if roll < 0.08 else ExpertStatus.ACTIVE
 
 
 def _pool(session, rng, factory: PersonFactory, users, count: int, now: datetime) -> None:
@@ -123,7 +125,7 @@ def _pool(session, rng, factory: PersonFactory, users, count: int, now: datetime
         ending_soon = rng.random() < 0.05 and i > 0
         doc_date, doc_no = batches[0] if ending_soon else rng.choice(batches[1:] or batches)
         fields = {k: v for k, v in person.items() if k != "groups"}
-        expert = Expert(**fields, status="active" if not i else _status(rng), term_start=doc_date,
+        expert = Expert(**fields, status=ExpertStatus.ACTIVE if not i else _status(rng), term_start=doc_date,
                         term_end=term_end(doc_date, TERM_YEARS), admission_doc_no=doc_no,
                         admission_route="invited" if rng.random() < 0.1 else "public",
                         created_at=now - timedelta(days=(factory.today - doc_date).days))
@@ -159,7 +161,7 @@ def _membership(expert: Expert, group_id: int) -> GroupMembership | None:
 
 def _candidates(rng, experts: list[Expert], group_id: int, posted: set[int]) -> list[Expert]:
     """Active members of the group holding no post; a small pool recruits active experts into the group."""
-    free = [e for e in experts if e.status == "active" and id(e) not in posted]
+    free = [e for e in experts if e.status == ExpertStatus.ACTIVE and id(e) not in posted]
     members = [e for e in free if _membership(e, group_id)]
     spare = [e for e in free if not _membership(e, group_id) and len(e.memberships) < 3]
     while len(members) < 4 and spare:
@@ -215,7 +217,7 @@ def _files(title: str) -> dict:
 
 def _open_task(session, app) -> HumanTask:
     return session.scalars(select(HumanTask).where(HumanTask.instance_id == app.instance_id,
-                                                   HumanTask.state == "open")).one()
+                                                   HumanTask.state == TaskState.OPEN)).one()
 
 
 def _run(session, app, steps, now: datetime) -> None:

@@ -4,7 +4,8 @@ Importing the engine changes no registry; `install()` (called by the app factory
 tests) puts the contributions listed here into the core registries — the allow-listed service-task operators
 (HOST_FUNCTIONS), form hooks, task-page contexts, scheduled jobs, the domain rows integrity checks — and wires
 the calls one procedure makes into another (engine/*/ports.py), so procedures never import each other.
-Adding a procedure = its package under engine/, its BPMN under processes/<name>/ and one entry here.
+Adding a procedure = its package engine/<name>/, its folder processes/<name>/ and one entry here
+(tests/processes/test_shipped_layout.py holds the two to each other).
 """
 
 from dataclasses import dataclass, field
@@ -13,11 +14,13 @@ from engine.admission import admit as admission_admit
 from engine.admission import models as admission_models
 from engine.admission import queries as admission_queries
 from engine.admission import services as admission_services
+from engine.admission.status import ApplicationStatus
 from engine.assignment import form_hooks as assignment_form_hooks
 from engine.assignment import hostfuncs as assignment_hostfuncs
 from engine.assignment import models as assignment_models
 from engine.assignment import services as assignment_services
 from engine.assignment import usage as assignment_usage
+from engine.assignment.status import RequestStatus
 from engine.core import hooks, integrity, jobs, scripting
 from engine.core import models as core_models
 from engine.core.contributions import Contributions, DomainRow
@@ -27,19 +30,23 @@ from engine.evaluation import hostfuncs as evaluation_hostfuncs
 from engine.evaluation import models as evaluation_models
 from engine.evaluation import ports as evaluation_ports
 from engine.evaluation import services as evaluation_services
+from engine.evaluation.status import EvaluationStatus
 from engine.exit import hostfuncs as exit_hostfuncs
 from engine.exit import models as exit_models
 from engine.exit import services as exit_services
+from engine.exit.status import ExitCaseStatus
 from engine.experts import models as experts_models
 from engine.experts import ports as experts_ports
 from engine.groups import hostfuncs as groups_hostfuncs
 from engine.groups import models as groups_models
+from engine.groups.status import ChangeStatus
 from engine.platform import models as platform_models
 from engine.platform import notifications
 from engine.renewal import hostfuncs as renewal_hostfuncs
 from engine.renewal import models as renewal_models
 from engine.renewal import queries as renewal_queries
 from engine.renewal import services as renewal_services
+from engine.renewal.status import RenewalStatus
 
 
 @dataclass(frozen=True)
@@ -55,20 +62,24 @@ class Procedure:
 PROCEDURES: tuple[Procedure, ...] = (
     Procedure("admission", ("admission_public", "admission_invited"),
               (admission_services.exports, admission_admit.exports, admission_queries.exports),
-              (DomainRow(admission_models.Application, "申请", frozenset({"rejected", "lapsed", "admitted"})),)),
+              (DomainRow(admission_models.Application, "申请", frozenset(
+                  {ApplicationStatus.REJECTED, ApplicationStatus.LAPSED, ApplicationStatus.ADMITTED})),)),
     Procedure("assignment", ("assignment",),
               (assignment_hostfuncs.exports, assignment_form_hooks.exports),
-              (DomainRow(assignment_models.WorkRequest, "用人申请", frozenset({"rejected", "completed", "withdrawn"})),)),
+              (DomainRow(assignment_models.WorkRequest, "用人申请", frozenset(
+                  {RequestStatus.REJECTED, RequestStatus.COMPLETED, RequestStatus.WITHDRAWN})),)),
     Procedure("evaluation", ("annual_evaluation",),
               (evaluation_hostfuncs.exports, evaluation_services.exports, evaluation_campaign.exports),
-              (DomainRow(evaluation_models.Evaluation, "履职评价", frozenset({"finalized"})),)),
+              (DomainRow(evaluation_models.Evaluation, "履职评价", frozenset({EvaluationStatus.FINALIZED})),)),
     Procedure("exit", ("exit",), (exit_hostfuncs.exports, exit_services.exports),
-              (DomainRow(exit_models.ExitCase, "出库案件", frozenset({"exited", "dismissed", "rejected"})),)),
+              (DomainRow(exit_models.ExitCase, "出库案件", frozenset(
+                  {ExitCaseStatus.EXITED, ExitCaseStatus.DISMISSED, ExitCaseStatus.REJECTED})),)),
     Procedure("renewal", ("term_renewal",), (renewal_hostfuncs.exports, renewal_services.exports),
               # not_renewing waits for the term to end, so it is not final
-              (DomainRow(renewal_models.RenewalCase, "续聘", frozenset({"renewed", "lapsed"})),)),
+              (DomainRow(renewal_models.RenewalCase, "续聘", frozenset({RenewalStatus.RENEWED, RenewalStatus.LAPSED})),)),
     Procedure("groups", ("group_change",), (groups_hostfuncs.exports,),
-              (DomainRow(groups_models.GroupChange, "专家组调整", frozenset({"effective", "rejected", "failed"})),)),
+              (DomainRow(groups_models.GroupChange, "专家组调整", frozenset(
+                  {ChangeStatus.EFFECTIVE, ChangeStatus.REJECTED, ChangeStatus.FAILED})),)),
 )
 PLATFORM: tuple[Contributions, ...] = (notifications.exports,)
 

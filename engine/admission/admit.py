@@ -5,11 +5,13 @@ from datetime import date
 from sqlalchemy import select
 
 from engine.admission.models import Application
+from engine.admission.status import ApplicationStatus
 from engine.core.contributions import Contributions
 from engine.core.errors import Conflict, NotFound
 from engine.core.scripting import HostContext
 from engine.experts.models import Expert, ExpertGroup, GroupMembership
 from engine.experts.roster import certificate_number, term_end
+from engine.experts.status import ExpertStatus
 from engine.platform.models import User, UserRole
 from engine.platform.settings import TERM_YEARS
 
@@ -45,7 +47,7 @@ def admit_expert(ctx: HostContext, application_id, doc_no, doc_date) -> dict:
         raise Conflict(f"身份证号 {form['id_number'][-4:]} 的专家已在库中")
     expert = Expert(**{f: form.get(f) for f in EXPERT_FIELDS}, birth_date=date.fromisoformat(form["birth_date"]),
                     work_areas=form.get("work_areas") or [], photo_id=(form.get("photo") or [None])[0],
-                    status="active", term_start=start, term_end=term_end(start, TERM_YEARS),
+                    status=ExpertStatus.ACTIVE, term_start=start, term_end=term_end(start, TERM_YEARS),
                     certificate_no=certificate_number(session, start.year), admission_doc_no=doc_no,
                     admission_route=app.route, application_id=app.id, user_id=app.applicant_user_id,
                     created_at=ctx.now)
@@ -54,5 +56,6 @@ def admit_expert(ctx: HostContext, application_id, doc_no, doc_date) -> dict:
     session.add(expert)
     session.flush()
     _grant_expert_role(session, app.applicant_user_id)
-    app.expert_id, app.status, app.status_stage, app.updated_at = expert.id, "admitted", "admitted", ctx.now
+    app.expert_id, app.status, app.status_stage = expert.id, ApplicationStatus.ADMITTED, "admitted"
+    app.updated_at = ctx.now
     return {"expert_id": expert.id, "certificate_no": expert.certificate_no, "term_end": expert.term_end.isoformat()}

@@ -8,6 +8,7 @@ from engine.admission.models import Application, PublicCall
 from engine.core import audit
 from engine.core.errors import Forbidden, ValidationFailed
 from engine.core.models import HumanTask
+from engine.core.status import TaskState
 from engine.core.uow import unit_of_work
 
 
@@ -48,6 +49,6 @@ def my_applications(session, user) -> list[tuple[Application, list[str]]]:
     ids = [a.instance_id for a in apps if a.instance_id]
     steps: dict[int, list[str]] = {}
     for instance_id, name in session.execute(select(HumanTask.instance_id, HumanTask.name).where(
-            HumanTask.instance_id.in_(ids), HumanTask.state == "open")):
+            HumanTask.instance_id.in_(ids), HumanTask.state == TaskState.OPEN)):
         steps.setdefault(instance_id, []).append(name)
     return [(a, steps.get(a.instance_id, [])) for a in apps]

@@ -6,13 +6,15 @@ from datetime import datetime
 from sqlalchemy import or_, select
 from sqlalchemy.orm import defer
 
-from engine.admission.models import APPLICATION_STATUSES, Application, PublicCall
+from engine.admission.models import Application, PublicCall
 from engine.admission.services import application_for_instance
+from engine.admission.status import ApplicationStatus
 from engine.core.contributions import Contributions
 from engine.core.errors import Forbidden, NotFound
 from engine.core.forms import load_form, version_forms
 from engine.core.inbox import InboxFilter, inbox_query
 from engine.core.models import AuditEvent, HumanTask
+from engine.core.status import TaskState
 from engine.experts.queries import mask_id_number, mask_phone, sees_pii
 from engine.platform.models import Attachment, Unit
 from engine.tasks.services import dynamic_choices, task_history
@@ -73,7 +75,7 @@ def open_step_names(session, instance_id: int | None) -> list[str]:
     if instance_id is None:
         return []
     return list(session.scalars(select(HumanTask.name).where(
-        HumanTask.instance_id == instance_id, HumanTask.state == "open").order_by(HumanTask.id)))
+        HumanTask.instance_id == instance_id, HumanTask.state == TaskState.OPEN).order_by(HumanTask.id)))
 
 
 def step_forms(session, instance_id: int) -> dict[str, dict]:
@@ -138,8 +140,8 @@ def application_dict(session, viewer, app: Application) -> dict:
     form = visible_form(session, viewer, app)
     return {
         "id": app.id, "route": app.route, "call_id": app.call_id, "paper": app.paper, "name": app.name,
-        "groups": list(app.groups or []), "status": app.status, "status_label": APPLICATION_STATUSES.get(app.status),
-        "status_stage": app.status_stage, "nomination_reason": app.nomination_reason,
+        "groups": list(app.groups or []), "status": app.status,
+        "status_label": ApplicationStatus.labels().get(app.status), "status_stage": app.status_stage, "nomination_reason": app.nomination_reason,
         "eligibility": app.eligibility, "instance_id": app.instance_id, "expert_id": app.expert_id,
         "created_at": iso(app.created_at), "updated_at": iso(app.updated_at), "form": form,
     }

@@ -5,6 +5,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 
 from engine.admission.models import Application, PublicCall
+from engine.admission.status import ApplicationStatus
 from engine.core import runner
 from engine.core.clock import local_date
 from engine.core.contributions import Contributions
@@ -21,7 +22,7 @@ from rules.eligibility import Candidate, Thresholds, evaluate
 
 exports = Contributions()  # installed by engine.bootstrap
 
-OPEN_STATUSES = ("in_review", "returned", "approved", "awaiting_commitment")
+OPEN_STATUSES = (ApplicationStatus.IN_REVIEW, ApplicationStatus.RETURNED, ApplicationStatus.APPROVED, ApplicationStatus.AWAITING_COMMITMENT)
 
 
 def _validated_application(session, actor, raw, files, now) -> tuple[dict, list[int]]:
@@ -44,7 +45,7 @@ def _open_call(session, call_id, now) -> PublicCall:
 
 def _new_application(session, actor, cleaned, attachment_ids, now, **fields) -> Application:
     app = Application(name=cleaned["name"], form=cleaned, groups=cleaned.get("groups") or [], entered_by=actor.id,
-                      status="in_review", created_at=now, updated_at=now, **fields)
+                      status=ApplicationStatus.IN_REVIEW, created_at=now, updated_at=now, **fields)
     session.add(app)
     session.flush()
     if attachment_ids:
@@ -130,7 +131,7 @@ def check_eligibility(ctx: HostContext, application_id, thresholds=None) -> dict
 @exports.host_function("set_application_status")
 def set_application_status(ctx: HostContext, application_id, status, stage=None) -> dict:
     """Record where an application stands (shown in 我的申请)."""
-    app = _application(ctx, application_id)
+    app, status = _application(ctx, application_id), ApplicationStatus(status)
     app.status, app.status_stage, app.updated_at = status, stage, ctx.now
     return {"status": status}
 
@@ -150,7 +151,7 @@ def apply_correction(ctx: HostContext, task_row, cleaned: dict) -> dict:
         if not cleaned.get(key):
             cleaned[key] = app.form.get(key)
     app.form, app.name, app.groups = cleaned, cleaned["name"], cleaned.get("groups") or []
-    app.status, app.status_stage, app.updated_at = "in_review", "corrected", ctx.now
+    app.status, app.status_stage, app.updated_at = ApplicationStatus.IN_REVIEW, "corrected", ctx.now
     return {"response": cleaned.get("response") or "", "corrected": True}
 
 

@@ -6,6 +6,7 @@ from engine.assignment import notices
 from engine.assignment.models import ExternalExpert, WorkRequest
 from engine.assignment.parsing import parse_externals, resolve_designated
 from engine.assignment.profiles import load_profiles, spec_of
+from engine.assignment.status import RequestStatus
 from engine.core.clock import local_date
 from rules.recusal import screen
 
@@ -52,5 +53,5 @@ def record_designation(session, request: WorkRequest, method: str, reason: str, 
     for entry in entries:  # recorded for this request only, never admitted to the pool
         session.add(ExternalExpert(request_id=request.id, name=entry.name, unit=entry.unit, contact=entry.contact,
                                    specialty=entry.specialty, created_at=now))
-    request.status, request.status_note, request.updated_at = "filing", None, now
+    request.status, request.status_note, request.updated_at = RequestStatus.FILING, None, now
     notices.to_filing(session, request, now)

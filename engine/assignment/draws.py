@@ -20,10 +20,11 @@ from engine.core.clock import local_date
 from engine.core.errors import NotFound
 from engine.core.models import AuditEvent
 from engine.experts.models import Engagement
+from engine.experts.status import EngagementStatus
 from rules import draw as draw_rules
 from rules.recusal import RECUSAL_RULES_VERSION, Exclusion, legal_entity_keys, screen
 
-NO_LONGER_ENGAGED = ("cancelled", "released")
+NO_LONGER_ENGAGED = (EngagementStatus.CANCELLED, EngagementStatus.RELEASED)
 ART_13 = "第十三条"
 
 

@@ -9,12 +9,15 @@ from sqlalchemy import select
 
 from engine.assignment import draws, notices
 from engine.assignment.models import ExternalExpert, WorkRequest
+from engine.assignment.status import RequestStatus
 from engine.core.errors import NotFound
 from engine.experts.models import Engagement, Expert
+from engine.experts.status import EngagementStatus
 
-ENGAGED = ("confirmed", "completed")
-PENDING_CANCEL = ("declined", "cancel_pending")
-OPEN = ("drawn", "confirmed", "declined", "cancel_pending")
+ENGAGED = (EngagementStatus.CONFIRMED, EngagementStatus.COMPLETED)
+PENDING_CANCEL = (EngagementStatus.DECLINED, EngagementStatus.CANCEL_PENDING)
+OPEN = (EngagementStatus.DRAWN, EngagementStatus.CONFIRMED, EngagementStatus.DECLINED,
+        EngagementStatus.CANCEL_PENDING)
 
 
 def get_request(session, request_id) -> WorkRequest:
@@ -36,7 +39,7 @@ def shortfall(session, request: WorkRequest) -> int:
     return request.n_experts - sum(1 for e in engagements(session, request.id) if e.status in ENGAGED)
 
 
-def set_status(request: WorkRequest, status: str, now: datetime, note: str | None = None) -> None:
+def set_status(request: WorkRequest, status: RequestStatus, now: datetime, note: str | None = None) -> None:
     """Set where the request stands (shown on its page)."""
     request.status, request.status_note, request.updated_at = status, note, now
 
@@ -54,7 +57,8 @@ def ask(session, request: WorkRequest, rows: list[Engagement], now: datetime) ->
 
 
 def _new_engagement(request: WorkRequest, method: str, round_no: int, rank: int, role: str, **ids) -> Engagement:
-    return Engagement(request_id=request.id, method=method, round=round_no, rank=rank, role=role, status="drawn",
+    return Engagement(request_id=request.id, method=method, round=round_no, rank=rank, role=role,
+                      status=EngagementStatus.DRAWN,
                       start_date=request.start_date, end_date=request.end_date, **ids)
 
 
@@ -68,21 +72,21 @@ def draw_first(session, request: WorkRequest, actor, now: datetime, instance, rn
     primaries = [r for r in rows if r.role == "primary"]
     if not primaries:
         return _exhausted(session, request, now)
-    set_status(request, "confirming", now)
+    set_status(request, RequestStatus.CONFIRMING, now)
     return {"ask": ask(session, request, primaries, now), "round": 1, "picked": len(rows)}
 
 
 def _exhausted(session, request: WorkRequest, now: datetime) -> dict:
     missing = shortfall(session, request)
     note = f"库内符合条件的专家不足，尚缺 {missing} 名；可改为指定专家或库外临时邀请（第十三条）。"
-    set_status(request, "exhausted", now, note)
+    set_status(request, RequestStatus.EXHAUSTED, now, note)
     notices.to_unit(session, request, "库内专家不足", note, now)
     return {"ask": [], "exhausted": True}
 
 
 def _standby(session, request: WorkRequest) -> list[Engagement]:
     return [e for e in engagements(session, request.id)
-            if e.status == "drawn" and e.asked_at is None and e.role == "backup"]
+            if e.status == EngagementStatus.DRAWN and e.asked_at is None and e.role == "backup"]
 
 
 def _promote(session, request: WorkRequest, count: int) -> list[Engagement]:
@@ -105,7 +109,7 @@ def redraw(session, request: WorkRequest, actor, now: datetime, instance, rng=No
         chosen += _promote(session, request, missing - len(chosen))
     if not chosen:
         return _exhausted(session, request, now)
-    set_status(request, "confirming", now)
+    set_status(request, RequestStatus.CONFIRMING, now)
     return {"ask": ask(session, request, chosen, now), "picked": len(chosen)}
 
 
@@ -124,28 +128,28 @@ def engage_designated(session, request: WorkRequest, now: datetime) -> dict:
     for ext in externals:
         if ext.id not in have_external:  # recorded, not admitted: the unit contacts them directly
             row = _new_engagement(request, "external", 0, rank + len(fresh), "primary", external_expert_id=ext.id)
-            row.status, row.confirmed_at = "confirmed", now
+            row.status, row.confirmed_at = EngagementStatus.CONFIRMED, now
             session.add(row)
     session.add_all(fresh)
     session.flush()
-    set_status(request, "confirming", now)
+    set_status(request, RequestStatus.CONFIRMING, now)
     return {"ask": ask(session, request, fresh, now), "picked": len(fresh)}
 
 
 def no_answer(session, engagement: Engagement, request: WorkRequest, now: datetime) -> dict:
     """The confirmation timer fired: no answer in time counts as a decline (Art 13)."""
-    if engagement.status != "drawn":
+    if engagement.status != EngagementStatus.DRAWN:
         return {"engagement_id": engagement.id, "status": engagement.status}
-    engagement.status = "declined"
+    engagement.status = EngagementStatus.DECLINED
     engagement.decline_reason = f"逾期未答复（{request.response_hours} 小时内未确认），视为拒绝"
     notices.to_expert(session, engagement, request, "逾期未确认，视为拒绝",
                       f"您未在规定时间内确认是否参加“{request.title}”，按规定视为拒绝承接。", now)
-    return {"engagement_id": engagement.id, "status": "declined"}
+    return {"engagement_id": engagement.id, "status": EngagementStatus.DECLINED}
 
 
 def can_redraw(session, request: WorkRequest) -> bool:
     """Random redraw is possible when the request was drawn (or is random) and the pool is not exhausted."""
-    if request.status == "exhausted":
+    if request.status == RequestStatus.EXHAUSTED:
         return False
     return request.method == "random" or draws.draw_row(session, request.id) is not None
 
@@ -157,15 +161,15 @@ def tally(session, request: WorkRequest, now: datetime) -> dict:
     engaged = sum(1 for e in rows if e.status in ENGAGED)
     result = {"cancel": pending, "confirmed": engaged, "needed": request.n_experts}
     if pending:
-        set_status(request, "cancelling", now)
+        set_status(request, RequestStatus.CANCELLING, now)
         return result | {"next": "approve"}
     if engaged >= request.n_experts:
         return result | {"next": "staffed"}
     if can_redraw(session, request):
         return result | {"next": "redraw"}
-    if request.status != "exhausted":
+    if request.status != RequestStatus.EXHAUSTED:
         note = f"已确认 {engaged}/{request.n_experts} 名，尚缺 {request.n_experts - engaged} 名，请选择后续方式。"
-        set_status(request, "exhausted", now, note)
+        set_status(request, RequestStatus.EXHAUSTED, now, note)
         notices.to_unit(session, request, "专家人数不足，请选择后续方式", note, now)
     return result | {"next": "decide"}
 
@@ -174,10 +178,10 @@ def staffed(session, request: WorkRequest, now: datetime) -> list[int]:
     """Selection done: release standby backups, tell everyone; returns engagements awaiting usage records."""
     rows = engagements(session, request.id)
     for row in rows:
-        if row.status == "drawn" and row.asked_at is None:
-            row.status, row.ended_at = "released", now
-    working = [e for e in rows if e.status == "confirmed"]
-    set_status(request, "staffed", now)
+        if row.status == EngagementStatus.DRAWN and row.asked_at is None:
+            row.status, row.ended_at = EngagementStatus.RELEASED, now
+    working = [e for e in rows if e.status == EngagementStatus.CONFIRMED]
+    set_status(request, RequestStatus.STAFFED, now)
     names = "、".join(notices.person_name(session, e) for e in working)
     notices.to_unit(session, request, "专家选派完成",
                     f"“{request.title}”已选派专家：{names}。工作结束后请逐一登记专家使用情况。", now)
@@ -190,15 +194,15 @@ def staffed(session, request: WorkRequest, now: datetime) -> list[int]:
 
 def complete(session, request: WorkRequest, now: datetime) -> dict:
     """Every engaged expert's usage is recorded: the request is done."""
-    set_status(request, "completed", now)
-    return {"status": "completed"}
+    set_status(request, RequestStatus.COMPLETED, now)
+    return {"status": RequestStatus.COMPLETED}
 
 
 def withdraw(session, request: WorkRequest, now: datetime, note: str = "使用单位撤回申请") -> dict:
     """Withdraw the request: open engagements are released and their experts told."""
     for row in engagements(session, request.id):
         if row.status in OPEN:
-            row.status, row.ended_at, row.cancel_reason = "released", now, note
+            row.status, row.ended_at, row.cancel_reason = EngagementStatus.RELEASED, now, note
             notices.to_expert(session, row, request, "选派已撤销", f"“{request.title}”已撤回，您无需参加。", now)
-    set_status(request, "withdrawn", now, note)
-    return {"status": "withdrawn"}
+    set_status(request, RequestStatus.WITHDRAWN, now, note)
+    return {"status": RequestStatus.WITHDRAWN}

@@ -9,11 +9,13 @@ from sqlalchemy import select
 from engine.assignment import designation, draws, flow, notices
 from engine.assignment.models import WorkRequest
 from engine.assignment.profiles import load_profiles, spec_of
+from engine.assignment.status import RequestStatus
 from engine.core.clock import local_date
 from engine.core.contributions import Contributions
 from engine.core.errors import Conflict, NotFound, ValidationFailed
 from engine.core.scripting import HostContext
 from engine.experts.models import Engagement, Expert, UsageRecord
+from engine.experts.status import EngagementStatus
 from rules.recusal import screen
 
 exports = Contributions()  # installed by engine.bootstrap
@@ -39,21 +41,21 @@ def _request_of(ctx: HostContext, task_row) -> WorkRequest:
 def apply_confirmation(ctx: HostContext, task_row, cleaned: dict) -> dict:
     """The drawn expert confirms (and declares no conflict), declines with a reason, or recuses."""
     row = task_engagement(ctx, task_row)
-    if row.status != "drawn":
+    if row.status != EngagementStatus.DRAWN:
         raise Conflict("该选派已处理，不能重复答复")
     decision = cleaned["decision"]
     if decision == "confirm":
-        row.status, row.confirmed_at = "confirmed", ctx.now
+        row.status, row.confirmed_at = EngagementStatus.CONFIRMED, ctx.now
     elif decision == "decline":
-        row.status, row.decline_reason = "declined", cleaned["decline_reason"]
+        row.status, row.decline_reason = EngagementStatus.DECLINED, cleaned["decline_reason"]
     else:  # Art 11(5): the expert applies to recuse
-        row.status, row.conflict_declared, row.cancel_reason = "cancel_pending", True, cleaned["conflict_note"]
+        row.status, row.conflict_declared, row.cancel_reason = EngagementStatus.CANCEL_PENDING, True, cleaned["conflict_note"]
     expert_user = ctx.session.scalar(select(Expert.user_id).where(Expert.id == row.expert_id))
     return cleaned | {"engagement_id": row.id, "on_behalf": expert_user != ctx.actor.id}
 
 
 def _judge_reject(row: Engagement) -> None:
-    if row.status == "declined":
+    if row.status == EngagementStatus.DECLINED:
         raise ValidationFailed({"decision": "专家已拒绝承接，无法继续选派，只能同意取消并重新抽取"})
     if row.confirmed_at is None:
         raise ValidationFailed({"decision": "专家本人申请回避的，应予取消（第十一条第（五）项）"})
@@ -68,13 +70,13 @@ def apply_cancellation(ctx: HostContext, task_row, cleaned: dict) -> dict:
     request = flow.get_request(ctx.session, row.request_id)
     if cleaned["decision"] == "reject":
         _judge_reject(row)
-        row.status, row.conflict_declared = "confirmed", False  # no recusal needed: the expert continues
+        row.status, row.conflict_declared = EngagementStatus.CONFIRMED, False  # no recusal needed: the expert continues
         row.cancel_reason = f"经审批不予取消：{cleaned.get('comment') or ''}".rstrip("：")
         return cleaned | {"engagement_id": row.id}
-    if row.status == "declined" and not cleaned.get("justified"):
+    if row.status == EngagementStatus.DECLINED and not cleaned.get("justified"):
         raise ValidationFailed({"justified": "请判断拒绝理由是否正当（无正当理由拒绝的计入第十五条第（一）项）"})
-    row.decline_justified = (cleaned["justified"] == "yes") if row.status == "declined" else None
-    row.status, row.ended_at = "cancelled", ctx.now
+    row.decline_justified = (cleaned["justified"] == "yes") if row.status == EngagementStatus.DECLINED else None
+    row.status, row.ended_at = EngagementStatus.CANCELLED, ctx.now
     notices.to_expert(ctx.session, row, request, "已取消本次选派", f"您参加“{request.title}”的选派已取消。", ctx.now)
     return cleaned | {"engagement_id": row.id}
 
@@ -117,7 +119,7 @@ def apply_shortfall_decision(ctx: HostContext, task_row, cleaned: dict) -> dict:
     if decision == "random":
         if _pool_left(ctx, request) == 0:
             raise ValidationFailed({"decision": "库内已没有可抽取的专家，请选择指定专家或其他方式"})
-        flow.set_status(request, "confirming", ctx.now)
+        flow.set_status(request, RequestStatus.CONFIRMING, ctx.now)
     elif decision == "designate":
         _decide_designate(ctx, request, cleaned, missing)
     elif decision == "proceed":
@@ -133,11 +135,11 @@ def apply_shortfall_decision(ctx: HostContext, task_row, cleaned: dict) -> dict:
 def apply_usage(ctx: HostContext, task_row, cleaned: dict) -> dict:
     """After the work: the unit's record of one expert closes the engagement (feeds Art 14)."""
     row = task_engagement(ctx, task_row)
-    if row.status != "confirmed":
+    if row.status != EngagementStatus.CONFIRMED:
         raise Conflict("该专家的使用情况已登记或选派已变更")
     ctx.session.add(UsageRecord(
         engagement_id=row.id, completion=cleaned["completion"], professional_level=cleaned["professional_level"],
         attitude=cleaned["attitude"], commitment_compliance=cleaned["commitment_compliance"],
         comment=cleaned.get("comment") or "", recorded_by=ctx.actor.id, recorded_at=ctx.now))
-    row.status, row.ended_at = "completed", ctx.now
+    row.status, row.ended_at = EngagementStatus.COMPLETED, ctx.now
     return cleaned | {"engagement_id": row.id}

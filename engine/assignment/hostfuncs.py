@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from engine.assignment import flow, notices, queries  # noqa: F401  (hooks: registers the form hooks)
 from engine.assignment.models import ApprovalDelegation
+from engine.assignment.status import RequestStatus
 from engine.core.clock import local_date
 from engine.core.contributions import Contributions
 from engine.core.errors import NotFound
@@ -78,7 +79,7 @@ def approval_route(ctx: HostContext, request_id, scope) -> str:
     request = flow.get_request(ctx.session, request_id)
     route = "division" if active_delegation(ctx.session, scope, local_date(ctx.now)) else "leader"
     if scope == "designation":
-        flow.set_status(request, "approving", ctx.now)
+        flow.set_status(request, RequestStatus.APPROVING, ctx.now)
     notices.to_approvers(ctx.session, request, route, ROUTE_LABELS.get(scope, scope), ctx.now)
     return route
 
@@ -107,11 +108,11 @@ def designation_rejected(ctx: HostContext, request_id) -> str:
     request = flow.get_request(ctx.session, request_id)
     has_history = any(e.status in flow.ENGAGED for e in flow.engagements(ctx.session, request.id))
     if has_history or flow.can_redraw(ctx.session, request) or request.method == "random":
-        request.status, request.updated_at = "exhausted", ctx.now
+        request.status, request.updated_at = RequestStatus.EXHAUSTED, ctx.now
         request.status_note = "指定选派未获批准，请选择后续方式。"
         notices.to_unit(ctx.session, request, "指定选派未获批准", request.status_note, ctx.now)
         return "decide"
     flow.withdraw(ctx.session, request, ctx.now, note="指定选派未获批准")
-    request.status = "rejected"
+    request.status = RequestStatus.REJECTED
     notices.to_unit(ctx.session, request, "指定选派未获批准", f"“{request.title}”的指定选派未获批准。", ctx.now)
     return "end"

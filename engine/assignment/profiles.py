@@ -15,6 +15,7 @@ from sqlalchemy import select
 from engine.assignment.models import RequestParty, WorkRequest
 from engine.experts.models import Engagement, Expert, ExpertDeclaration, ExpertGroup, GroupMembership
 from engine.experts.reference import CITIES
+from engine.experts.status import EngagementStatus
 from rules.recusal import (
     Affiliation,
     Busy,
@@ -30,7 +31,7 @@ REGIONS = [*CITIES, "平潭", "省直"]
 RELATIONS = {"employment": "employed", "office": "office", "control": "controls"}
 CONFLICT_KINDS = {"relative": "relative", "other": "other"}
 # Engagements that occupy an expert's dates (a declined or cancelled one frees them).
-BUSY_STATUSES = ("drawn", "confirmed", "cancel_pending")
+BUSY_STATUSES = (EngagementStatus.DRAWN, EngagementStatus.CONFIRMED, EngagementStatus.CANCEL_PENDING)
 CHUNK = 900  # keeps IN lists under SQLite's bound-parameter limit
 SPECIALTY_SPLIT = re.compile(r"[、，,；;/\s]+")
 

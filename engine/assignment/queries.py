@@ -15,7 +15,9 @@ from engine.assignment.models import ApprovalDelegation, DrawExclusion, External
 from engine.core.errors import Forbidden, NotFound
 from engine.core.inbox import visible_to
 from engine.core.models import HumanTask
+from engine.core.status import TaskState
 from engine.experts.models import Engagement, Expert, ExpertGroup, UsageRecord
+from engine.experts.status import EngagementStatus
 from engine.platform.models import Unit
 
 FULL_ROLES = ("talent_center", "auditor")
@@ -131,7 +133,7 @@ def viewer_tasks(session, viewer, request: WorkRequest) -> list[HumanTask]:
     if request.instance_id is None:
         return []
     return list(session.scalars(select(HumanTask).where(
-        HumanTask.instance_id == request.instance_id, HumanTask.state == "open", visible_to(viewer))
+        HumanTask.instance_id == request.instance_id, HumanTask.state == TaskState.OPEN, visible_to(viewer))
         .order_by(HumanTask.id)))
 
 
@@ -162,7 +164,7 @@ def confirmed_counts(session, request_ids: list[int]) -> dict[int, int]:
     if not request_ids:
         return {}
     return dict(session.execute(select(Engagement.request_id, func.count()).where(
-        Engagement.request_id.in_(request_ids), Engagement.status.in_(("confirmed", "completed")))
+        Engagement.request_id.in_(request_ids), Engagement.status.in_((EngagementStatus.CONFIRMED, EngagementStatus.COMPLETED)))
         .group_by(Engagement.request_id)).all())
 
 
@@ -239,7 +241,7 @@ def usage_counts(session, expert_ids: list[int], year: int) -> dict[int, tuple[i
     if not expert_ids:
         return {}
     rows = session.execute(select(Engagement.expert_id, Engagement.end_date).where(
-        Engagement.expert_id.in_(expert_ids), Engagement.status == "completed"))
+        Engagement.expert_id.in_(expert_ids), Engagement.status == EngagementStatus.COMPLETED))
     counts: dict[int, list[int]] = {i: [0, 0] for i in expert_ids}
     for expert_id, end in rows:
         counts[expert_id][1] += 1

@@ -12,6 +12,7 @@ from engine.assignment import designation, flow, notices, steps
 from engine.assignment.models import DELEGATION_SCOPES, ApprovalDelegation, WorkRequest
 from engine.assignment.parsing import parse_parties
 from engine.assignment.profiles import new_parties, split_specialties
+from engine.assignment.status import RequestStatus
 from engine.core import audit, runner
 from engine.core.clock import local_date
 from engine.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -20,11 +21,12 @@ from engine.core.models import ProcessInstance
 from engine.core.scripting import HostContext
 from engine.core.uow import unit_of_work
 from engine.experts.models import Engagement
+from engine.experts.status import EngagementStatus
 from engine.platform.models import Unit
 from engine.tasks.services import dynamic_choices
 
 DEFAULT_HOURS = {"emergency": 4}
-FINISHED = ("completed", "withdrawn", "rejected")
+FINISHED = (RequestStatus.COMPLETED, RequestStatus.WITHDRAWN, RequestStatus.REJECTED)
 
 
 def _date_errors(raw: dict, today: date) -> dict[str, str]:
@@ -69,7 +71,7 @@ def _new_request(actor, cleaned: dict, parties, now: datetime) -> WorkRequest:
         region=cleaned.get("region"), region_reason=cleaned.get("region_reason"),
         start_date=date.fromisoformat(cleaned["start_date"]), end_date=date.fromisoformat(cleaned["end_date"]),
         place=cleaned["place"], description=cleaned.get("description") or "", method=method,
-        method_reason=cleaned.get("method_reason"), response_hours=hours, status="confirming",
+        method_reason=cleaned.get("method_reason"), response_hours=hours, status=RequestStatus.CONFIRMING,
         parties=new_parties(parties), created_at=now, updated_at=now)
 
 
@@ -124,18 +126,18 @@ def report_conflict(session, engagement_id: int, actor, reason: str, now: dateti
             raise NotFound("选派记录不存在")
         if not _may_report(actor, request):
             raise Forbidden("只有申请单位或人才开发中心可以报告回避情形")
-        if row.status not in ("drawn", "confirmed") or request.status in FINISHED:
+        if row.status not in (EngagementStatus.DRAWN, EngagementStatus.CONFIRMED) or request.status in FINISHED:
             raise Conflict("该专家当前状态不能报告回避情形")
         if not (reason or "").strip():
             raise ValidationFailed({"reason": "请说明应予回避的具体情形"})
         was, ctx = row.status, HostContext(session, actor, now)
-        row.status, row.conflict_declared = "cancel_pending", True
+        row.status, row.conflict_declared = EngagementStatus.CANCEL_PENDING, True
         row.cancel_reason = f"{actor.display_name}报告：{reason.strip()[:1000]}"
         audit.record(session, "conflict_reported", actor, now, instance=_instance(session, request),
                      after={"engagement_id": row.id, "reason": row.cancel_reason})
-        if was == "drawn" and row.asked_at is not None:
+        if was == EngagementStatus.DRAWN and row.asked_at is not None:
             _finish_open_confirmation(session, request, row, ctx, {"decision": "reported", "note": row.cancel_reason})
-        elif was == "confirmed":
+        elif was == EngagementStatus.CONFIRMED:
             steps.send_change(session, request.instance_id, ctx, "conflict_reported")
     return row
 
@@ -161,14 +163,14 @@ def release_expert(session, expert_id: int, reason: str, actor, now: datetime) -
         if request.status in FINISHED:
             continue
         was = row.status
-        row.status, row.ended_at, row.cancel_reason = "released", now, reason[:1000]
+        row.status, row.ended_at, row.cancel_reason = EngagementStatus.RELEASED, now, reason[:1000]
         notices.to_unit(session, request, "选派专家已出库", f"“{request.title}”的一名选派专家已出库（{reason}），"
                         "系统将按程序递补或重新抽取。", now)
-        if was == "drawn" and row.asked_at is not None:
+        if was == EngagementStatus.DRAWN and row.asked_at is not None:
             _finish_open_confirmation(session, request, row, ctx, {"decision": "released", "note": reason})
         elif was in flow.PENDING_CANCEL:
             _close_pending_approval(session, request, row, ctx)
-        elif was == "confirmed":
+        elif was == EngagementStatus.CONFIRMED:
             steps.send_change(session, request.instance_id, ctx, "expert_released")
         touched.append(request.id)
     return touched

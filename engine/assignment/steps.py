@@ -13,6 +13,7 @@ from engine.core import audit, runner
 from engine.core.errors import NotFound
 from engine.core.models import HumanTask, ProcessInstance
 from engine.core.scripting import HostContext
+from engine.core.status import InstanceStatus, TaskState
 
 CHANGE_MESSAGE = "assignment_changed"  # caught by the boundary event of the work phase
 
@@ -29,7 +30,7 @@ def open_tasks(session, instance_id: int, bpmn_id: str, item_id: int | None = No
     """Open inbox rows of one step of an instance; with `item_id`, only those about that item (an SQL read
     of the row's item id: the workflow is never loaded to find a multi-instance task's item)."""
     query = select(HumanTask).where(
-        HumanTask.instance_id == instance_id, HumanTask.bpmn_id == bpmn_id, HumanTask.state == "open")
+        HumanTask.instance_id == instance_id, HumanTask.bpmn_id == bpmn_id, HumanTask.state == TaskState.OPEN)
     if item_id is not None:
         query = query.where(HumanTask.item_id == item_id)
     return list(session.scalars(query.order_by(HumanTask.id)))
@@ -51,7 +52,7 @@ def complete_as_system(session, task_row: HumanTask, ctx: HostContext, values: d
 def send_change(session, instance_id: int, ctx: HostContext, reason: str) -> bool:
     """Deliver the change message; True when the instance was waiting for it (in the work phase)."""
     instance = _instance(session, instance_id, lock=True)
-    if instance.status != "running":
+    if instance.status != InstanceStatus.RUNNING:
         return False
     workflow = runner.load(session, instance, ctx)
     was_ready = runner.ready_guids(workflow)

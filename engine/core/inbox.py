@@ -3,10 +3,11 @@
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from SpiffWorkflow.util.task import TaskState
+from SpiffWorkflow.util.task import TaskState as SpiffTaskState
 from sqlalchemy import and_, func, or_, select, update
 
 from engine.core.models import HumanTask
+from engine.core.status import TaskState
 from engine.platform.settings import LOCAL_TZ
 
 # Roles whose tasks are also scoped to the instance's unit (a using unit sees only its own work).
@@ -52,13 +53,13 @@ def sync(session, instance, workflow, lane_roles: dict, now: datetime, was_ready
     `was_ready` (READY user tasks before the step) equals the open rows by invariant, so the common case
     needs no SELECT: rows to cancel are updated in one statement, new ones inserted.
     """
-    ready = {str(t.id): t for t in workflow.get_tasks(state=TaskState.READY, manual=True)}
+    ready = {str(t.id): t for t in workflow.get_tasks(state=SpiffTaskState.READY, manual=True)}
     gone = was_ready - set(ready)
     if gone:
         session.execute(
             update(HumanTask)
-            .where(HumanTask.instance_id == instance.id, HumanTask.task_guid.in_(gone), HumanTask.state == "open")
-            .values(state="cancelled", completed_at=now)
+            .where(HumanTask.instance_id == instance.id, HumanTask.task_guid.in_(gone), HumanTask.state == TaskState.OPEN)
+            .values(state=TaskState.CANCELLED, completed_at=now)
             .execution_options(synchronize_session=False)
         )
     created = []
@@ -70,7 +71,7 @@ def sync(session, instance, workflow, lane_roles: dict, now: datetime, was_ready
             instance_id=instance.id, task_guid=guid, bpmn_id=spec.bpmn_id, name=spec.bpmn_name or spec.bpmn_id,
             process_key=instance.process_key, process_name=instance.version.name, subject=instance.subject,
             lane_role=lane_roles.get(spec.lane) if spec.lane else None, assignee_id=_named_id(task, "assignee"),
-            unit_id=instance.unit_id, form_key=_properties(task).get("formKey"), state="open",
+            unit_id=instance.unit_id, form_key=_properties(task).get("formKey"), state=TaskState.OPEN,
             item_id=item_id_of(task),  # a multi-instance item's business id, read by SQL
             created_at=now, due_at=_due(task, now),
         )
@@ -105,7 +106,7 @@ class InboxFilter:
 
 def inbox_query(user, flt: InboxFilter, now: datetime):
     """A select of the user's open tasks after filters and sort (one indexed query, no workflow loads)."""
-    query = select(HumanTask).where(HumanTask.state == "open", visible_to(user))
+    query = select(HumanTask).where(HumanTask.state == TaskState.OPEN, visible_to(user))
     if flt.process_key:
         query = query.where(HumanTask.process_key == flt.process_key)
     if flt.bpmn_id:
@@ -123,7 +124,7 @@ def inbox_query(user, flt: InboxFilter, now: datetime):
 
 def inbox_counts(session, user, now: datetime) -> dict:
     """Counts for the inbox header: total, overdue, and per (process, step)."""
-    base = select(HumanTask).where(HumanTask.state == "open", visible_to(user)).subquery()
+    base = select(HumanTask).where(HumanTask.state == TaskState.OPEN, visible_to(user)).subquery()
     total, overdue = session.execute(
         select(func.count(), func.count().filter(base.c.due_at < now)).select_from(base)
     ).one()
@@ -150,12 +151,12 @@ def open_steps(session, instance_ids) -> dict[int, list[str]]:
     steps: dict[int, list[str]] = {}
     if ids:
         for instance_id, name in session.execute(select(HumanTask.instance_id, HumanTask.name).where(
-                HumanTask.instance_id.in_(ids), HumanTask.state == "open").order_by(HumanTask.id)):
+                HumanTask.instance_id.in_(ids), HumanTask.state == TaskState.OPEN).order_by(HumanTask.id)):
             steps.setdefault(instance_id, []).append(name)
     return steps
 
 
 def my_open_task(session, viewer, instance_id: int | None) -> HumanTask | None:
     """The viewer's open task on an instance (one they may act on), if any."""
-    rows = session.scalars(select(HumanTask).where(HumanTask.instance_id == instance_id, HumanTask.state == "open"))
+    rows = session.scalars(select(HumanTask).where(HumanTask.instance_id == instance_id, HumanTask.state == TaskState.OPEN))
     return next((t for t in rows if can_act(viewer, t)), None)

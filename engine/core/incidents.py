@@ -14,6 +14,7 @@ from engine.core import audit
 from engine.core.db import begin_write
 from engine.core.errors import Conflict, NotFound, StepFailed
 from engine.core.models import Incident, ProcessInstance
+from engine.core.status import InstanceStatus
 
 MAX_MESSAGE = 2000
 
@@ -88,7 +89,7 @@ def retry(session, incident_id: int, actor, now: datetime) -> Incident:
             raise Conflict("该故障已处理")
         instance = runner.lock_instance(session, incident.instance_id) if incident.instance_id else None
         resolution = "已重试并继续执行"
-        if instance is not None and instance.status == "running":
+        if instance is not None and instance.status == InstanceStatus.RUNNING:
             runner.step_timers(session, instance, HostContext(session=session, actor=actor, now=now), force=True)
         else:
             resolution = "流程已不在运行，标记为已处理"

@@ -11,7 +11,7 @@
 from collections import defaultdict
 from dataclasses import dataclass
 
-from SpiffWorkflow.util.task import TaskState
+from SpiffWorkflow.util.task import TaskState as SpiffTaskState
 from sqlalchemy import select
 from sqlalchemy.orm import undefer
 
@@ -19,6 +19,7 @@ from engine.core import audit, runner
 from engine.core.inbox import item_id_of
 from engine.core.models import HumanTask, Incident, ProcessInstance
 from engine.core.scripting import HostContext
+from engine.core.status import InstanceStatus, TaskState
 
 # Business rows driven by an instance, and the statuses in which their procedure is over.
 # The procedures' business rows (engine.contributions.DomainRow), listed by engine.bootstrap.install().
@@ -51,7 +52,7 @@ def _open_rows(session, instance_ids: list[int]) -> dict[int, dict[str, int | No
     rows = defaultdict(dict)
     for instance_id, guid, item_id in session.execute(
             select(HumanTask.instance_id, HumanTask.task_guid, HumanTask.item_id).where(
-                HumanTask.state == "open", HumanTask.instance_id.in_(instance_ids))):
+                HumanTask.state == TaskState.OPEN, HumanTask.instance_id.in_(instance_ids))):
         rows[instance_id][guid] = item_id
     return rows
 
@@ -64,7 +65,7 @@ def _same_time(a, b) -> bool:
 
 def _item_problems(instance_id: int, workflow, open_rows: dict[str, int | None]) -> list[Problem]:
     # Pages read a multi-instance task's item (e.g. the engagement) from its row, never the workflow.
-    wrong = [t.task_spec.bpmn_id for t in workflow.get_tasks(state=TaskState.READY, manual=True)
+    wrong = [t.task_spec.bpmn_id for t in workflow.get_tasks(state=SpiffTaskState.READY, manual=True)
              if str(t.id) in open_rows and open_rows[str(t.id)] != item_id_of(t)]
     return [Problem("inbox", instance_id, f"待办 {b} 记录的事项编号与流程数据不一致") for b in wrong]
 
@@ -73,7 +74,7 @@ def check_instance(session, instance: ProcessInstance, open_rows: dict[str, int 
                    has_incident: bool) -> list[Problem]:
     """The workflow-level invariants of one instance (loads its workflow once)."""
     problems = []
-    if instance.status != "running":
+    if instance.status != InstanceStatus.RUNNING:
         if open_rows:
             problems.append(Problem("inbox", instance.id, f"流程状态为 {instance.status}，仍有 {len(open_rows)} 条待办"))
         return problems
@@ -100,10 +101,10 @@ def _domain_problems(session, statuses: dict[int, str]) -> list[Problem]:
         model, label, final = domain.model, domain.label, domain.final
         rows = session.execute(select(model.id, model.instance_id, model.status).where(model.instance_id.is_not(None)))
         for row_id, instance_id, status in rows:
-            running = statuses.get(instance_id) == "running"
+            running = statuses.get(instance_id) == InstanceStatus.RUNNING
             if running and status in final:
                 problems.append(Problem("domain", instance_id, f"{label} #{row_id} 已是终态 {status}，流程仍在进行"))
-            elif statuses.get(instance_id) == "completed" and status not in final:
+            elif statuses.get(instance_id) == InstanceStatus.COMPLETED and status not in final:
                 problems.append(Problem("domain", instance_id, f"{label} #{row_id} 状态为 {status}，流程已结束"))
     return problems
 
@@ -130,9 +131,9 @@ def stuck_children(workflow) -> list:
     """Completed children of loop / multi-instance tasks that were never merged into their parent (the
     cold-restore defect of issue 8), in completion order."""
     found = []
-    for task in workflow.get_tasks(state=TaskState.STARTED):
+    for task in workflow.get_tasks(state=SpiffTaskState.STARTED):
         merged = task.internal_data.get("merged")
         if merged is None or not hasattr(task.task_spec, "merge_child"):
             continue
-        found += [c for c in task.children if c.state == TaskState.COMPLETED and str(c.id) not in merged]
+        found += [c for c in task.children if c.state == SpiffTaskState.COMPLETED and str(c.id) not in merged]
     return sorted(found, key=lambda c: c.last_state_change)

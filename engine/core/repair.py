@@ -15,6 +15,7 @@ from engine.core.clock import frozen_at
 from engine.core.integrity import check, stuck_children
 from engine.core.models import HumanTask, ProcessInstance
 from engine.core.scripting import HostContext
+from engine.core.status import InstanceStatus, TaskState
 from engine.core.uow import unit_of_work
 
 REPAIRABLE = {"stuck", "inbox", "timer", "status"}
@@ -26,7 +27,7 @@ def repair(session, actor, now: datetime) -> list[str]:
     problems = check(session, with_audit=False)
     ids = {p.instance_id for p in problems if p.instance_id and p.code in REPAIRABLE}
     ids |= set(session.scalars(select(ProcessInstance.id).where(
-        ProcessInstance.status == "error", ProcessInstance.error == LEGACY_TIMER_ERROR)))
+        ProcessInstance.status == InstanceStatus.ERROR, ProcessInstance.error == LEGACY_TIMER_ERROR)))
     session.rollback()
     done = []
     for instance_id in sorted(ids):
@@ -42,9 +43,9 @@ def _repair_one(session, instance_id: int, actor, now: datetime) -> str | None:
     if instance is None:
         return None
     before = {"status": instance.status, "next_timer_at": str(instance.next_timer_at)}
-    if instance.status == "error" and instance.error == LEGACY_TIMER_ERROR:
-        instance.status, instance.error = "running", None
-    if instance.status != "running":
+    if instance.status == InstanceStatus.ERROR and instance.error == LEGACY_TIMER_ERROR:
+        instance.status, instance.error = InstanceStatus.RUNNING, None
+    if instance.status != InstanceStatus.RUNNING:
         return None
     ctx = HostContext(session=session, actor=actor, now=now)
     workflow = runner.load(session, instance, ctx)
@@ -54,7 +55,7 @@ def _repair_one(session, instance_id: int, actor, now: datetime) -> str | None:
             child.parent.task_spec.merge_child(workflow, child)
     steps = runner._advance(workflow, ctx)
     open_rows = set(session.scalars(select(HumanTask.task_guid).where(
-        HumanTask.instance_id == instance.id, HumanTask.state == "open")))
+        HumanTask.instance_id == instance.id, HumanTask.state == TaskState.OPEN)))
     finished = runner.save(session, instance, workflow, ctx, open_rows)
     inbox_after = runner.ready_guids(workflow)
     audit.record(session, "instance_repaired", actor, now, instance=instance, before=before, after={

@@ -8,7 +8,7 @@ from uuid import UUID
 from SpiffWorkflow.bpmn.specs.defaults import EndEvent
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
-from SpiffWorkflow.util.task import TaskState
+from SpiffWorkflow.util.task import TaskState as SpiffTaskState
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import undefer
@@ -20,6 +20,7 @@ from engine.core.models import HumanTask, ProcessInstance
 from engine.core.registry import latest_version
 from engine.core.scripting import HostContext, HostScriptEngine
 from engine.core.spiff import dump_workflow, load_workflow, new_workflow, spec_cache
+from engine.core.status import InstanceStatus, TaskState
 
 TIMER_EVENTS = ("DurationTimerEventDefinition", "TimeDateEventDefinition", "CycleTimerEventDefinition")
 AUDITED_STEPS = ("ServiceTask", "BusinessRuleTask", "BoundaryEvent", "EndEvent")
@@ -90,13 +91,13 @@ def next_timer_at(workflow) -> datetime | None:
 
 def _end_event_name(workflow) -> str | None:
     # Only the top-level process's end events (subprocesses have their own).
-    ends = [t for t in workflow.get_tasks(state=TaskState.COMPLETED, spec_class=EndEvent) if t.workflow is workflow]
+    ends = [t for t in workflow.get_tasks(state=SpiffTaskState.COMPLETED, spec_class=EndEvent) if t.workflow is workflow]
     return (ends[-1].task_spec.bpmn_name or ends[-1].task_spec.bpmn_id) if ends else None
 
 
 def ready_guids(workflow) -> set[str]:
     """Ids of the READY user tasks: by invariant, exactly the instance's open inbox rows."""
-    return {str(t.id) for t in workflow.get_tasks(state=TaskState.READY, manual=True)}
+    return {str(t.id) for t in workflow.get_tasks(state=SpiffTaskState.READY, manual=True)}
 
 
 def save(session, instance: ProcessInstance, workflow, ctx: HostContext, was_ready: set[str]) -> bool:
@@ -108,8 +109,8 @@ def save(session, instance: ProcessInstance, workflow, ctx: HostContext, was_rea
     instance.serialized = dump_workflow(workflow)
     instance.updated_at = ctx.now
     instance.next_timer_at = next_timer_at(workflow)
-    if workflow.completed and instance.status == "running":
-        instance.status = "completed"
+    if workflow.completed and instance.status == InstanceStatus.RUNNING:
+        instance.status = InstanceStatus.COMPLETED
         instance.completed_at = ctx.now
         instance.end_event = _end_event_name(workflow)
         finished = True
@@ -132,13 +133,13 @@ def start(session, process_key: str, ctx: HostContext, data: dict, *, subject: s
     instance = ProcessInstance(
         version=version, version_id=version.id, process_key=process_key, subject=subject[:200],
         business_key=business_key, unit_id=unit_id, serialized="{}", started_by=getattr(ctx.actor, "id", None),
-        started_at=ctx.now, updated_at=ctx.now, status="running",
+        started_at=ctx.now, updated_at=ctx.now, status=InstanceStatus.RUNNING,
     )
     session.add(instance)
     session.flush()
     ctx.instance = instance
     workflow = new_workflow(spec_cache.get(version), HostScriptEngine(ctx))
-    for task in workflow.get_tasks(state=TaskState.READY):
+    for task in workflow.get_tasks(state=SpiffTaskState.READY):
         task.data.update(data)
     steps = _advance(workflow, ctx, kind="start")
     finished = save(session, instance, workflow, ctx, set())
@@ -172,20 +173,20 @@ def complete(session, task_row: HumanTask, ctx: HostContext, values: dict, expec
     instance = lock_instance(session, task_row.instance_id)
     if instance is None:
         raise NotFound("流程实例不存在")
-    if instance.status != "running":
+    if instance.status != InstanceStatus.RUNNING:
         raise Conflict("该流程已结束，任务不可办理")
     if expected_lock is not None and expected_lock != instance.lock_version:
         raise Conflict("该流程已被他人更新，请刷新后重试")
     workflow = load(session, instance, ctx)
     task = workflow.get_task_from_id(UUID(task_row.task_guid))
-    if task is None or task.state != TaskState.READY:
+    if task is None or task.state != SpiffTaskState.READY:
         raise Conflict("该任务已不可办理")
     was_ready = ready_guids(workflow) - {task_row.task_guid}  # this one is done, not cancelled
     before = task.data.get(task_row.bpmn_id)
     task.data[task_row.bpmn_id] = values
     with automatic_step(ctx, "task", [task.task_spec]):  # the task's own post-script runs here
         task.run()
-    task_row.state, task_row.completed_at, task_row.completed_by = "done", ctx.now, ctx.actor.id
+    task_row.state, task_row.completed_at, task_row.completed_by = TaskState.DONE, ctx.now, ctx.actor.id
     steps = _advance(workflow, ctx)
     finished = save(session, instance, workflow, ctx, was_ready)
     _record(session, ctx, instance, "task_completed", finished, task=task_row,

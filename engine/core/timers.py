@@ -15,6 +15,7 @@ from engine.core import incidents, runner
 from engine.core.errors import Conflict, StepFailed
 from engine.core.models import Incident, ProcessInstance
 from engine.core.scripting import HostContext
+from engine.core.status import InstanceStatus
 from engine.core.uow import unit_of_work
 
 log = logging.getLogger(__name__)
@@ -28,7 +29,7 @@ def fire_due(session, now: datetime, limit: int = 500) -> int:
     """Step every instance with a due timer at `now`; returns how many were stepped."""
     due_ids = list(session.scalars(
         select(ProcessInstance.id)
-        .where(ProcessInstance.status == "running", ProcessInstance.next_timer_at < now, _no_open_incident())
+        .where(ProcessInstance.status == InstanceStatus.RUNNING, ProcessInstance.next_timer_at < now, _no_open_incident())
         .order_by(ProcessInstance.next_timer_at).limit(limit)))
     session.rollback()
     return sum(1 for instance_id in due_ids if _fire_one(session, instance_id, now))
@@ -73,7 +74,7 @@ def _claim_one(session, instance_id: int, now: datetime) -> ProcessInstance | No
     # transaction completed or stepped meanwhile is left alone. SpiffWorkflow fires a timer only once
     # its deadline is strictly in the past: claim the same way.
     instance = runner.lock_instance(session, instance_id, skip_locked=True)
-    if instance is None or instance.status != "running":
+    if instance is None or instance.status != InstanceStatus.RUNNING:
         return None
     if instance.next_timer_at is None or not instance.next_timer_at < now:
         return None

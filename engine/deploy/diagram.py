@@ -1,15 +1,16 @@
 """What the diagrams show: one instance's completed / active / waiting elements (that one workflow is
 loaded), and per-element counts of open tasks over all instances of a version (SQL only: a heat view)."""
 
-from SpiffWorkflow.util.task import TaskState
+from SpiffWorkflow.util.task import TaskState as SpiffTaskState
 from sqlalchemy import func, select
 
 from engine.core import runner
 from engine.core.models import HumanTask, ProcessInstance, ProcessVersion
 from engine.core.scripting import HostContext
+from engine.core.status import InstanceStatus, TaskState
 
-STATES = {"completed": TaskState.COMPLETED, "active": TaskState.READY | TaskState.STARTED,
-          "waiting": TaskState.WAITING}
+STATES = {"completed": SpiffTaskState.COMPLETED, "active": SpiffTaskState.READY | SpiffTaskState.STARTED,
+          "waiting": SpiffTaskState.WAITING}
 
 
 def _bpmn_ids(tasks) -> list[str]:
@@ -39,7 +40,7 @@ def heat(session, version_id: int) -> dict[str, int]:
     rows = session.execute(
         select(HumanTask.bpmn_id, func.count())
         .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
-        .where(HumanTask.state == "open", ProcessInstance.version_id == version_id,
-               ProcessInstance.status == "running")
+        .where(HumanTask.state == TaskState.OPEN, ProcessInstance.version_id == version_id,
+               ProcessInstance.status == InstanceStatus.RUNNING)
         .group_by(HumanTask.bpmn_id)).all()
     return {bpmn_id: count for bpmn_id, count in rows}

@@ -17,6 +17,7 @@ from engine.deploy.files import check_xml, dmn_name, main_process, process_ids, 
 from engine.deploy.lint import lint_bundle
 from engine.deploy.models import ProcessDraft
 from engine.deploy.problems import Problem
+from engine.deploy.status import DraftStatus
 from engine.platform.attachments import Upload
 
 OWNER = "process_owner"
@@ -51,7 +52,7 @@ def get_draft(session, actor, draft_id: int) -> ProcessDraft:
 
 def _editable(session, actor, draft_id: int, lock: int | None = None) -> ProcessDraft:
     draft = get_draft(session, actor, draft_id)
-    if draft.status != "draft":
+    if draft.status != DraftStatus.DRAFT:
         raise Conflict("该草稿已部署或已放弃，不能再修改")
     if lock is not None and lock != draft.lock_version:
         raise Conflict("草稿已被他人保存，请刷新后再修改")
@@ -65,7 +66,7 @@ def create_from_version(session, actor, version_id: int, now: datetime) -> Proce
         version = get_version(session, actor, version_id)
         draft = ProcessDraft(process_key=version.process_key, name=version.name, bpmn_xml=version.bpmn_xml,
                              dmn_files=dict(version.dmn_files or {}), base_version_id=version.id,
-                             author_id=actor.id, created_at=now, updated_at=now, status="draft")
+                             author_id=actor.id, created_at=now, updated_at=now, status=DraftStatus.DRAFT)
         session.add(draft)
     return draft
 
@@ -86,7 +87,7 @@ def create_from_upload(session, actor, uploads: list[Upload], now: datetime) -> 
         base = _latest_or_none(session, key)
         draft = ProcessDraft(process_key=key, name=name, bpmn_xml=bpmn, dmn_files=dmn,
                              base_version_id=base.id if base else None, author_id=actor.id,
-                             created_at=now, updated_at=now, status="draft")
+                             created_at=now, updated_at=now, status=DraftStatus.DRAFT)
         session.add(draft)
     return draft
 
@@ -167,7 +168,7 @@ def deploy(session, actor, draft_id: int, now: datetime, allow_stale: bool = Fal
         # registry.deploy validates again and raises ValidationFailed listing every reason.
         version = registry.deploy(session, draft.process_key, draft.bpmn_xml, draft.dmn_files or {}, actor, now,
                                   source="workbench")
-        draft.status, draft.deployed_version_id, draft.updated_at = "deployed", version.id, now
+        draft.status, draft.deployed_version_id, draft.updated_at = DraftStatus.DEPLOYED, version.id, now
     return version
 
 
@@ -175,5 +176,5 @@ def abandon(session, actor, draft_id: int, now: datetime) -> ProcessDraft:
     """Abandon a draft (kept for the record, no longer editable)."""
     with unit_of_work(session):
         draft = _editable(session, actor, draft_id)
-        draft.status, draft.updated_at = "abandoned", now
+        draft.status, draft.updated_at = DraftStatus.ABANDONED, now
     return draft

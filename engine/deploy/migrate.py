@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from SpiffWorkflow.bpmn.util.diff import diff_workflow, filter_tasks, migrate_workflow
-from SpiffWorkflow.util.task import TaskState
+from SpiffWorkflow.util.task import TaskState as SpiffTaskState
 from sqlalchemy import select
 from sqlalchemy.orm import undefer
 
@@ -16,11 +16,12 @@ from engine.core.errors import NotFound, ServiceError, ValidationFailed
 from engine.core.models import HumanTask, ProcessInstance, ProcessVersion
 from engine.core.scripting import HostContext
 from engine.core.spiff import serializer, spec_cache
+from engine.core.status import InstanceStatus, TaskState
 from engine.core.uow import unit_of_work
 from engine.deploy.drafts import require_owner
 
 MAX_BATCH = 200
-DONE = TaskState.COMPLETED | TaskState.STARTED
+DONE = SpiffTaskState.COMPLETED | SpiffTaskState.STARTED
 
 
 @dataclass
@@ -64,7 +65,7 @@ def _precheck(instance: ProcessInstance | None, target: ProcessVersion) -> list[
         return ["流程实例不存在"]
     if instance.process_key != target.process_key:
         return [f"目标版本属于流程 {target.process_key}，不是本实例的流程"]
-    if instance.status != "running":
+    if instance.status != InstanceStatus.RUNNING:
         return ["流程已结束，不能迁移"]
     if instance.version_id == target.id:
         return [f"已在第 {target.version} 版上"]
@@ -112,9 +113,10 @@ def dry_run(session, actor, instance_ids, target_version_id: int, now: datetime)
 
 def _rename_open_rows(session, instance, workflow) -> None:
     """Open rows of tasks still ready take the new version's names, forms and lanes (same task ids)."""
-    ready = {str(t.id): t for t in workflow.get_tasks(state=TaskState.READY, manual=True)}
+    ready = {str(t.id): t for t in workflow.get_tasks(state=SpiffTaskState.READY, manual=True)}
     lane_roles = instance.version.lane_roles or {}
-    rows = session.scalars(select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.state == "open"))
+    rows = session.scalars(select(HumanTask).where(HumanTask.instance_id == instance.id,
+                                                   HumanTask.state == TaskState.OPEN))
     for row in rows:
         task = ready.get(row.task_guid)
         if task is None:
@@ -132,13 +134,13 @@ def _apply(session, instance, target, plan, actor, now) -> None:
     was_ready = runner.ready_guids(workflow)
     before = {"version_id": instance.version_id, "version": instance.version.version, "sha256": instance.version.sha256}
     # Only READY tasks are re-predicted; a waiting timer keeps its deadline unless its own spec changed.
-    migrate_workflow(top, workflow, compiled.spec, reset_mask=TaskState.READY)
-    for task in filter_tasks(top.changed, state=TaskState.WAITING):
+    migrate_workflow(top, workflow, compiled.spec, reset_mask=SpiffTaskState.READY)
+    for task in filter_tasks(top.changed, state=SpiffTaskState.WAITING):
         if task.id in workflow.tasks:
             task.reset_branch(None)
     for sp_id, sp_diff in subs.items():
         sub = workflow.subprocesses[sp_id]
-        migrate_workflow(sp_diff, sub, compiled.subprocess_specs.get(sub.spec.name), reset_mask=TaskState.READY)
+        migrate_workflow(sp_diff, sub, compiled.subprocess_specs.get(sub.spec.name), reset_mask=SpiffTaskState.READY)
     workflow.subprocess_specs = compiled.subprocess_specs
     instance.version, instance.version_id = target, target.id
     steps = runner._advance(workflow, ctx)  # the same engine step (timers, then automatic tasks) as any action
@@ -175,5 +177,5 @@ def running_instances(session, actor, process_key: str, limit: int = 500) -> lis
     """Running instances of a process (oldest version first) for the migration page."""
     require_owner(actor)
     return list(session.scalars(select(ProcessInstance).where(
-        ProcessInstance.process_key == process_key, ProcessInstance.status == "running")
+        ProcessInstance.process_key == process_key, ProcessInstance.status == InstanceStatus.RUNNING)
         .order_by(ProcessInstance.version_id, ProcessInstance.id).limit(limit)))

@@ -18,10 +18,13 @@ from engine.core.contributions import Contributions
 from engine.core.errors import Conflict, Forbidden, ValidationFailed
 from engine.core.models import HumanTask
 from engine.core.scripting import HostContext
+from engine.core.status import TaskState
 from engine.core.uow import unit_of_work
 from engine.evaluation import ports
 from engine.evaluation.models import Evaluation, EvaluationCampaign
+from engine.evaluation.status import CampaignStatus, EvaluationStatus
 from engine.experts.models import Engagement, Expert, ExpertGroup, GroupMembership
+from engine.experts.status import ExpertStatus
 from engine.platform import settings
 from engine.platform.models import User
 from engine.platform.notifications import notify
@@ -48,9 +51,10 @@ def _claim_campaign(session, year: int, trigger: str, actor, now: datetime) -> E
     """Create the year's campaign with its roster under the JobRun claim; None if it exists already."""
     if jobruns.claim(session, JOB, str(year), now) is None:
         return None
-    roster = list(session.scalars(select(Expert.id).where(Expert.status == "active").order_by(Expert.id)))
-    campaign = EvaluationCampaign(year=year, status="launching", deadline=campaign_deadline(year), trigger=trigger,
-                                  started_by=getattr(actor, "id", None), started_at=now, roster=roster,
+    roster = list(session.scalars(select(Expert.id).where(Expert.status == ExpertStatus.ACTIVE)
+                                  .order_by(Expert.id)))
+    campaign = EvaluationCampaign(year=year, status=CampaignStatus.LAUNCHING, deadline=campaign_deadline(year),
+                                  trigger=trigger, started_by=getattr(actor, "id", None), started_at=now, roster=roster,
                                   expert_count=len(roster))
     session.add(campaign)
     session.flush()
@@ -128,11 +132,11 @@ def launch_pending(session, campaign_id: int, now: datetime, actor=None, chunk: 
     while True:
         with unit_of_work(session):
             campaign = _lock(session, campaign_id)
-            if campaign.status != "launching":
+            if campaign.status != CampaignStatus.LAUNCHING:
                 return started
             pending = _pending(session, campaign, chunk)
             if not pending:
-                campaign.status, campaign.launched_at = "open", now
+                campaign.status, campaign.launched_at = CampaignStatus.OPEN, now
                 _notify_launch(session, campaign, now)
                 return started
             started += launch_chunk(session, campaign, pending, HostContext(session, actor, now))
@@ -144,7 +148,7 @@ def _group_posts(session) -> dict[str, list[GroupPost]]:
         .join(GroupMembership, GroupMembership.group_id == ExpertGroup.id)
         .join(Expert, Expert.id == GroupMembership.expert_id)
         .join(User, User.id == Expert.user_id)
-        .where(GroupMembership.position.in_(("leader", "deputy")), Expert.status == "active", User.active))
+        .where(GroupMembership.position.in_(("leader", "deputy")), Expert.status == ExpertStatus.ACTIVE, User.active))
     posts = defaultdict(list)
     for code, expert_id, user_id, position in rows:
         posts[code].append(GroupPost(code, expert_id, user_id, position))
@@ -166,7 +170,8 @@ def _new_evaluation(campaign, expert: Expert, posts, facts, first_terms) -> Eval
     rater = choose_rater(expert.id, [m.group.code for m in memberships], posts)
     counts = usage_counts(facts.get(expert.id, ()), campaign.year)
     return Evaluation(
-        campaign_id=campaign.id, expert_id=expert.id, status="group_pending" if rater else "center_pending",
+        campaign_id=campaign.id, expert_id=expert.id,
+        status=EvaluationStatus.GROUP_PENDING if rater else EvaluationStatus.CENTER_PENDING,
         group_names="、".join(m.group.name for m in memberships), group_code=rater.group_code if rater else None,
         rater_user_id=rater.user_id if rater else None,
         admitted_on=first_terms.get(expert.id) or expert.term_start,
@@ -191,7 +196,7 @@ def launch_chunk(session, campaign: EvaluationCampaign, expert_ids: list[int], c
         evaluation.instance_id = instance.id
     # The inbox's dueDays is relative; this campaign's tasks all fall due on 31 December (Art 14).
     session.execute(update(HumanTask).where(
-        HumanTask.instance_id.in_([e.instance_id for e in evaluations]), HumanTask.state == "open")
+        HumanTask.instance_id.in_([e.instance_id for e in evaluations]), HumanTask.state == TaskState.OPEN)
         .values(due_at=due).execution_options(synchronize_session=False))
     return len(evaluations)
 

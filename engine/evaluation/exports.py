@@ -12,8 +12,9 @@ from openpyxl.styles import Alignment, Font
 from sqlalchemy import select
 
 from engine.core.errors import Forbidden
-from engine.evaluation.models import EVALUATION_STATUSES, Evaluation
+from engine.evaluation.models import Evaluation
 from engine.evaluation.queries import EvaluationView, campaign_tally, evaluation_view, get_campaign
+from engine.evaluation.status import EvaluationStatus
 from engine.experts.models import Expert
 from engine.platform.models import User
 from engine.platform.roles import is_overseer
@@ -114,7 +115,7 @@ def _summary_row(i: int, ev: Evaluation, expert: Expert, rater: str | None) -> l
     return [i, expert.id, expert.name, expert.unit_name, ev.group_names,
             ev.admitted_on.isoformat() if ev.admitted_on else "", ev.this_year_count, ev.total_count,
             rating_label(ev.group_rating), ev.group_opinion or "", rater or "", ev.center_opinion or "",
-            rating_label(ev.overall_rating), EVALUATION_STATUSES.get(ev.status, ev.status),
+            rating_label(ev.overall_rating), EvaluationStatus.labels().get(ev.status, ev.status),
             ev.finalized_at.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M") if ev.finalized_at else "",
             "是" if ev.overdue_at else "", f"#{ev.exit_case_id}" if ev.exit_case_id else ""]
 

@@ -9,8 +9,10 @@ from engine.core import inbox
 from engine.core.clock import local_date
 from engine.core.errors import Forbidden, NotFound
 from engine.core.models import HumanTask
+from engine.core.status import TaskState
 from engine.evaluation import ports
 from engine.evaluation.models import Evaluation, EvaluationCampaign
+from engine.evaluation.status import EvaluationStatus
 from engine.experts.models import ExitRecord, Expert, ExpertGroup
 from engine.platform.models import User
 from engine.platform.roles import is_overseer
@@ -33,7 +35,7 @@ def _overdue_count(session, campaign: EvaluationCampaign, today) -> int:
     if not is_overdue(campaign.deadline, today):
         return 0
     return session.scalar(select(func.count()).select_from(Evaluation).where(
-        Evaluation.campaign_id == campaign.id, Evaluation.status != "finalized")) or 0
+        Evaluation.campaign_id == campaign.id, Evaluation.status != EvaluationStatus.FINALIZED)) or 0
 
 
 def overview(session, viewer, now: datetime) -> dict:
@@ -87,7 +89,7 @@ def _campaign_query(campaign, viewer, flt: CampaignFilter, today):
     if flt.q:
         query = query.where(or_(Expert.name.like(f"%{flt.q}%"), Expert.unit_name.like(f"%{flt.q}%")))
     if flt.overdue:
-        query = query.where(Evaluation.status != "finalized") if is_overdue(campaign.deadline, today) \
+        query = query.where(Evaluation.status != EvaluationStatus.FINALIZED) if is_overdue(campaign.deadline, today) \
             else query.where(False)
     return query
 
@@ -112,7 +114,7 @@ def can_view_evaluation(session, viewer, evaluation: Evaluation) -> bool:
     if is_overseer(viewer) or evaluation.rater_user_id == viewer.id:
         return True
     own = session.scalar(select(Expert.user_id).where(Expert.id == evaluation.expert_id)) == viewer.id
-    return own and evaluation.status == "finalized"
+    return own and evaluation.status == EvaluationStatus.FINALIZED
 
 
 @dataclass
@@ -143,7 +145,7 @@ def evaluation_view(session, viewer, evaluation_id: int) -> EvaluationView:
         raise Forbidden("您无权查看该评价表")
     campaign = session.get(EvaluationCampaign, evaluation.campaign_id)
     expert = session.get(Expert, evaluation.expert_id)
-    if evaluation.status == "finalized":
+    if evaluation.status == EvaluationStatus.FINALIZED:
         records, this_year, cumulative = (evaluation.usage_snapshot or [], evaluation.this_year_count,
                                           evaluation.total_count)
     else:
@@ -153,7 +155,7 @@ def evaluation_view(session, viewer, evaluation_id: int) -> EvaluationView:
     ids = {evaluation.rater_user_id, evaluation.group_rated_by, evaluation.center_rated_by} - {None}
     names = dict(session.execute(select(User.id, User.display_name).where(User.id.in_(ids))).all()) if ids else {}
     task = session.scalar(select(HumanTask).where(HumanTask.instance_id == evaluation.instance_id,
-                                                  HumanTask.state == "open"))
+                                                  HumanTask.state == TaskState.OPEN))
     return EvaluationView(evaluation, expert, campaign, records, this_year, cumulative, names,
                           task if task is not None and inbox.can_act(viewer, task) else None)
 
@@ -171,7 +173,7 @@ def my_evaluations(session, viewer) -> list[tuple]:
     return session.execute(
         select(Evaluation, Expert, EvaluationCampaign.year).join(Expert, Expert.id == Evaluation.expert_id)
         .join(EvaluationCampaign, EvaluationCampaign.id == Evaluation.campaign_id)
-        .where(Evaluation.rater_user_id == viewer.id, Evaluation.status == "group_pending")
+        .where(Evaluation.rater_user_id == viewer.id, Evaluation.status == EvaluationStatus.GROUP_PENDING)
         .order_by(EvaluationCampaign.year.desc(), Expert.id).limit(500)).all()
 
 
@@ -180,5 +182,5 @@ def final_evaluations_of(session, expert_id: int) -> list[tuple]:
     """An expert's finalized evaluations, newest year first: (evaluation, year)."""
     return session.execute(
         select(Evaluation, EvaluationCampaign.year).join(EvaluationCampaign, EvaluationCampaign.id == Evaluation.campaign_id)
-        .where(Evaluation.expert_id == expert_id, Evaluation.status == "finalized")
+        .where(Evaluation.expert_id == expert_id, Evaluation.status == EvaluationStatus.FINALIZED)
         .order_by(EvaluationCampaign.year.desc())).all()

@@ -10,9 +10,11 @@ from engine.core.contributions import Contributions
 from engine.core.errors import Conflict, Forbidden, NotFound, ServiceError, ValidationFailed
 from engine.core.forms import load_form, validate_form
 from engine.core.models import HumanTask
+from engine.core.status import TaskState
 from engine.core.uow import unit_of_work
 from engine.evaluation import ports
 from engine.evaluation.models import Evaluation, EvaluationCampaign
+from engine.evaluation.status import CampaignStatus, EvaluationStatus
 from engine.platform.notifications import notify
 from engine.platform.roles import users_with_role
 from engine.platform.settings import LOCAL_TZ
@@ -46,7 +48,7 @@ def record_group(session, evaluation_id, values: dict, actor, now: datetime) -> 
     evaluation = get_evaluation(session, evaluation_id)
     evaluation.group_rating, evaluation.group_opinion = values["rating"], values["opinion"]
     evaluation.group_rated_by, evaluation.group_rated_at = getattr(actor, "id", None), now
-    evaluation.status = "center_pending"
+    evaluation.status = EvaluationStatus.CENTER_PENDING
     return {"rating": evaluation.group_rating}
 
 
@@ -56,7 +58,8 @@ def finalize(session, evaluation_id, values: dict, actor, now: datetime) -> dict
     year = session.scalar(select(EvaluationCampaign.year).where(EvaluationCampaign.id == evaluation.campaign_id))
     counts = ports.usage_counts(session, evaluation.expert_id, year)
     evaluation.center_opinion, evaluation.overall_rating = values["opinion"], values["overall_rating"]
-    evaluation.center_rated_by, evaluation.finalized_at, evaluation.status = getattr(actor, "id", None), now, "finalized"
+    evaluation.center_rated_by, evaluation.finalized_at = getattr(actor, "id", None), now
+    evaluation.status = EvaluationStatus.FINALIZED
     evaluation.this_year_count, evaluation.total_count = counts.this_year, counts.cumulative
     evaluation.usage_snapshot = ports.usage_records(session, evaluation.expert_id, year)
     return {"overall_rating": evaluation.overall_rating, "this_year_count": counts.this_year,
@@ -70,7 +73,7 @@ def mark_overdue(session, evaluation_id, stage: str, now: datetime) -> dict:
         EvaluationCampaign.id == evaluation.campaign_id))
     evaluation.overdue_at = evaluation.overdue_at or now
     session.execute(update(HumanTask).where(
-        HumanTask.instance_id == evaluation.instance_id, HumanTask.state == "open")
+        HumanTask.instance_id == evaluation.instance_id, HumanTask.state == TaskState.OPEN)
         .values(due_at=deadline_instant(deadline, LOCAL_TZ)).execution_options(synchronize_session=False))
     return {"stage": stage, "overdue": True}
 
@@ -89,7 +92,7 @@ def propose_exit(session, evaluation_id, actor, now: datetime) -> dict:
 def _open_center_task(session, evaluation: Evaluation) -> HumanTask | None:
     return session.scalar(select(HumanTask).where(
         HumanTask.instance_id == evaluation.instance_id, HumanTask.bpmn_id == CENTER_STEP,
-        HumanTask.state == "open"))
+        HumanTask.state == TaskState.OPEN))
 
 
 def _bulk_values(session, evaluation_id: int, cleaned: dict) -> tuple[int, dict]:
@@ -136,7 +139,7 @@ def _open_counts(session, campaign_id: int) -> list[tuple[int | None, str | None
     return session.execute(
         select(HumanTask.assignee_id, HumanTask.lane_role, func.count())
         .join(Evaluation, Evaluation.instance_id == HumanTask.instance_id)
-        .where(Evaluation.campaign_id == campaign_id, HumanTask.state == "open")
+        .where(Evaluation.campaign_id == campaign_id, HumanTask.state == TaskState.OPEN)
         .group_by(HumanTask.assignee_id, HumanTask.lane_role)).all()
 
 
@@ -156,7 +159,8 @@ def _send_digests(session, campaign: EvaluationCampaign, kind: str, now: datetim
 def reminders_job(session, now: datetime) -> dict:
     """Daily 09:00 local: one digest per rater on the reminder days, and overdue digests after the deadline."""
     today, sent = local_date(now), 0
-    campaigns = session.scalars(select(EvaluationCampaign).where(EvaluationCampaign.status == "open")).all()
+    campaigns = session.scalars(select(EvaluationCampaign)
+                                .where(EvaluationCampaign.status == CampaignStatus.OPEN)).all()
     for campaign in campaigns:
         kind = _digest_kind(campaign.deadline, today)
         if kind is None:

@@ -6,6 +6,7 @@ The review hook keeps the voluntary-withdrawal right (Art 10(4)): a withdrawal c
 from engine.core.contributions import Contributions
 from engine.core.scripting import HostContext
 from engine.exit import services as exits
+from engine.exit.status import ExitCaseStatus
 
 exports = Contributions()  # installed by engine.bootstrap
 
@@ -13,7 +14,7 @@ exports = Contributions()  # installed by engine.bootstrap
 @exports.host_function("close_exit_case")
 def close_exit_case(ctx: HostContext, case_id, status, note=None) -> dict:
     """End an exit case without an exit (dismissed / not agreed / not approved)."""
-    return exits.close_case(ctx.session, case_id, status, note, ctx.now)
+    return exits.close_case(ctx.session, case_id, ExitCaseStatus(status), note, ctx.now)
 
 
 @exports.host_function("exit_expert")

@@ -4,13 +4,14 @@ from sqlalchemy import select
 
 from engine.core import inbox
 from engine.exit.models import ExitCase
+from engine.exit.status import ExitCaseStatus
 from engine.experts.models import ExitRecord
 from engine.experts.queries import case_access, cases_with_experts
 
 
 def open_cases(session) -> list[tuple]:
     """Exit cases still in progress: (case, expert, open step names)."""
-    return cases_with_experts(session, ExitCase, ExitCase.status == "open")
+    return cases_with_experts(session, ExitCase, ExitCase.status == ExitCaseStatus.OPEN)
 
 
 def exit_view(session, viewer, case_id: int) -> dict:

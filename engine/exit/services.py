@@ -19,9 +19,11 @@ from engine.core.forms import load_form, validate_form
 from engine.core.scripting import HostContext
 from engine.core.uow import unit_of_work
 from engine.exit.models import ExitCase
+from engine.exit.status import ExitCaseStatus
 from engine.experts import ports as expert_ports
 from engine.experts.models import Engagement, Expert
 from engine.experts.roster import my_expert, record_exit
+from engine.experts.status import EngagementStatus, ExpertStatus
 from engine.platform import settings
 from engine.platform.attachments import store_uploads
 from engine.platform.notifications import notify
@@ -34,7 +36,7 @@ exports = Contributions()  # installed by engine.bootstrap
 log = logging.getLogger(__name__)
 PROCESS = "exit"
 SCAN_JOB = "exit_proposal_scan"
-IN_POOL = ("active", "suspended")
+IN_POOL = (ExpertStatus.ACTIVE, ExpertStatus.SUSPENDED)
 
 
 def get_case(session, case_id) -> ExitCase:
@@ -55,7 +57,7 @@ def case_of_task(session, task_row) -> ExitCase:
 
 def open_case_of(session, expert_id: int) -> ExitCase | None:
     """The expert's exit case still in progress, if any (one at a time)."""
-    return session.scalar(select(ExitCase).where(ExitCase.expert_id == expert_id, ExitCase.status == "open"))
+    return session.scalar(select(ExitCase).where(ExitCase.expert_id == expert_id, ExitCase.status == ExitCaseStatus.OPEN))
 
 
 def open_case(session, expert: Expert, source: str, trigger: str, facts: str, actor, now: datetime, *,
@@ -67,7 +69,7 @@ def open_case(session, expert: Expert, source: str, trigger: str, facts: str, ac
         raise Conflict(f"{expert.name}已有正在办理的出库事项")
     case = ExitCase(expert_id=expert.id, source=source, trigger=trigger, trigger_key=trigger_key,
                     ground=ground or TRIGGERS[trigger][1], facts=facts, evidence_ids=list(evidence_ids),
-                    status="open", created_by=getattr(actor, "id", None), created_at=now)
+                    status=ExitCaseStatus.OPEN, created_by=getattr(actor, "id", None), created_at=now)
     session.add(case)
     session.flush()
     subject = f"{expert.name} — 出库（{TRIGGERS[trigger][0]}）"
@@ -144,7 +146,7 @@ def review(session, task_row, cleaned: dict) -> dict:
     return cleaned | {"ground": ground}
 
 
-def close_case(session, case_id, status: str, note: str | None, now: datetime) -> dict:
+def close_case(session, case_id, status: ExitCaseStatus, note: str | None, now: datetime) -> dict:
     """End a case without exit (dismissed at review, or not agreed / approved)."""
     case = get_case(session, case_id)
     case.status, case.outcome_note, case.closed_at = status, (note or "")[:4000], now
@@ -163,7 +165,7 @@ def exit_expert(session, case_id, notice_no: str, notice_date: str, actor, now: 
     on = date.fromisoformat(notice_date)
     record = record_exit(session, expert, case.ground, case.source, on, actor, now, exit_case_id=case.id,
                          notice_no=notice_no, notice_date=on, evidence_ids=case.evidence_ids, note=case.facts[:2000])
-    case.status, case.notice_no, case.notice_date, case.closed_at = "exited", notice_no, on, now
+    case.status, case.notice_no, case.notice_date, case.closed_at = ExitCaseStatus.EXITED, notice_no, on, now
     if expert.user_id:
         notify(session, [expert.user_id], "出库通知",
                f"根据{notice_no}，您自{on.isoformat()}起出库（{ground_label(case.ground)}）。", now)
@@ -175,11 +177,11 @@ def _scan_facts(session, today: date) -> list[ExpertFacts]:
     for expert_id, ended, created, justified in session.execute(
             select(Engagement.expert_id, Engagement.ended_at, Engagement.created_at, Engagement.decline_justified)
             .join(Expert, Expert.id == Engagement.expert_id)
-            .where(Engagement.status == "declined", Expert.status == "active")):
+            .where(Engagement.status == EngagementStatus.DECLINED, Expert.status == ExpertStatus.ACTIVE)):
         on = (ended or created).astimezone(LOCAL_TZ).date()
         declines[expert_id].append(DeclineFact(on, justified))
     rows = session.execute(select(Expert.id, Expert.birth_date, Expert.application_id)
-                           .where(Expert.status == "active")).all()
+                           .where(Expert.status == ExpertStatus.ACTIVE)).all()
     # An age exemption claimed at admission (Art 6(三)) was accepted by the reviewers who admitted the expert.
     exemptions = expert_ports.admission_exemptions(session, [a for _, _, a in rows if a is not None])
     return [ExpertFacts(i, birth, bool(exemptions.get(app_id)), tuple(declines.get(i, ())))

@@ -10,6 +10,7 @@ from engine.core.errors import Conflict, NotFound
 from engine.core.models import Counter
 from engine.experts import ports
 from engine.experts.models import ExitRecord, Expert
+from engine.experts.status import ExpertStatus
 from rules.exit import ground_label
 
 
@@ -27,7 +28,7 @@ def record_exit(session, expert: Expert, ground: str, source: str, exited_on: da
     if session.scalar(select(ExitRecord.id).where(ExitRecord.expert_id == expert.id)) is not None:
         raise Conflict(f"{expert.name}已有出库记录")
     before = expert.status
-    expert.status = "expired" if ground == "term_lapsed" else "exited"
+    expert.status = ExpertStatus.EXPIRED if ground == "term_lapsed" else ExpertStatus.EXITED
     record = ExitRecord(expert_id=expert.id, ground=ground, source=source, exited_on=exited_on, recorded_at=now,
                         recorded_by=getattr(actor, "id", None), **fields)
     session.add(record)

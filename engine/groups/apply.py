@@ -6,9 +6,11 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 
 from engine.core.models import HumanTask
+from engine.core.status import TaskState
 from engine.experts.models import Expert, ExpertGroup, GroupMembership
 from engine.groups.models import GroupChange, GroupPositionHistory, SubTeam
 from engine.groups.services import BUILDERS, group_state
+from engine.groups.status import ChangeStatus
 from engine.platform.models import User, UserRole
 from rules import groups as art9
 
@@ -165,7 +167,7 @@ def hand_over_tasks(session, handover: dict[int, int], now: datetime) -> int:
     moved = 0
     for old_user, new_user in handover.items():
         moved += session.execute(update(HumanTask).where(
-            HumanTask.state == "open", HumanTask.lane_role == LEADER_ROLE, HumanTask.assignee_id == old_user)
+            HumanTask.state == TaskState.OPEN, HumanTask.lane_role == LEADER_ROLE, HumanTask.assignee_id == old_user)
             .values(assignee_id=new_user, claimed_by=None, claimed_at=None)
             .execution_options(synchronize_session=False)).rowcount
     return moved
@@ -176,7 +178,7 @@ def apply_change(session, change: GroupChange, actor, now: datetime) -> list[str
     problems = recheck(session, change)
     change.decided_by, change.decided_at = getattr(actor, "id", None), now
     if problems:
-        change.status, change.problems = "failed", problems
+        change.status, change.problems = ChangeStatus.FAILED, problems
         return problems
     touched = EFFECTS[change.kind](session, change, now)
     session.flush()
@@ -184,6 +186,6 @@ def apply_change(session, change: GroupChange, actor, now: datetime) -> list[str
     successor = session.scalar(select(Expert.user_id).where(Expert.id == change.payload.get("leader"))) \
         if change.kind == "appoint" else None
     moved = hand_over_tasks(session, {u: successor for u in lost if u != successor}, now) if successor else 0
-    change.status, change.problems = "effective", []
+    change.status, change.problems = ChangeStatus.EFFECTIVE, []
     change.payload = {**change.payload, "tasks_handed_over": moved}
     return []

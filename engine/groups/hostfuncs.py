@@ -6,8 +6,10 @@ from engine.core.contributions import Contributions
 from engine.core.errors import Conflict, NotFound
 from engine.core.scripting import HostContext
 from engine.experts.models import Expert, ExpertGroup, GroupMembership
+from engine.experts.status import ExpertStatus
 from engine.groups.apply import apply_change
 from engine.groups.models import GroupChange
+from engine.groups.status import ChangeStatus
 
 exports = Contributions()  # installed by engine.bootstrap
 
@@ -16,7 +18,7 @@ def _change(ctx: HostContext, change_id) -> GroupChange:
     change = ctx.session.get(GroupChange, int(change_id))
     if change is None:
         raise NotFound(f"专家组调整 {change_id} 不存在")
-    if change.status != "proposed":
+    if change.status != ChangeStatus.PROPOSED:
         raise Conflict(f"专家组调整 {change_id} 已办结")
     return change
 
@@ -33,12 +35,12 @@ def apply_group_change(ctx: HostContext, change_id, comment=None) -> dict:
 @exports.host_function("set_group_change_status")
 def set_group_change_status(ctx: HostContext, change_id, status, comment=None) -> dict:
     """Record bureau_leader's refusal of a proposed change."""
-    if status != "rejected":
+    if status != ChangeStatus.REJECTED:
         raise ValueError(f"unsupported group change status {status!r}")
     change = _change(ctx, change_id)
-    change.status, change.decided_at = "rejected", ctx.now
+    change.status, change.decided_at = ChangeStatus.REJECTED, ctx.now
     change.decided_by, change.decision_comment = getattr(ctx.actor, "id", None), (comment or "")[:2000] or None
-    return {"status": "rejected"}
+    return {"status": ChangeStatus.REJECTED}
 
 
 @exports.host_function("find_group_leader")
@@ -49,7 +51,7 @@ def find_group_leader(ctx: HostContext, group_code) -> dict:
         .join(GroupMembership, GroupMembership.expert_id == Expert.id)
         .join(ExpertGroup, ExpertGroup.id == GroupMembership.group_id)
         .where(ExpertGroup.code == group_code, ExpertGroup.active, GroupMembership.position == "leader",
-               Expert.status == "active")).first()
+               Expert.status == ExpertStatus.ACTIVE)).first()
     if row is None:
         return {"expert_id": None, "name": None, "user_id": None}
     return {"expert_id": row[0], "name": row[1], "user_id": row[2]}

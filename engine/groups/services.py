@@ -12,7 +12,9 @@ from engine.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from engine.core.scripting import HostContext
 from engine.core.uow import unit_of_work
 from engine.experts.models import Expert, ExpertGroup, GroupMembership
+from engine.experts.status import ExpertStatus
 from engine.groups.models import CHANGE_KINDS, GroupChange, SubTeam
+from engine.groups.status import ChangeStatus
 from rules import groups as art9
 
 PROPOSER = "quality_division"
@@ -34,7 +36,7 @@ def group_state(session, group: ExpertGroup) -> GroupState:
     """Current members (active experts), positions and sub-teams of one group."""
     rows = session.execute(select(Expert.id, Expert.name, GroupMembership.position)
                            .join(GroupMembership, GroupMembership.expert_id == Expert.id)
-                           .where(GroupMembership.group_id == group.id, Expert.status == "active")
+                           .where(GroupMembership.group_id == group.id, Expert.status == ExpertStatus.ACTIVE)
                            .order_by(Expert.name, Expert.id)).all()
     state = GroupState(group, {i: n for i, n, _ in rows})
     state.leader = next((i for i, _, p in rows if p == "leader"), None)
@@ -68,7 +70,7 @@ def _group(session, raw: dict) -> ExpertGroup:
     if not group.active:
         raise ValidationFailed({"group_id": f"{group.name}已撤销，不能再调整"})
     pending = session.scalar(select(GroupChange.id).where(GroupChange.group_id == group.id,
-                                                          GroupChange.status == "proposed"))
+                                                          GroupChange.status == ChangeStatus.PROPOSED))
     if pending:
         raise Conflict(f"{group.name}已有一项待批准的调整（编号 {pending}），请待其办结后再提出")
     return group
@@ -144,8 +146,8 @@ def propose(session, actor, kind: str, raw: dict, now: datetime) -> GroupChange:
             raise ValidationFailed({"reason": "请填写调整理由（不超过 2000 字）"})
         group, payload, before, summary = BUILDERS[kind](session, raw)
         change = GroupChange(kind=kind, group_id=group.id if group else None, payload=payload, before=before,
-                             summary=summary[:300], reason=reason, status="proposed", proposed_by=actor.id,
-                             proposed_at=now)
+                             summary=summary[:300], reason=reason, status=ChangeStatus.PROPOSED,
+                             proposed_by=actor.id, proposed_at=now)
         session.add(change)
         session.flush()
         instance = runner.start(session, "group_change", HostContext(session, actor, now),

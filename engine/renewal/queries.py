@@ -5,11 +5,12 @@ from sqlalchemy import func, select
 from engine.core import inbox
 from engine.experts.queries import case_access, cases_with_experts
 from engine.renewal.models import RenewalCase
+from engine.renewal.status import RenewalStatus
 
 
 def open_cases(session) -> list[tuple]:
     """Renewal cases still in progress: (case, expert, open step names)."""
-    return cases_with_experts(session, RenewalCase, RenewalCase.status.in_(("open", "not_renewing")))
+    return cases_with_experts(session, RenewalCase, RenewalCase.status.in_((RenewalStatus.OPEN, RenewalStatus.NOT_RENEWING)))
 
 
 def renewal_view(session, viewer, renewal_id: int) -> dict:

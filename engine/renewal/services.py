@@ -15,11 +15,13 @@ from engine.experts import ports as expert_ports
 from engine.experts.models import DishonestyEntry, Expert, ExpertGroup
 from engine.experts.roster import certificate_number, record_exit
 from engine.experts.selfservice import apply_profile
+from engine.experts.status import ExpertStatus
 from engine.platform import settings
 from engine.platform.notifications import notify
 from engine.platform.roles import users_with_role
 from engine.platform.settings import LOCAL_TZ
 from engine.renewal.models import RenewalCase
+from engine.renewal.status import RenewalStatus
 from rules.eligibility import Candidate, Thresholds, evaluate
 from rules.exit import lapse_instant, next_term, renewal_due
 
@@ -51,7 +53,8 @@ def case_of_task(session, task_row) -> RenewalCase:
 def start_renewal(session, expert: Expert, now: datetime) -> RenewalCase:
     """Open the renewal of the expert's current term and start its process (caller's unit of work)."""
     case = RenewalCase(expert_id=expert.id, old_term_start=expert.term_start, old_term_end=expert.term_end,
-                       old_certificate_no=expert.certificate_no, status="open", updates={}, created_at=now)
+                       old_certificate_no=expert.certificate_no, status=RenewalStatus.OPEN, updates={},
+                       created_at=now)
     session.add(case)
     session.flush()
     data = {"renewal_id": case.id, "expert_id": expert.id, "expert_user_id": expert.user_id,
@@ -70,7 +73,7 @@ def _due_experts(session, now: datetime) -> list[int]:
     today = local_date(now)
     horizon = today + timedelta(days=settings.renewal_window_days())
     rows = session.execute(select(Expert.id, Expert.term_end).where(
-        Expert.status == "active", Expert.term_end.is_not(None), Expert.term_end <= horizon)).all()
+        Expert.status == ExpertStatus.ACTIVE, Expert.term_end.is_not(None), Expert.term_end <= horizon)).all()
     opened = set(session.execute(select(RenewalCase.expert_id, RenewalCase.old_term_end)).all())
     return [i for i, end in rows if renewal_due(end, today, settings.renewal_window_days()) and (i, end) not in opened]
 
@@ -137,14 +140,14 @@ def renew(session, renewal_id, actor, now: datetime) -> dict:
     """Approved: a new 3-year term from the day after the old one ends, a new certificate, the updates applied."""
     case = get_case(session, renewal_id)
     expert = session.get(Expert, case.expert_id)
-    if expert.status != "active" or expert.term_end != case.old_term_end:
+    if expert.status != ExpertStatus.ACTIVE or expert.term_end != case.old_term_end:
         raise Conflict(f"{expert.name}已不在库或聘期已变更，不能续聘")
     apply_profile(session, expert, case.updates or {}, actor, now)
     start, end = next_term(case.old_term_end)
     expert.term_start, expert.term_end = start, end
     expert.certificate_no = certificate_number(session, start.year)
     case.new_term_start, case.new_term_end, case.certificate_no = start, end, expert.certificate_no
-    case.status, case.closed_at = "renewed", now
+    case.status, case.closed_at = RenewalStatus.RENEWED, now
     if expert.user_id:
         notify(session, [expert.user_id], "续聘通知",
                f"您已续聘，新聘期{start.isoformat()}至{end.isoformat()}，聘书编号{expert.certificate_no}。", now)
@@ -154,7 +157,7 @@ def renew(session, renewal_id, actor, now: datetime) -> dict:
 def not_renewing(session, renewal_id, now: datetime) -> dict:
     """Declined or not approved: the term runs to its end and then lapses."""
     case = get_case(session, renewal_id)
-    case.status = "not_renewing"
+    case.status = RenewalStatus.NOT_RENEWING
     return {"status": case.status, "lapses_on": (case.old_term_end + timedelta(days=1)).isoformat()}
 
 
@@ -162,8 +165,8 @@ def lapse(session, renewal_id, actor, now: datetime) -> dict:
     """The term ended without renewal: status expired and an exit record with ground term_lapsed."""
     case = get_case(session, renewal_id)
     expert = session.get(Expert, case.expert_id)
-    case.status, case.closed_at = "lapsed", now
-    if expert.status not in ("active", "suspended") or expert.term_end != case.old_term_end:
+    case.status, case.closed_at = RenewalStatus.LAPSED, now
+    if expert.status not in (ExpertStatus.ACTIVE, ExpertStatus.SUSPENDED) or expert.term_end != case.old_term_end:
         return {"status": expert.status, "recorded": False}  # already out, or renewed by other means
     record_exit(session, expert, "term_lapsed", "system", case.old_term_end + timedelta(days=1), actor, now,
                 renewal_case_id=case.id, note=f"聘期{case.old_term_end.isoformat()}届满，未完成续聘")

@@ -11,6 +11,7 @@ from engine.core.forms import task_form, validate_form
 from engine.core.hooks import FORM_HOOKS
 from engine.core.models import AuditEvent, HumanTask
 from engine.core.scripting import HostContext
+from engine.core.status import TaskState
 from engine.core.uow import unit_of_work
 from engine.experts.models import ExpertGroup
 from engine.platform.attachments import store_uploads
@@ -53,7 +54,7 @@ def _open_task(session, task_id: int, actor, free_or_mine: bool = True) -> Human
     task = get_task(session, task_id, actor)
     runner.lock_instance(session, task.instance_id)
     session.refresh(task)
-    if task.state != "open":
+    if task.state != TaskState.OPEN:
         raise Conflict("该任务已办理，不能重复提交")
     if free_or_mine and task.claimed_by not in (None, actor.id):
         raise Conflict("该任务已被他人认领")
@@ -69,7 +70,7 @@ def claim(session, task_id: int, actor, now: datetime) -> HumanTask:
         # A conditional update, not read-then-write: of two concurrent claims only one matches the row.
         won = session.execute(
             update(HumanTask)
-            .where(HumanTask.id == task_id, HumanTask.state == "open", HumanTask.claimed_by.is_(None))
+            .where(HumanTask.id == task_id, HumanTask.state == TaskState.OPEN, HumanTask.claimed_by.is_(None))
             .values(claimed_by=actor.id, claimed_at=now).execution_options(synchronize_session=False)
         ).rowcount
         if won != 1:
@@ -85,7 +86,7 @@ def unclaim(session, task_id: int, actor, now: datetime) -> HumanTask:
         task = _open_task(session, task_id, actor, free_or_mine=False)
         released = session.execute(
             update(HumanTask)
-            .where(HumanTask.id == task_id, HumanTask.state == "open", HumanTask.claimed_by == actor.id)
+            .where(HumanTask.id == task_id, HumanTask.state == TaskState.OPEN, HumanTask.claimed_by == actor.id)
             .values(claimed_by=None, claimed_at=None).execution_options(synchronize_session=False)
         ).rowcount
         if released != 1:

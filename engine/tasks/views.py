@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from engine.core import hooks, inbox
 from engine.core.forms import resolve_choices, task_form
 from engine.core.models import AuditEvent, HumanTask, ProcessInstance
+from engine.core.status import TaskState
 from engine.tasks.services import dynamic_choices, get_task, task_history
 
 
@@ -41,7 +42,7 @@ def task_dict(task: HumanTask, now: datetime) -> dict:
         "lane_role": task.lane_role, "assignee_id": task.assignee_id, "unit_id": task.unit_id,
         "form_key": task.form_key, "state": task.state, "claimed_by": task.claimed_by,
         "claimed_at": iso(task.claimed_at), "created_at": iso(task.created_at), "due_at": iso(task.due_at),
-        "overdue": bool(task.state == "open" and task.due_at and task.due_at < now),
+        "overdue": bool(task.state == TaskState.OPEN and task.due_at and task.due_at < now),
         "completed_at": iso(task.completed_at), "completed_by": task.completed_by,
     }
 
