@@ -3,7 +3,12 @@ shipped processes are run again with an earlier shipped version deployed as the 
 they start run on it. The earlier files are kept in tests/engine/old_versions/ as they were shipped:
 
 - assignment_tally_next.bpmn: gateways read `tally["next"]` / `after_reject == "decide"`, decided in Python by
-  the host functions tally_request and designation_rejected (kept for these instances).
+  the host functions tally_request and designation_rejected (kept for these instances);
+- admission_public_status_tasks.bpmn, admission_invited_status_tasks.bpmn: status-only service tasks
+  (mark_returned, mark_approved, await_commitment, reject_initial/division/leader) call set_application_status
+  after the review tasks, whose form hooks now record the same status first;
+- term_renewal_status_tasks.bpmn: mark_not_renewing_task calls mark_not_renewing after the decision that the
+  renewal_* form hooks now record first.
 
 Each run also checks that the instance really ran on the old version and that every host function it calls
 is still registered.
@@ -18,11 +23,15 @@ from sqlalchemy import select
 from engine.models import ProcessInstance
 from engine.registry import NS, deploy, dmn_files_for, forms_for
 from engine.scripting import HOST_FUNCTIONS
+from engine.services import admission
 from engine.spiff import parse_xml
+from tests.engine import test_admission_paths as admission_paths
 from tests.engine import test_assignment_changes as changes
 from tests.engine import test_assignment_designation as designation
 from tests.engine import test_assignment_paths as paths
-from tests.support import T0
+from tests.engine import test_yearly_renewal as renewal
+from tests.engine.test_yearly_renewal import due  # noqa: F401  (fixture)
+from tests.support import T0, application_form, make_call
 
 OLD = Path(__file__).parent / "old_versions"
 
@@ -67,6 +76,9 @@ ASSIGNMENT_SCENARIOS = {
 
 @pytest.mark.parametrize("file_name,kept", [
     ("assignment_tally_next.bpmn", {"tally_request", "designation_rejected"}),
+    ("admission_public_status_tasks.bpmn", {"set_application_status"}),
+    ("admission_invited_status_tasks.bpmn", {"set_application_status"}),
+    ("term_renewal_status_tasks.bpmn", {"mark_not_renewing"}),
 ])
 def test_old_versions_call_only_registered_host_functions(file_name, kept):
     assert kept <= _operators((OLD / file_name).read_text(encoding="utf-8")) <= set(HOST_FUNCTIONS)
@@ -77,3 +89,44 @@ def test_assignment_paths_on_the_version_deciding_in_python(session, users, scen
     old, _ = _deploy_old(session, "assignment", "assignment_tally_next.bpmn")
     scenario(session, users)
     _on_old_version(session, "assignment", old)
+
+
+ADMISSION_SCENARIOS = {
+    "full_approval": admission_paths.test_full_approval_admits_expert_with_three_year_term,
+    "return_and_resubmit": admission_paths.test_return_for_correction_then_resubmit,
+    "commitment_lapses": admission_paths.test_commitment_lapses_when_timer_fires,
+    **{f"reject_at_{stage}": partial(admission_paths.test_reject_at_each_step, stage=stage, values=values, end=end)
+       for stage, values, end in [
+           ("initial_review", {"decision": "reject", "credit_checked": "on", "comment": "不符合条件"}, "初审不予通过"),
+           ("division_review", {"decision": "reject", "comment": "专业不匹配"}, "审核不予通过"),
+           ("leader_approval", {"decision": "reject", "comment": "暂缓"}, "局领导不予批准")]},
+}
+
+
+@pytest.mark.parametrize("scenario", ADMISSION_SCENARIOS.values(), ids=ADMISSION_SCENARIOS.keys())
+def test_public_admission_paths_on_the_version_with_status_tasks(session, users, scenario):
+    old, _ = _deploy_old(session, "admission_public", "admission_public_status_tasks.bpmn")
+    call = make_call(session)
+    submitted = admission.submit_public(session, users["applicant"], application_form(), {}, T0, call.id)
+    scenario(session, users, submitted)
+    _on_old_version(session, "admission_public", old)
+
+
+def test_invited_admission_on_the_version_with_status_tasks(session, users):
+    old, _ = _deploy_old(session, "admission_invited", "admission_invited_status_tasks.bpmn")
+    admission_paths.test_invited_path_admits(session, users)
+    _on_old_version(session, "admission_invited", old)
+
+
+RENEWAL_SCENARIOS = {
+    "renewed": renewal.test_renewal_gives_a_new_three_year_term_and_certificate,
+    "declined_then_lapses": renewal.test_declining_waits_for_the_end_then_lapses_with_an_exit_record,
+    "rejected_then_lapses": renewal.test_rejected_renewal_lapses_at_the_end,
+}
+
+
+@pytest.mark.parametrize("scenario", RENEWAL_SCENARIOS.values(), ids=RENEWAL_SCENARIOS.keys())
+def test_renewal_paths_on_the_version_with_the_status_task(session, users, due, scenario):  # noqa: F811
+    old, _ = _deploy_old(session, "term_renewal", "term_renewal_status_tasks.bpmn")
+    scenario(session, users, due)
+    _on_old_version(session, "term_renewal", old)
