@@ -11,20 +11,26 @@ they start run on it. The earlier files are kept in tests/engine/old_versions/ a
   renewal_* form hooks now record first.
 
 Each run also checks that the instance really ran on the old version and that every host function it calls
-is still registered.
+is still registered. For the assignment paths whose status changes moved out of tally_request, the same
+steps are also run on the old and the current version side by side and must leave the same rows after each
+step (request status, note and N, engagement statuses, notifications sent).
 """
 
 from functools import partial
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from engine.models import ProcessInstance
-from engine.registry import NS, deploy, dmn_files_for, forms_for
+from engine.models.assignment import WorkRequest
+from engine.models.notify import Notification
+from engine.registry import NS, PROCESSES_DIR, deploy, dmn_files_for, forms_for
 from engine.scripting import HOST_FUNCTIONS
 from engine.services import admission
+from engine.services import tasks as task_service
 from engine.spiff import parse_xml
+from tests import assignment_support
 from tests.engine import test_admission_paths as admission_paths
 from tests.engine import test_assignment_changes as changes
 from tests.engine import test_assignment_designation as designation
@@ -130,3 +136,110 @@ def test_renewal_paths_on_the_version_with_the_status_task(session, users, due, 
     old, _ = _deploy_old(session, "term_renewal", "term_renewal_status_tasks.bpmn")
     scenario(session, users, due)
     _on_old_version(session, "term_renewal", old)
+
+
+# ------------------------------------------- the same steps change the same rows on the old and the current version
+
+def _trace(session, request_id: int, since: int) -> tuple:
+    """Where a request stands after a step: status, note, N, engagement statuses, notifications sent since."""
+    session.expire_all()
+    request = session.get(WorkRequest, request_id)
+    subjects = session.scalars(select(Notification.subject).where(Notification.id > since).order_by(Notification.id))
+    return (request.status, request.status_note, request.n_experts,
+            [e.status for e in assignment_support.engagements(session, request_id)], list(subjects))
+
+
+def _pool(session, group: str, count: int) -> list:
+    return [assignment_support.make_expert(session, f"{group}{i}", group=group) for i in range(count)]
+
+
+def _decide(session, users, request, values: dict) -> None:
+    (task,) = assignment_support.open_tasks(session, request, "shortfall_decision")
+    task_service.complete(session, task.id, users["using_unit"], values, {}, T0)
+
+
+def _designated_expert_declines(session, users, group, step):
+    """Designated request; the expert declines; the cancellation leaves it short with no redraw: the unit decides."""
+    chosen = _pool(session, group, 2)[0]
+    request = assignment_support.create(session, users["using_unit"], group_code=group, method="designated",
+                                        method_reason="熟悉该企业", designated_experts=chosen.certificate_no)
+    step(request)
+    designation.file_and_decide(session, users, request, designation.APPROVE)
+    step(request)
+    (row,) = assignment_support.engagements(session, request.id)
+    assignment_support.answer(session, row, assignment_support.DECLINE)
+    step(request)
+    assignment_support.complete_all(session, request, "leader_approve_cancellation", users["bureau_leader"],
+                                    assignment_support.APPROVE_JUSTIFIED)
+    step(request)
+    _decide(session, users, request, {"decision": "withdraw"})
+    step(request)
+
+
+def _refused_designation_after_exhaustion(session, users, group, step):
+    """The pool runs out, the supplementary designation is refused: back to the unit, which proceeds."""
+    _pool(session, group, 2)
+    request = assignment_support.create(session, users["using_unit"], group_code=group, n_backups="0")
+    first, second = assignment_support.engagements(session, request.id)
+    assignment_support.answer(session, first, assignment_support.CONFIRM)
+    assignment_support.answer(session, second, assignment_support.DECLINE)
+    step(request)
+    assignment_support.complete_all(session, request, "leader_approve_cancellation", users["bureau_leader"],
+                                    assignment_support.APPROVE_JUSTIFIED)
+    step(request)
+    extra = assignment_support.make_expert(session, f"{group}补充", group="general")
+    _decide(session, users, request, {"decision": "designate", "method": "designated", "reason": "库内专家不足",
+                                      "designated_experts": extra.certificate_no})
+    step(request)
+    designation.file_and_decide(session, users, request, designation.REJECT)
+    step(request)
+    _decide(session, users, request, {"decision": "proceed"})
+    step(request)
+
+
+def _refused_designation_ends(session, users, group, step):
+    chosen = _pool(session, group, 1)[0]
+    request = assignment_support.create(session, users["using_unit"], group_code=group, method="emergency",
+                                        method_reason="突发事件", designated_experts=chosen.certificate_no)
+    step(request)
+    designation.file_and_decide(session, users, request, designation.REJECT)
+    step(request)
+
+
+def _decline_cancel_redraw(session, users, group, step):
+    _pool(session, group, 4)
+    request = assignment_support.create(session, users["using_unit"], group_code=group, n_backups="0")
+    first, second = assignment_support.engagements(session, request.id)
+    assignment_support.answer(session, first, assignment_support.DECLINE)
+    step(request)
+    assignment_support.answer(session, second, assignment_support.CONFIRM)
+    step(request)
+    assignment_support.complete_all(session, request, "leader_approve_cancellation", users["bureau_leader"],
+                                    assignment_support.APPROVE_UNJUSTIFIED)
+    step(request)
+    assignment_support.answer(session, assignment_support.engagements(session, request.id)[-1],
+                              assignment_support.CONFIRM)
+    step(request)
+
+
+@pytest.mark.parametrize("scenario", [_designated_expert_declines, _refused_designation_after_exhaustion,
+                                      _refused_designation_ends, _decline_cancel_redraw],
+                         ids=lambda f: f.__name__.strip("_"))
+def test_each_step_changes_the_same_rows_on_the_old_and_the_current_assignment_version(session, users, scenario):
+    traces = []
+    for file_name, group in [(OLD / "assignment_tally_next.bpmn", "post_license"),
+                             (PROCESSES_DIR / "assignment.bpmn", "quality_assistance")]:
+        xml = file_name.read_text(encoding="utf-8")
+        version = deploy(session, "assignment", xml, dmn_files_for(xml), None, T0, source="test", forms=forms_for(xml))
+        session.commit()
+        trace, since = [], session.scalar(select(func.max(Notification.id))) or 0
+
+        def step(request, trace=trace, since=since):
+            trace.append(_trace(session, request.id, since))
+
+        scenario(session, users, group, step)
+        assert version.id in set(session.scalars(select(ProcessInstance.version_id).where(
+            ProcessInstance.process_key == "assignment")))
+        traces.append(trace)
+    old, current = traces
+    assert old == current
