@@ -11,33 +11,38 @@ they start run on it. The earlier files are kept in tests/engine/old_versions/ a
   renewal_* form hooks now record first.
 
 Each run also checks that the instance really ran on the old version and that every host function it calls
-is still registered. For the assignment paths whose status changes moved out of tally_request, the same
-steps are also run on the old and the current version side by side and must leave the same rows after each
-step (request status, note and N, engagement statuses, notifications sent).
+is still registered. The same steps are also run on the old and the current version side by side and must
+leave the same rows after each step: for assignment the request's status, note and N, the engagement statuses
+and the notifications sent; for admission the application's status and stage; for renewal the case status.
 """
 
+from datetime import date
 from functools import partial
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
-from engine.models import ProcessInstance
+from engine.models import Application, ProcessInstance
 from engine.models.assignment import WorkRequest
+from engine.models.evaluation import RenewalCase
 from engine.models.notify import Notification
 from engine.registry import NS, PROCESSES_DIR, deploy, dmn_files_for, forms_for
 from engine.scripting import HOST_FUNCTIONS
 from engine.services import admission
 from engine.services import tasks as task_service
+from engine.services.uow import unit_of_work
 from engine.spiff import parse_xml
+from engine.yearly import renewals
 from tests import assignment_support
 from tests.engine import test_admission_paths as admission_paths
 from tests.engine import test_assignment_changes as changes
 from tests.engine import test_assignment_designation as designation
 from tests.engine import test_assignment_paths as paths
 from tests.engine import test_yearly_renewal as renewal
+from tests.engine import test_yearly_support as yearly_support
 from tests.engine.test_yearly_renewal import due  # noqa: F401  (fixture)
-from tests.support import T0, application_form, make_call
+from tests.support import T0, application_form, id_number, make_call, make_user
 
 OLD = Path(__file__).parent / "old_versions"
 
@@ -243,3 +248,74 @@ def test_each_step_changes_the_same_rows_on_the_old_and_the_current_assignment_v
         traces.append(trace)
     old, current = traces
     assert old == current
+
+
+PASS_INITIAL = {"decision": "pass", "credit_checked": "on", "checklist_ok": "on", "comment": "材料齐全"}
+PASS_DIVISION = {"decision": "pass", "propose_role": "none"}
+ADMISSION_STEPS = {
+    "admitted": [("talent_center", PASS_INITIAL), ("quality_division", PASS_DIVISION),
+                 ("bureau_leader", {"decision": "approve"}), ("talent_center", admission_paths.DOC),
+                 ("applicant", admission_paths.SIGN)],
+    "returned_then_refused": [("talent_center", {"decision": "return", "credit_checked": "on", "comment": "补充"}),
+                              ("applicant", application_form(response="已补充")),
+                              ("talent_center", PASS_INITIAL),
+                              ("quality_division", {"decision": "reject", "comment": "专业不匹配"})],
+    "initial_reject": [("talent_center", {"decision": "reject", "credit_checked": "on", "comment": "不符合"})],
+    "leader_reject": [("talent_center", PASS_INITIAL), ("quality_division", PASS_DIVISION),
+                      ("bureau_leader", {"decision": "reject", "comment": "暂缓"})],
+}
+
+
+@pytest.mark.parametrize("steps", ADMISSION_STEPS.values(), ids=ADMISSION_STEPS.keys())
+def test_each_step_records_the_same_application_status_on_the_old_and_the_current_version(session, users, steps):
+    traces = []
+    call = make_call(session)
+    for run, file_name in enumerate([OLD / "admission_public_status_tasks.bpmn",
+                                     PROCESSES_DIR / "admission_public.bpmn"]):
+        xml = file_name.read_text(encoding="utf-8")
+        deploy(session, "admission_public", xml, dmn_files_for(xml), None, T0, source="test", forms=forms_for(xml))
+        session.commit()
+        applicant = make_user(session, f"applicant_run{run}", "applicant")
+        actors = users | {"applicant": applicant}
+        app = admission.submit_public(session, applicant, application_form(id_number=id_number(run + 1)), {}, T0,
+                                      call.id)
+        trace = [(app.status, app.status_stage)]
+        for role, values in steps:
+            admission_paths.act(session, app.id, actors[role], values)
+            session.expire_all()
+            app = session.get(Application, app.id)
+            trace.append((app.status, app.status_stage))
+        traces.append(trace)
+    assert traces[0] == traces[1]
+
+
+RENEWAL_STEPS = {
+    "declined": [("expert", {"renew": "no"})],
+    "division_refuses": [("expert", renewal.RENEW), ("quality_division", {"decision": "reject", "comment": "不同意"})],
+    "leader_refuses": [("expert", renewal.RENEW), ("quality_division", {"decision": "pass", "comment": ""}),
+                       ("bureau_leader", {"decision": "reject", "comment": "不予批准"})],
+    "renewed": [("expert", renewal.RENEW), ("quality_division", {"decision": "pass", "comment": ""}),
+                ("bureau_leader", {"decision": "approve", "comment": ""})],
+}
+
+
+@pytest.mark.parametrize("steps", RENEWAL_STEPS.values(), ids=RENEWAL_STEPS.keys())
+def test_each_step_records_the_same_renewal_status_on_the_old_and_the_current_version(session, users, steps):
+    traces = []
+    for run, file_name in enumerate([OLD / "term_renewal_status_tasks.bpmn", PROCESSES_DIR / "term_renewal.bpmn"]):
+        xml = file_name.read_text(encoding="utf-8")
+        deploy(session, "term_renewal", xml, dmn_files_for(xml), None, T0, source="test", forms=forms_for(xml))
+        session.commit()
+        account = yearly_support.expert_user(session, f"renewing{run}")
+        expert = yearly_support.make_expert(session, f"续聘专家{run}", user=account, term_start=date(2023, 5, 2),
+                                            term_end=renewal.TERM_END)
+        with unit_of_work(session):
+            case = renewals.start_renewal(session, expert, T0)
+        actors = users | {"expert": account}
+        trace = [case.status]
+        for role, values in steps:
+            renewal.act(session, case.instance_id, actors[role], values)
+            session.expire_all()
+            trace.append(session.get(RenewalCase, case.id).status)
+        traces.append(trace)
+    assert traces[0] == traces[1]
