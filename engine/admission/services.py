@@ -130,8 +130,9 @@ def check_eligibility(ctx: HostContext, application_id, thresholds=None) -> dict
 
 @exports.host_function("set_application_status")
 def set_application_status(ctx: HostContext, application_id, status, stage=None) -> dict:
-    """Record where an application stands (shown in 我的申请)."""
-    app, status = _application(ctx, application_id), ApplicationStatus(status)
+    """Record where an application stands (shown in 我的申请): the ineligible and lapsed ends; versions deployed
+    before the review hooks below also call it after each review."""
+    app = _application(ctx, application_id)
     app.status, app.status_stage, app.updated_at = status, stage, ctx.now
     return {"status": status}
 
@@ -139,6 +140,51 @@ def set_application_status(ctx: HostContext, application_id, status, stage=None)
 def application_for_instance(session, instance_id: int) -> Application | None:
     """The application an admission instance is about (None for other processes)."""
     return session.scalar(select(Application).where(Application.instance_id == instance_id))
+
+
+def _record_stage(ctx: HostContext, task_row, status: str | None, stage: str) -> None:
+    """Where the application stands after a reviewer's decision (None: it stays where it is)."""
+    app = application_for_instance(ctx.session, task_row.instance_id)
+    if app is None or status is None:  # a form reused outside admission has no application to record on
+        return
+    app.status, app.status_stage, app.updated_at = status, stage, ctx.now
+
+
+# The decisions below are recorded by the step that makes them, in the same unit of work as the engine step
+# that follows: the gateways after these tasks route on the same form values (their default flows are the
+# "reject" branches, hence `else REJECTED`). Instances on versions deployed earlier still run their
+# set_application_status service tasks after the task, which set the same values again.
+
+@exports.form_hook("initial_review")
+def record_initial_review(ctx: HostContext, task_row, cleaned: dict) -> dict:
+    """Art 8(一)3: talent_center's 初审 — returned for correction (退回补正) or not passed; a pass goes on."""
+    decision = cleaned["decision"]
+    _record_stage(ctx, task_row, None if decision == "pass" else ApplicationStatus.RETURNED if decision == "return"
+                  else ApplicationStatus.REJECTED,
+                  "initial_review")
+    return cleaned
+
+
+@exports.form_hook("division_review")
+def record_division_review(ctx: HostContext, task_row, cleaned: dict) -> dict:
+    """Art 8: quality_division's 审核 — a refusal ends the application."""
+    _record_stage(ctx, task_row, None if cleaned["decision"] == "pass" else ApplicationStatus.REJECTED, "division_review")
+    return cleaned
+
+
+@exports.form_hook("leader_approval")
+def record_leader_approval(ctx: HostContext, task_row, cleaned: dict) -> dict:
+    """Art 8: the bureau leader's approval — approved, awaiting the formal document (待发文), or refused."""
+    _record_stage(ctx, task_row, ApplicationStatus.APPROVED if cleaned["decision"] == "approve" else ApplicationStatus.REJECTED,
+                  "leader_approval")
+    return cleaned
+
+
+@exports.form_hook("record_document")
+def record_formal_document(ctx: HostContext, task_row, cleaned: dict) -> dict:
+    """Art 8: the formal document is recorded; the expert must now sign the 承诺书 (附件2)."""
+    _record_stage(ctx, task_row, ApplicationStatus.AWAITING_COMMITMENT, "record_document")
+    return cleaned
 
 
 @exports.form_hook("application")

@@ -154,23 +154,61 @@ def can_redraw(session, request: WorkRequest) -> bool:
     return request.method == "random" or draws.draw_row(session, request.id) is not None
 
 
-def tally(session, request: WorkRequest, now: datetime) -> dict:
-    """What comes next: approve pending cancellations, redraw, ask the unit to decide, or staffed."""
+def staffing(session, request: WorkRequest) -> dict:
+    """The facts the assignment gateways decide on (Art 13 ¶3); this only counts, the BPMN decides.
+
+    - `cancellations_pending`: engagements declined or asking to recuse, awaiting the cancellation approval;
+    - `confirmed` of `needed`, and `shortfall` = how many more must confirm (0 when staffed);
+    - `redraw_possible`: the shortfall can be drawn again (random request or drawn before, pool not exhausted);
+    - `pending_cancellation_ids`: the engagements the approval multi-instance runs over.
+    """
     rows = engagements(session, request.id)
     pending = [e.id for e in rows if e.status in PENDING_CANCEL]
-    engaged = sum(1 for e in rows if e.status in ENGAGED)
-    result = {"cancel": pending, "confirmed": engaged, "needed": request.n_experts}
-    if pending:
-        set_status(request, RequestStatus.CANCELLING, now)
-        return result | {"next": "approve"}
-    if engaged >= request.n_experts:
-        return result | {"next": "staffed"}
-    if can_redraw(session, request):
-        return result | {"next": "redraw"}
+    confirmed = sum(1 for e in rows if e.status in ENGAGED)
+    return {"needed": request.n_experts, "confirmed": confirmed, "shortfall": max(request.n_experts - confirmed, 0),
+            "cancellations_pending": len(pending), "pending_cancellation_ids": pending,
+            "redraw_possible": can_redraw(session, request)}
+
+
+def report_shortfall(session, request: WorkRequest, now: datetime) -> dict:
+    """Short of experts with no redraw possible: the unit must choose how to go on (told once; a pool found
+    exhausted by the redraw, or a refused designation, has told it already)."""
     if request.status != RequestStatus.EXHAUSTED:
+        engaged = sum(1 for e in engagements(session, request.id) if e.status in ENGAGED)
         note = f"已确认 {engaged}/{request.n_experts} 名，尚缺 {request.n_experts - engaged} 名，请选择后续方式。"
         set_status(request, RequestStatus.EXHAUSTED, now, note)
         notices.to_unit(session, request, "专家人数不足，请选择后续方式", note, now)
+    return {"status": request.status}
+
+
+def refer_back(session, request: WorkRequest, now: datetime) -> dict:
+    """A refused designation with experts engaged or a draw to go back to: the unit chooses how to go on."""
+    set_status(request, RequestStatus.EXHAUSTED, now, "指定选派未获批准，请选择后续方式。")
+    notices.to_unit(session, request, "指定选派未获批准", request.status_note, now)
+    return {"status": request.status}
+
+
+def close_refused(session, request: WorkRequest, now: datetime) -> dict:
+    """A refused designation with nothing to go back to: open engagements released, the request rejected."""
+    withdraw(session, request, now, note="指定选派未获批准")
+    request.status = RequestStatus.REJECTED
+    notices.to_unit(session, request, "指定选派未获批准", f"“{request.title}”的指定选派未获批准。", now)
+    return {"status": request.status}
+
+
+def tally(session, request: WorkRequest, now: datetime) -> dict:
+    """Versions deployed before the gateways read `staffing` facts: the next step decided here, with the
+    status changes of the step it names (cancelling: also set by approval_route; exhausted: report_shortfall)."""
+    facts = staffing(session, request)
+    result = {"cancel": facts["pending_cancellation_ids"], "confirmed": facts["confirmed"], "needed": facts["needed"]}
+    if facts["cancellations_pending"]:
+        set_status(request, RequestStatus.CANCELLING, now)
+        return result | {"next": "approve"}
+    if facts["shortfall"] == 0:
+        return result | {"next": "staffed"}
+    if facts["redraw_possible"]:
+        return result | {"next": "redraw"}
+    report_shortfall(session, request, now)
     return result | {"next": "decide"}
 
 

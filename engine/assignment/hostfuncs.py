@@ -59,9 +59,34 @@ def record_no_answer(ctx: HostContext, engagement_id) -> dict:
     return flow.no_answer(ctx.session, row, flow.get_request(ctx.session, row.request_id), ctx.now)
 
 
+@exports.host_function("count_staffing")
+def count_staffing(ctx: HostContext, request_id) -> dict:
+    """Art 13 ¶3: the facts the gateways read (cancellations pending, shortfall, redraw possible); no decision."""
+    return flow.staffing(ctx.session, flow.get_request(ctx.session, request_id))
+
+
+@exports.host_function("report_shortfall")
+def report_shortfall(ctx: HostContext, request_id) -> dict:
+    """Short of experts and no redraw possible: the unit is asked to choose how to go on."""
+    return flow.report_shortfall(ctx.session, flow.get_request(ctx.session, request_id), ctx.now)
+
+
+@exports.host_function("refer_back_to_unit")
+def refer_back_to_unit(ctx: HostContext, request_id) -> dict:
+    """A designation was not approved but experts are engaged or a draw exists: the unit chooses how to go on."""
+    return flow.refer_back(ctx.session, flow.get_request(ctx.session, request_id), ctx.now)
+
+
+@exports.host_function("close_refused_request")
+def close_refused_request(ctx: HostContext, request_id) -> dict:
+    """A designation was not approved and nothing else is possible: the request ends as rejected."""
+    return flow.close_refused(ctx.session, flow.get_request(ctx.session, request_id), ctx.now)
+
+
 @exports.host_function("tally_request")
 def tally_request(ctx: HostContext, request_id) -> dict:
-    """Decide the next step from the engagements: approve / redraw / decide / staffed."""
+    """Kept for instances on assignment versions whose gateway reads tally["next"] (versions are immutable):
+    the next step decided in Python. Current versions call count_staffing and decide in the BPMN."""
     return flow.tally(ctx.session, flow.get_request(ctx.session, request_id), ctx.now)
 
 
@@ -80,6 +105,8 @@ def approval_route(ctx: HostContext, request_id, scope) -> str:
     route = "division" if active_delegation(ctx.session, scope, local_date(ctx.now)) else "leader"
     if scope == "designation":
         flow.set_status(request, RequestStatus.APPROVING, ctx.now)
+    elif scope == "cancellation":  # the request waits for the cancellations to be approved
+        flow.set_status(request, RequestStatus.CANCELLING, ctx.now)
     notices.to_approvers(ctx.session, request, route, ROUTE_LABELS.get(scope, scope), ctx.now)
     return route
 
@@ -104,15 +131,13 @@ def withdraw_request(ctx: HostContext, request_id) -> dict:
 
 @exports.host_function("designation_rejected")
 def designation_rejected(ctx: HostContext, request_id) -> str:
-    """A designation was not approved: back to the unit's decision when experts are engaged, else the end."""
+    """Kept for instances on assignment versions whose gateway reads after_reject == "decide" (versions are
+    immutable). Current versions count_staffing, decide in the BPMN, then refer_back_to_unit or
+    close_refused_request."""
     request = flow.get_request(ctx.session, request_id)
-    has_history = any(e.status in flow.ENGAGED for e in flow.engagements(ctx.session, request.id))
-    if has_history or flow.can_redraw(ctx.session, request) or request.method == "random":
-        request.status, request.updated_at = RequestStatus.EXHAUSTED, ctx.now
-        request.status_note = "指定选派未获批准，请选择后续方式。"
-        notices.to_unit(ctx.session, request, "指定选派未获批准", request.status_note, ctx.now)
+    facts = flow.staffing(ctx.session, request)
+    if facts["confirmed"] > 0 or facts["redraw_possible"] or request.method == "random":
+        flow.refer_back(ctx.session, request, ctx.now)
         return "decide"
-    flow.withdraw(ctx.session, request, ctx.now, note="指定选派未获批准")
-    request.status = RequestStatus.REJECTED
-    notices.to_unit(ctx.session, request, "指定选派未获批准", f"“{request.title}”的指定选派未获批准。", ctx.now)
+    flow.close_refused(ctx.session, request, ctx.now)
     return "end"

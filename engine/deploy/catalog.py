@@ -6,7 +6,9 @@ from sqlalchemy import func, select
 
 from engine.core.errors import Forbidden, NotFound
 from engine.core.models import ProcessInstance, ProcessVersion
+from engine.core.status import InstanceStatus
 from engine.deploy.models import ProcessDraft
+from engine.deploy.status import DraftStatus
 from engine.platform.models import User
 
 VIEW_ROLES = ("process_owner", "auditor")
@@ -45,7 +47,7 @@ def require_viewer(actor) -> None:
 
 def _instance_counts(session) -> dict[int, tuple[int, int]]:
     rows = session.execute(select(ProcessInstance.version_id, func.count(),
-                                  func.count().filter(ProcessInstance.status == "running"))
+                                  func.count().filter(ProcessInstance.status == InstanceStatus.RUNNING))
                            .group_by(ProcessInstance.version_id)).all()
     return {vid: (running, total) for vid, total, running in rows}
 
@@ -61,7 +63,7 @@ def catalog(session, actor, process_key: str | None = None) -> list[ProcessEntry
     """Every process (or one) with versions, counts and open drafts — SQL only, no workflow is loaded."""
     require_viewer(actor)
     query = select(ProcessVersion).order_by(ProcessVersion.process_key, ProcessVersion.version.desc())
-    drafts_q = select(ProcessDraft).where(ProcessDraft.status == "draft").order_by(ProcessDraft.id.desc())
+    drafts_q = select(ProcessDraft).where(ProcessDraft.status == DraftStatus.DRAFT).order_by(ProcessDraft.id.desc())
     if process_key:
         query = query.where(ProcessVersion.process_key == process_key)
         drafts_q = drafts_q.where(ProcessDraft.process_key == process_key)

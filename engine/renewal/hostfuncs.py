@@ -22,7 +22,8 @@ def renew_term(ctx: HostContext, renewal_id) -> dict:
 
 @exports.host_function("mark_not_renewing")
 def mark_not_renewing(ctx: HostContext, renewal_id) -> dict:
-    """Not renewed: the term runs out."""
+    """Not renewed: the term runs out. Kept for instances on term_renewal versions with the service task
+    mark_not_renewing_task (versions are immutable); current versions record it in the deciding form hooks."""
     return renewals.not_renewing(ctx.session, renewal_id, ctx.now)
 
 
@@ -34,5 +35,17 @@ def lapse_term(ctx: HostContext, renewal_id) -> dict:
 
 @exports.form_hook("renewal_confirm")
 def confirm_renewal(ctx: HostContext, task_row, cleaned: dict) -> dict:
-    """Keep the expert's updated data on the renewal case."""
+    """Keep the expert's updated data on the renewal case; a refusal lets the term run out."""
     return renewals.confirm(ctx.session, task_row, cleaned)
+
+
+@exports.form_hook("renewal_division_review")
+def review_renewal(ctx: HostContext, task_row, cleaned: dict) -> dict:
+    """quality_division does not agree to renew: the term runs out."""
+    return renewals.review(ctx.session, task_row, cleaned, agreed="pass")
+
+
+@exports.form_hook("renewal_leader_approval")
+def approve_renewal(ctx: HostContext, task_row, cleaned: dict) -> dict:
+    """The bureau leader does not approve the renewal: the term runs out."""
+    return renewals.review(ctx.session, task_row, cleaned, agreed="approve")

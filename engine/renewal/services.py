@@ -104,10 +104,21 @@ def renewal_scan_job(session, now: datetime) -> dict:
 
 
 def confirm(session, task_row, cleaned: dict) -> dict:
-    """The expert's answer: keep the changed fields for the recheck; they apply only when renewed."""
+    """The expert's answer: keep the changed fields for the recheck (they apply only when renewed); an expert
+    who does not renew lets the term run out."""
     case = case_of_task(session, task_row)
     if cleaned["renew"] == "yes":
         case.updates = {k: cleaned[k] for k in UPDATABLE if cleaned.get(k) not in (None, "")}
+    else:
+        case.status = RenewalStatus.NOT_RENEWING
+    return cleaned
+
+
+def review(session, task_row, cleaned: dict, agreed: str) -> dict:
+    """quality_division's review or the bureau leader's approval (Art 8): anything but `agreed` lets the term
+    run out (the gateway after the task routes on the same decision, its default flow being the refusal)."""
+    if cleaned["decision"] != agreed:
+        case_of_task(session, task_row).status = RenewalStatus.NOT_RENEWING
     return cleaned
 
 
@@ -155,7 +166,8 @@ def renew(session, renewal_id, actor, now: datetime) -> dict:
 
 
 def not_renewing(session, renewal_id, now: datetime) -> dict:
-    """Declined or not approved: the term runs to its end and then lapses."""
+    """Declined or not approved: the term runs to its end and then lapses. (Current versions record this in the
+    form hooks of the deciding tasks, confirm and review; versions deployed earlier call it from a service task.)"""
     case = get_case(session, renewal_id)
     case.status = RenewalStatus.NOT_RENEWING
     return {"status": case.status, "lapses_on": (case.old_term_end + timedelta(days=1)).isoformat()}

@@ -136,7 +136,7 @@ def test_a_failing_step_after_a_user_task_rolls_back_the_completion(session, use
     make_pool(session, 4)
     request = create(session, users["using_unit"], n_experts="1", n_backups="0")
     (row,) = engagements(session, request.id)
-    monkeypatch.setitem(HOST_FUNCTIONS, "tally_request", _broken_no_answer)
+    monkeypatch.setitem(HOST_FUNCTIONS, "count_staffing", _broken_no_answer)
     with pytest.raises(StepFailed) as failed:
         answer(session, row, CONFIRM)
     assert "tally_task" in (failed.value.element_id or "") and failed.value.incident_id
