@@ -7,7 +7,6 @@ costs the same handful of round trips as screening ten.
 import re
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import date
 from functools import lru_cache
 
 from sqlalchemy import select
@@ -139,8 +138,3 @@ def spec_of(request: WorkRequest) -> RequestSpec:
 def new_parties(parsed: list[tuple[str, str]]) -> list[RequestParty]:
     """RequestParty rows from (name, credit code) pairs."""
     return [RequestParty(name=name, credit_code=code) for name, code in parsed]
-
-
-def overlaps(a_start: date, a_end: date, b_start: date, b_end: date) -> bool:
-    """True when two inclusive date ranges share a day."""
-    return a_start <= b_end and b_start <= a_end

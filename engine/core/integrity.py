@@ -88,6 +88,8 @@ def check_instance(session, instance: ProcessInstance, open_rows: dict[str, int 
         problems.append(Problem("status", instance.id, "流程已走完，状态仍为进行中"))
     elif not waiting_kinds(workflow) and not has_incident:
         problems.append(Problem("stuck", instance.id, "进行中的流程既无待办、也无定时器或等待中的事件（无法继续）"))
+    if instance.element_marks != runner.element_marks(workflow):
+        problems.append(Problem("marks", instance.id, "实例图上的环节标记与流程状态不一致"))
     expected_timer = runner.next_timer_at(workflow)
     if not _same_time(expected_timer, instance.next_timer_at):
         problems.append(Problem("timer", instance.id,
@@ -116,7 +118,8 @@ def check(session, with_audit: bool = True) -> list[Problem]:
     incidents = set(session.scalars(select(Incident.instance_id).where(Incident.resolved_at.is_(None))))
     problems = [Problem("inbox", i, "待办所属的流程实例不存在") for i in open_rows if i not in statuses]
     instances = session.scalars(select(ProcessInstance).where(ProcessInstance.id.in_(list(statuses)))
-                                .options(undefer(ProcessInstance.serialized)).order_by(ProcessInstance.id))
+                                .options(undefer(ProcessInstance.serialized), undefer(ProcessInstance.element_marks))
+                                .order_by(ProcessInstance.id))
     for instance in instances:
         problems += check_instance(session, instance, open_rows.get(instance.id, {}), instance.id in incidents)
     problems += _domain_problems(session, statuses)

@@ -53,6 +53,8 @@ class ProcessInstance(Base):
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     end_event: Mapped[str | None] = mapped_column(String(100))
     error: Mapped[str | None] = mapped_column(Text)
+    # BPMN ids completed / active / waiting after the last step (runner.element_marks): the instance diagram.
+    element_marks: Mapped[dict | None] = mapped_column(JSONType, deferred=True)
 
     version: Mapped[ProcessVersion] = relationship(lazy="joined")
 

@@ -100,6 +100,23 @@ def ready_guids(workflow) -> set[str]:
     return {str(t.id) for t in workflow.get_tasks(state=SpiffTaskState.READY, manual=True)}
 
 
+MARKED_STATES = (("active", SpiffTaskState.READY | SpiffTaskState.STARTED), ("waiting", SpiffTaskState.WAITING),
+                 ("completed", SpiffTaskState.COMPLETED))
+
+
+def element_marks(workflow) -> dict[str, list[str]]:
+    """BPMN ids of the completed, active (ready/started) and waiting elements, subprocesses included: what the
+    instance diagram shows, saved with every step so that page reads a row, not the workflow."""
+    marks: dict[str, set[str]] = {name: set() for name, _ in MARKED_STATES}
+    for task in workflow.get_tasks():
+        bpmn_id = getattr(task.task_spec, "bpmn_id", None)
+        state = next((name for name, mask in MARKED_STATES if task.state & mask), None)
+        if bpmn_id and state:
+            marks[state].add(bpmn_id)
+    marks["completed"] -= marks["active"] | marks["waiting"]  # a loop's earlier pass is not where it stands
+    return {name: sorted(ids) for name, ids in marks.items()}
+
+
 def save(session, instance: ProcessInstance, workflow, ctx: HostContext, was_ready: set[str]) -> bool:
     """Persist state, timer, status and inbox rows for this step (no flush, no commit).
 
@@ -109,6 +126,7 @@ def save(session, instance: ProcessInstance, workflow, ctx: HostContext, was_rea
     instance.serialized = dump_workflow(workflow)
     instance.updated_at = ctx.now
     instance.next_timer_at = next_timer_at(workflow)
+    instance.element_marks = element_marks(workflow)
     if workflow.completed and instance.status == InstanceStatus.RUNNING:
         instance.status = InstanceStatus.COMPLETED
         instance.completed_at = ctx.now

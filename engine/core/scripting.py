@@ -11,7 +11,7 @@ overrides it; each call gets a HostContext with the session, the actor and the t
 import json
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -43,7 +43,6 @@ class HostContext:
     actor: Any
     now: datetime
     instance: Any = None
-    events: list = field(default_factory=list)
     rng: Callable[[int], bytes] | None = None
 
 

@@ -1,12 +1,10 @@
-"""What the diagrams show: one instance's completed / active / waiting elements (that one workflow is
-loaded), and per-element counts of open tasks over all instances of a version (SQL only: a heat view)."""
+"""What the diagrams show: one instance's completed / active / waiting elements (saved with each step), and
+per-element counts of open tasks over all instances of a version (a heat view); SQL only, no workflow loaded."""
 
 from SpiffWorkflow.util.task import TaskState as SpiffTaskState
 from sqlalchemy import func, select
 
-from engine.core import runner
 from engine.core.models import HumanTask, ProcessInstance, ProcessVersion
-from engine.core.scripting import HostContext
 from engine.core.status import InstanceStatus, TaskState
 
 STATES = {"completed": SpiffTaskState.COMPLETED, "active": SpiffTaskState.READY | SpiffTaskState.STARTED,
@@ -17,17 +15,10 @@ def _bpmn_ids(tasks) -> list[str]:
     return sorted({t.task_spec.bpmn_id for t in tasks if getattr(t.task_spec, "bpmn_id", None)})
 
 
-def instance_marks(session, instance: ProcessInstance, now) -> dict[str, list[str]]:
-    """BPMN ids of the instance's completed, active (ready/started) and waiting elements.
-
-    The caller has authorized the viewer; nothing is saved (the workflow is only read)."""
-    try:
-        workflow = runner.load(session, instance, HostContext(session=session, actor=None, now=now))
-    except Exception as exc:  # a diagram must never take the instance page down; the page says why
-        return {name: [] for name in STATES} | {"error": f"无法读取流程状态：{exc}"}
-    marks = {name: _bpmn_ids(workflow.get_tasks(state=state)) for name, state in STATES.items()}
-    marks["completed"] = [i for i in marks["completed"] if i not in marks["active"] + marks["waiting"]]
-    return marks
+def instance_marks(instance: ProcessInstance) -> dict[str, list[str]]:
+    """BPMN ids of the instance's completed, active (ready/started) and waiting elements, as saved with its last
+    step (no workflow is loaded). The caller has authorized the viewer."""
+    return instance.element_marks or {"completed": [], "active": [], "waiting": []}
 
 
 def version_xml(session, version_id: int) -> str:

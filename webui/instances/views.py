@@ -11,7 +11,6 @@ from engine.platform import policy
 from engine.tasks import instances as instance_service
 from webui.auth import requires
 from webui.extensions import db
-from webui.timeutil import now
 
 bp = Blueprint("instances", __name__, template_folder="templates")
 ACTIONS = {
@@ -46,7 +45,7 @@ def detail(instance_id: int):
     """One instance: status, version (key, number, sha256), subject, tasks and every audit event."""
     instance = instance_service.get_instance(db.session, current_user, instance_id)
     shown = {"xml": diagram.version_xml(db.session, instance.version_id),
-             "marks": diagram.instance_marks(db.session, instance, now())}  # its own version, its own state
+             "marks": diagram.instance_marks(instance)}  # its own version, its own state
     return render_template(
         "instances/detail.html", instance=instance, actions=ACTIONS, diagram=shown,
         tasks=instance_service.instance_tasks(db.session, instance.id),
