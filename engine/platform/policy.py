@@ -177,6 +177,9 @@ REPORT_ANY_CONFLICT = _cap("REPORT_ANY_CONFLICT", (TALENT_CENTER,), "report a co
 VIEW_DELEGATIONS = _cap("VIEW_DELEGATIONS", (BUREAU_LEADER, QUALITY_DIVISION, AUDITOR),
                         "see the leaders' authorizations of the quality division")
 GRANT_DELEGATION = _cap("GRANT_DELEGATION", (BUREAU_LEADER,), "authorize / revoke (Art 13)")
+VIEW_OWN_UNIT = _cap("VIEW_OWN_UNIT", UNIT_SCOPED_ROLES,
+                     "read the own unit's requests, draws and process instances (the object's unit must be the "
+                     "user's)")
 
 # Experts
 VIEW_EXPERTS = _cap("VIEW_EXPERTS", STAFF_VIEW_ROLES, "search the expert pool")
@@ -206,6 +209,16 @@ PROPOSE_GROUP_CHANGE = _cap("PROPOSE_GROUP_CHANGE", (PROPOSER,), "propose a grou
 
 # Operations
 VIEW_INCIDENTS = _cap("VIEW_INCIDENTS", (PROCESS_OWNER, ADMIN), "see failed automatic steps and retry them")
+
+# Menu entries (webui/templates/base.html) narrower than the page they open: admin may open 专家抽取, auditor
+# and admin 评价与出库, by their address, but the menu does not offer them. Every other entry shows to exactly
+# the roles its page lets in (its page's capability).
+MENU_ASSIGNMENT = _cap("MENU_ASSIGNMENT", (USING_UNIT, EXPERT, TALENT_CENTER, QUALITY_DIVISION, BUREAU_LEADER,
+                                           AUDITOR), "the 专家抽取 menu entry (VIEW_ASSIGNMENT but admin)")
+MENU_YEARLY = _cap("MENU_YEARLY", (TALENT_CENTER, QUALITY_DIVISION, BUREAU_LEADER, GROUP_LEADER, EXPERT),
+                   "the 评价与出库 menu entry (VIEW_YEARLY but auditor and admin)")
+MENUS = {"assignment.index": (MENU_ASSIGNMENT, VIEW_ASSIGNMENT), "evaluation.index": (MENU_YEARLY, VIEW_YEARLY)}
+"""Page endpoint → (its menu entry's capability, the page's): the menu never offers a page that answers 403."""
 
 BULK_FORMS = {"leader_approval": BULK_APPROVE, "record_document": BULK_RECORD_DOCUMENT}
 """Bulk actions of the inbox (DESIGN §4.1): form key → the capability that may use it."""

@@ -7,6 +7,7 @@ import click
 from flask.cli import with_appcontext
 
 from engine.core.errors import ServiceError
+from engine.platform import policy
 from webui.extensions import db
 
 
@@ -23,7 +24,7 @@ def _talent_center_user(username: str):
     from engine.platform.models import User
 
     user = db.session.scalar(select(User).where(User.username == username))
-    if user is None or not user.has_role("talent_center"):
+    if user is None or not policy.allows(user, policy.RUN_CAMPAIGN):
         raise click.BadParameter(f"{username} 不是人才开发中心用户", param_hint="--user")
     return user
 

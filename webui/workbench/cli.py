@@ -10,6 +10,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from engine.core.errors import ServiceError
+from engine.platform import policy
 from engine.platform.attachments import Upload
 from webui.extensions import db
 
@@ -22,7 +23,7 @@ def _owner(username: str):
     from engine.platform.models import User
 
     user = db.session.scalar(select(User).where(User.username == username))
-    if user is None or not user.has_role("process_owner"):
+    if user is None or not policy.allows(user, policy.EDIT_PROCESSES):
         click.echo(f"用户 {username} 不存在或不是流程管理员")
         sys.exit(2)
     return user
