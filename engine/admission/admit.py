@@ -12,6 +12,7 @@ from engine.core.scripting import HostContext
 from engine.experts.models import Expert, ExpertGroup, GroupMembership
 from engine.experts.roster import certificate_number, term_end
 from engine.experts.status import ExpertStatus
+from engine.platform import policy
 from engine.platform.models import User, UserRole
 from engine.platform.settings import TERM_YEARS
 
@@ -29,8 +30,8 @@ def _grant_expert_role(session, user_id: int | None) -> None:
     if user_id is None:
         return
     user = session.get(User, user_id)
-    if user is not None and "expert" not in user.roles:
-        user.role_links.append(UserRole(user_id=user.id, role_code="expert"))
+    if user is not None and policy.EXPERT not in user.roles:
+        user.role_links.append(UserRole(user_id=user.id, role_code=policy.EXPERT))
 
 
 @exports.host_function("admit_expert")

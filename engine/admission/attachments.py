@@ -5,10 +5,9 @@ from datetime import datetime
 from engine.admission.models import Application
 from engine.core.errors import Forbidden, NotFound
 from engine.core.uow import unit_of_work
+from engine.platform import policy
 from engine.platform.attachments import Upload, store_single
 from engine.platform.models import Attachment
-
-STAFF_ROLES = ("talent_center", "quality_division", "bureau_leader", "auditor", "admin")
 
 
 def upload(session, actor, file: Upload, now: datetime) -> Attachment:
@@ -23,7 +22,7 @@ def get_for_download(session, viewer, attachment_id: int) -> Attachment:
     row = session.get(Attachment, attachment_id)
     if row is None:
         raise NotFound("附件不存在")
-    if row.uploaded_by == viewer.id or viewer.has_role(*STAFF_ROLES):
+    if row.uploaded_by == viewer.id or policy.allows(viewer, policy.VIEW_ATTACHMENTS):
         return row
     app = session.get(Application, row.application_id) if row.application_id else None
     if app is not None and viewer.id in (app.applicant_user_id, app.entered_by):

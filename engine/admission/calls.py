@@ -10,12 +10,13 @@ from engine.core.errors import Forbidden, ValidationFailed
 from engine.core.models import HumanTask
 from engine.core.status import TaskState
 from engine.core.uow import unit_of_work
+from engine.platform import policy
 
 
 def create_call(session, actor, title: str, description: str, opens_at: datetime, closes_at: datetime,
                 now: datetime) -> PublicCall:
     """talent_center publishes a call with an application window."""
-    if not actor.has_role("talent_center"):
+    if not policy.allows(actor, policy.PUBLISH_CALL):
         raise Forbidden("只有人才开发中心可以发布征集公告")
     errors = {}
     if not (title or "").strip():

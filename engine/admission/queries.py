@@ -16,14 +16,12 @@ from engine.core.inbox import InboxFilter, inbox_query
 from engine.core.models import AuditEvent, HumanTask
 from engine.core.status import TaskState
 from engine.experts.queries import mask_id_number, mask_phone, sees_pii
+from engine.platform import policy
 from engine.platform.models import Attachment, Unit
 from engine.tasks.services import dynamic_choices, task_history
 from engine.tasks.views import iso
 
 exports = Contributions()  # installed by engine.bootstrap
-
-# Staff who may read any application and its attachments (DESIGN §3; applicants see only their own).
-APPLICATION_STAFF_ROLES = ("talent_center", "quality_division", "bureau_leader", "auditor", "admin")
 
 
 def file_ids(form_values: dict | None) -> list[int]:
@@ -56,7 +54,7 @@ def get_application(session, viewer, application_id: int) -> Application:
     app = session.get(Application, application_id)
     if app is None:
         raise NotFound("申请不存在")
-    if not (_is_owner(viewer, app) or viewer.has_role(*APPLICATION_STAFF_ROLES)):
+    if not (_is_owner(viewer, app) or policy.allows(viewer, policy.VIEW_APPLICATIONS)):
         raise Forbidden("您无权查看该申请")
     return app
 

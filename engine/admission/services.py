@@ -14,6 +14,7 @@ from engine.core.forms import load_form, validate_form
 from engine.core.scripting import HostContext
 from engine.core.uow import unit_of_work
 from engine.experts.models import DishonestyEntry, ExpertGroup
+from engine.platform import policy
 from engine.platform.attachments import store_uploads
 from engine.platform.models import Attachment
 from engine.platform.settings import commitment_period
@@ -66,9 +67,9 @@ def _start(session, app: Application, ctx: HostContext, process_key: str, signer
 def submit_public(session, actor, raw: dict, files: dict, now: datetime, call_id: int | None,
                   paper: bool = False) -> Application:
     """Submit a 推荐表 in an open call: by the applicant, or a paper form entered by talent_center."""
-    if paper and not actor.has_role("talent_center"):
+    if paper and not policy.allows(actor, policy.ENTER_PAPER_APPLICATION):
         raise Forbidden("只有人才开发中心可以录入纸质推荐表")
-    if not paper and not actor.has_role("applicant"):
+    if not paper and not policy.allows(actor, policy.SUBMIT_APPLICATION):
         raise Forbidden("只有申请人可以在线提交推荐表")
     with unit_of_work(session):
         call = _open_call(session, call_id, now)
@@ -85,7 +86,7 @@ def submit_public(session, actor, raw: dict, files: dict, now: datetime, call_id
 
 def nominate(session, actor, raw: dict, files: dict, now: datetime, reason: str) -> Application:
     """Nominate an expert by directed invitation (Art 8(二)): talent_center or quality_division."""
-    if not actor.has_role("talent_center", "quality_division"):
+    if not policy.allows(actor, policy.INVITE_EXPERT):
         raise Forbidden("只有人才开发中心或质量监督处可以定向邀请")
     with unit_of_work(session):
         if not (reason or "").strip():

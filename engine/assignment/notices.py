@@ -6,8 +6,9 @@ from sqlalchemy import select
 
 from engine.assignment.models import ExternalExpert, WorkRequest
 from engine.experts.models import Engagement, Expert
-from engine.platform.models import User, UserRole
+from engine.platform import policy
 from engine.platform.notifications import notify
+from engine.platform.roles import users_with_role
 from engine.platform.settings import LOCAL_TZ
 
 
@@ -19,12 +20,6 @@ def request_link(request: WorkRequest) -> str:
 def engagement_link(engagement: Engagement) -> str:
     """The engagement page an expert confirms from."""
     return f"/assignment/engagements/{engagement.id}"
-
-
-def role_user_ids(session, role: str) -> list[int]:
-    """Active users holding a role."""
-    return list(session.scalars(select(User.id).join(UserRole, UserRole.user_id == User.id)
-                                .where(UserRole.role_code == role, User.active)))
 
 
 def _when(request: WorkRequest) -> str:
@@ -54,14 +49,14 @@ def to_unit(session, request: WorkRequest, subject: str, body: str, now: datetim
 
 def to_approvers(session, request: WorkRequest, route: str, what: str, now: datetime) -> None:
     """Tell the approvers (bureau leaders, or the authorized quality division) an approval waits."""
-    role = "quality_division" if route == "division" else "bureau_leader"
-    notify(session, role_user_ids(session, role), f"【待审批】{what}：{request.title}",
+    role = policy.QUALITY_DIVISION if route == "division" else policy.BUREAU_LEADER
+    notify(session, users_with_role(session, role), f"【待审批】{what}：{request.title}",
            f"使用单位申请“{request.title}”有待审批事项：{what}。请在待办中办理。", now, link="/tasks")
 
 
 def to_filing(session, request: WorkRequest, now: datetime) -> None:
     """Tell talent_center a designation waits to be filed (备案)."""
-    notify(session, role_user_ids(session, "talent_center"), f"【待备案】指定/库外/紧急选派：{request.title}",
+    notify(session, users_with_role(session, policy.TALENT_CENTER), f"【待备案】指定/库外/紧急选派：{request.title}",
            f"“{request.title}”申请以指定方式选派专家，请审阅书面说明并备案。", now, link="/tasks")
 
 

@@ -18,18 +18,18 @@ from engine.core.models import HumanTask
 from engine.core.status import TaskState
 from engine.experts.models import Engagement, Expert, ExpertGroup, UsageRecord
 from engine.experts.status import EngagementStatus
+from engine.platform import policy
 from engine.platform.models import Unit
 
-FULL_ROLES = ("talent_center", "auditor")
-OVERSIGHT_ROLES = ("quality_division", "bureau_leader", "admin")
 HISTORY_DAYS = 365
 
 
 def access(session, viewer, request: WorkRequest) -> str:
     """"full" (names), "sealed" (no names) or "expert" (own engagement only); 403 otherwise."""
-    if viewer.has_role(*FULL_ROLES) or (viewer.has_role("using_unit") and viewer.unit_id == request.unit_id):
+    if policy.allows(viewer, policy.SEE_DRAWN_NAMES) or (
+            policy.allows(viewer, policy.VIEW_OWN_UNIT) and viewer.unit_id == request.unit_id):
         return "full"
-    if viewer.has_role(*OVERSIGHT_ROLES):
+    if policy.allows(viewer, policy.VIEW_ALL_REQUESTS):
         return "sealed"
     if own_engagement(session, viewer, request.id) is not None:
         return "expert"
@@ -150,8 +150,8 @@ def request_page(session, viewer, request_id: int) -> RequestPage:
 def list_requests(session, viewer, status: str = "", limit: int = 200) -> list[WorkRequest]:
     """Requests the viewer may list: their unit's, or all for staff; newest first."""
     query = select(WorkRequest)
-    if not viewer.has_role(*FULL_ROLES, *OVERSIGHT_ROLES):
-        if not viewer.has_role("using_unit"):
+    if not policy.allows(viewer, policy.VIEW_ALL_REQUESTS):
+        if not policy.allows(viewer, policy.VIEW_OWN_UNIT):
             return []
         query = query.where(WorkRequest.unit_id == viewer.unit_id)
     if status:

@@ -22,6 +22,7 @@ from engine.core.scripting import HostContext
 from engine.core.uow import unit_of_work
 from engine.experts.models import Engagement
 from engine.experts.status import EngagementStatus
+from engine.platform import policy
 from engine.platform.models import Unit
 from engine.tasks.services import dynamic_choices
 
@@ -87,7 +88,7 @@ def _designate(session, request: WorkRequest, cleaned: dict, now: datetime) -> N
 
 def create_request(session, actor, raw: dict, now: datetime, rng=None) -> WorkRequest:
     """A using unit requests experts; starts the assignment process (random: the draw runs now)."""
-    if not actor.has_role("using_unit") or actor.unit_id is None:
+    if not policy.allows(actor, policy.START_ASSIGNMENT) or actor.unit_id is None:
         raise Forbidden("只有使用单位可以提出用人申请")
     with unit_of_work(session):
         cleaned, parties = _validated(session, raw, local_date(now))
@@ -107,8 +108,8 @@ def create_request(session, actor, raw: dict, now: datetime, rng=None) -> WorkRe
 
 
 def _may_report(actor, request: WorkRequest) -> bool:
-    own_unit = actor.has_role("using_unit") and actor.unit_id == request.unit_id
-    return own_unit or actor.has_role("talent_center")
+    own_unit = policy.allows(actor, policy.REPORT_CONFLICT) and actor.unit_id == request.unit_id
+    return own_unit or policy.allows(actor, policy.REPORT_ANY_CONFLICT)
 
 
 def _finish_open_confirmation(session, request: WorkRequest, row: Engagement, ctx: HostContext, values: dict):
@@ -179,7 +180,7 @@ def release_expert(session, expert_id: int, reason: str, actor, now: datetime) -
 def grant_delegation(session, actor, scope: str, valid_from: date | None, valid_until: date | None, note: str,
                      now: datetime) -> ApprovalDelegation:
     """A bureau leader authorizes the quality division to approve a scope for a period (Art 13)."""
-    if not actor.has_role("bureau_leader"):
+    if not policy.allows(actor, policy.GRANT_DELEGATION):
         raise Forbidden("只有局领导可以授权")
     errors = {}
     if scope not in DELEGATION_SCOPES:
@@ -200,7 +201,7 @@ def grant_delegation(session, actor, scope: str, valid_from: date | None, valid_
 
 def revoke_delegation(session, actor, delegation_id: int, now: datetime) -> ApprovalDelegation:
     """Withdraw an authorization; approvals route to the bureau leader again."""
-    if not actor.has_role("bureau_leader"):
+    if not policy.allows(actor, policy.GRANT_DELEGATION):
         raise Forbidden("只有局领导可以撤销授权")
     with unit_of_work(session):
         row = session.get(ApprovalDelegation, delegation_id)

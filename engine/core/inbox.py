@@ -8,10 +8,9 @@ from sqlalchemy import and_, func, or_, select, update
 
 from engine.core.models import HumanTask
 from engine.core.status import TaskState
+from engine.platform.policy import UNIT_SCOPED_ROLES  # lanes whose tasks go only to users of the task's unit
 from engine.platform.settings import LOCAL_TZ
 
-# Roles whose tasks are also scoped to the instance's unit (a using unit sees only its own work).
-UNIT_SCOPED_ROLES = frozenset({"using_unit"})
 SORTS = {
     "created": HumanTask.created_at.asc(),
     "-created": HumanTask.created_at.desc(),

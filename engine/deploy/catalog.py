@@ -9,9 +9,8 @@ from engine.core.models import ProcessInstance, ProcessVersion
 from engine.core.status import InstanceStatus
 from engine.deploy.models import ProcessDraft
 from engine.deploy.status import DraftStatus
+from engine.platform import policy
 from engine.platform.models import User
-
-VIEW_ROLES = ("process_owner", "auditor")
 
 
 @dataclass
@@ -41,7 +40,7 @@ class ProcessEntry:
 
 def require_viewer(actor) -> None:
     """Process definitions are shown to process owners and auditors."""
-    if not actor.has_role(*VIEW_ROLES):
+    if not policy.allows(actor, policy.VIEW_PROCESSES):
         raise Forbidden("您无权查看流程定义")
 
 

@@ -18,20 +18,19 @@ from engine.deploy.lint import lint_bundle
 from engine.deploy.models import ProcessDraft
 from engine.deploy.problems import Problem
 from engine.deploy.status import DraftStatus
+from engine.platform import policy
 from engine.platform.attachments import Upload
-
-OWNER = "process_owner"
 
 
 def require_owner(actor) -> None:
     """Editing, deploying and migrating processes is for process owners only (403 otherwise)."""
-    if not actor.has_role(OWNER):
+    if not policy.allows(actor, policy.EDIT_PROCESSES):
         raise Forbidden("只有流程管理员可以编辑、部署或迁移流程")
 
 
 def get_version(session, actor, version_id: int) -> ProcessVersion:
     """A deployed version with its XML (process owners and auditors may read it)."""
-    if not actor.has_role(OWNER, "auditor"):
+    if not policy.allows(actor, policy.VIEW_PROCESSES):
         raise Forbidden("您无权查看流程定义")
     version = session.get(ProcessVersion, version_id, options=[undefer(ProcessVersion.bpmn_xml),
                                                                undefer(ProcessVersion.dmn_files)])

@@ -25,7 +25,7 @@ from engine.evaluation.models import Evaluation, EvaluationCampaign
 from engine.evaluation.status import CampaignStatus, EvaluationStatus
 from engine.experts.models import Engagement, Expert, ExpertGroup, GroupMembership
 from engine.experts.status import ExpertStatus
-from engine.platform import settings
+from engine.platform import policy, settings
 from engine.platform.models import User
 from engine.platform.notifications import notify
 from engine.platform.roles import users_with_role
@@ -96,7 +96,7 @@ def year_end_job(session, now: datetime) -> dict:
 
 def start_now(session, actor, year: int, now: datetime) -> EvaluationCampaign:
     """talent_center's manual start of a year's campaign (this year, or last year early in the next one)."""
-    if not actor.has_role("talent_center"):
+    if not policy.allows(actor, policy.RUN_CAMPAIGN):
         raise Forbidden("只有人才开发中心可以启动年度评价")
     allowed = startable_years(local_date(now))
     if year not in allowed:
@@ -211,5 +211,5 @@ def _notify_launch(session, campaign: EvaluationCampaign, now: datetime) -> None
     for user_id, count in per_rater:
         notify(session, [user_id], f"{campaign.year}年度专家履职评价已启动",
                f"请在{deadline}前完成{count}名专家的《专家履职情况评价表》专家组评价（第十四条）。", now, link=link)
-    notify(session, users_with_role(session, "talent_center"), f"{campaign.year}年度专家履职评价已启动",
+    notify(session, users_with_role(session, policy.TALENT_CENTER), f"{campaign.year}年度专家履职评价已启动",
            f"共{campaign.expert_count}名在库专家，评价截止{deadline}。", now, link=link)

@@ -17,7 +17,7 @@ from engine.evaluation.queries import EvaluationView, campaign_tally, evaluation
 from engine.evaluation.status import EvaluationStatus
 from engine.experts.models import Expert
 from engine.platform.models import User
-from engine.platform.roles import is_overseer
+from engine.platform.policy import is_overseer
 from engine.platform.settings import LOCAL_TZ
 from rules.evaluation import RATINGS, rating_label
 

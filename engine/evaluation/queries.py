@@ -14,8 +14,9 @@ from engine.evaluation import ports
 from engine.evaluation.models import Evaluation, EvaluationCampaign
 from engine.evaluation.status import EvaluationStatus
 from engine.experts.models import ExitRecord, Expert, ExpertGroup
+from engine.platform import policy
 from engine.platform.models import User
-from engine.platform.roles import is_overseer
+from engine.platform.policy import is_overseer
 from rules.evaluation import is_overdue, tally
 
 PER_PAGE = 100
@@ -40,7 +41,7 @@ def _overdue_count(session, campaign: EvaluationCampaign, today) -> int:
 
 def overview(session, viewer, now: datetime) -> dict:
     """Campaigns with their progress and recent exits (overseers); a group leader sees their own forms."""
-    if not (is_overseer(viewer) or viewer.has_role("group_leader")):
+    if not (is_overseer(viewer) or policy.allows(viewer, policy.RATE_EVALUATIONS)):
         raise Forbidden("您无权查看评价与出库情况")
     today = local_date(now)
     campaigns = session.scalars(select(EvaluationCampaign).order_by(EvaluationCampaign.year.desc())).all()
@@ -96,7 +97,7 @@ def _campaign_query(campaign, viewer, flt: CampaignFilter, today):
 
 def campaign_page(session, viewer, year: int, flt: CampaignFilter, now: datetime) -> dict:
     """One campaign's forms (filtered, 100 per page) with its progress; leaders see only the forms they rate."""
-    if not (is_overseer(viewer) or viewer.has_role("group_leader")):
+    if not (is_overseer(viewer) or policy.allows(viewer, policy.RATE_EVALUATIONS)):
         raise Forbidden("您无权查看年度评价")
     campaign = get_campaign(session, year)
     today = local_date(now)

@@ -15,6 +15,7 @@ from engine.core.uow import unit_of_work
 from engine.evaluation import ports
 from engine.evaluation.models import Evaluation, EvaluationCampaign
 from engine.evaluation.status import CampaignStatus, EvaluationStatus
+from engine.platform import policy
 from engine.platform.notifications import notify
 from engine.platform.roles import users_with_role
 from engine.platform.settings import LOCAL_TZ
@@ -110,7 +111,7 @@ def _bulk_values(session, evaluation_id: int, cleaned: dict) -> tuple[int, dict]
 
 def bulk_finalize(session, actor, evaluation_ids: list[int], raw: dict, now: datetime) -> list[BulkResult]:
     """talent_center finalizes many forms with one opinion (each its own unit of work); per-item results."""
-    if not actor.has_role("talent_center"):
+    if not policy.allows(actor, policy.RUN_CAMPAIGN):
         raise Forbidden("只有人才开发中心可以批量评价")
     cleaned = validate_form(load_form("evaluation_bulk"), raw)
     if not evaluation_ids:
@@ -149,7 +150,7 @@ def _send_digests(session, campaign: EvaluationCampaign, kind: str, now: datetim
     link = f"/yearly/campaigns/{campaign.year}"
     sent = 0
     for assignee_id, lane_role, count in _open_counts(session, campaign.id):
-        users = [assignee_id] if assignee_id else users_with_role(session, lane_role or "talent_center")
+        users = [assignee_id] if assignee_id else users_with_role(session, lane_role or policy.TALENT_CENTER)
         notify(session, users, subject, f"您有{count}份《专家履职情况评价表》尚未完成，{when}（第十四条）。", now, link=link)
         sent += len(users)
     return sent

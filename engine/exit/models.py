@@ -8,8 +8,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 from engine.core.db import Base, utcnow
 from engine.core.types import JSONType, UTCDateTime
 from engine.exit.status import ExitCaseStatus
+from engine.platform.policy import EXPERT, SYSTEM, TALENT_CENTER
 
-EXIT_SOURCES = {"expert": "专家申请", "talent_center": "人才开发中心提出", "system": "系统提出"}
+# Who proposed an exit, by role: the expert (withdrawal), talent_center (Art 15 ground), the system (a trigger).
+EXIT_SOURCES = {EXPERT: "专家申请", TALENT_CENTER: "人才开发中心提出", SYSTEM: "系统提出"}
 
 
 EXIT_CASE_STATUSES = ExitCaseStatus.labels()  # webui/ reads it (until it reads the enum)

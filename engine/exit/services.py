@@ -24,7 +24,7 @@ from engine.experts import ports as expert_ports
 from engine.experts.models import Engagement, Expert
 from engine.experts.roster import my_expert, record_exit
 from engine.experts.status import EngagementStatus, ExpertStatus
-from engine.platform import settings
+from engine.platform import policy, settings
 from engine.platform.attachments import store_uploads
 from engine.platform.notifications import notify
 from engine.platform.roles import users_with_role
@@ -77,7 +77,7 @@ def open_case(session, expert: Expert, source: str, trigger: str, facts: str, ac
                             {"exit_case_id": case.id, "expert_id": expert.id, "source": source},
                             subject=subject, business_key=f"EXIT-{case.id}")
     case.instance_id = instance.id
-    notify(session, users_with_role(session, "talent_center"), f"出库审查：{expert.name}",
+    notify(session, users_with_role(session, policy.TALENT_CENTER), f"出库审查：{expert.name}",
            f"{TRIGGERS[trigger][0]}，拟依{ground_label(case.ground)}审查。", now, link=f"/yearly/exits/{case.id}")
     return case
 
@@ -91,7 +91,7 @@ def propose(session, expert_id: int, trigger: str, key: str, facts: str, actor, 
         return None
     if open_case_of(session, expert_id) is not None:
         return None
-    return open_case(session, expert, "system", trigger, facts, actor, now, trigger_key=key)
+    return open_case(session, expert, policy.SYSTEM, trigger, facts, actor, now, trigger_key=key)
 
 
 
@@ -101,7 +101,7 @@ def request_withdrawal(session, actor, raw: dict, now: datetime) -> ExitCase:
     with unit_of_work(session):
         expert = my_expert(session, actor)
         cleaned = validate_form(load_form("exit_request"), raw)
-        case = open_case(session, expert, "expert", "voluntary", cleaned["reason"], actor, now)
+        case = open_case(session, expert, policy.EXPERT, "voluntary", cleaned["reason"], actor, now)
     return case
 
 
@@ -116,7 +116,7 @@ def _engagement_of(session, expert_id: int, engagement_id) -> Engagement | None:
 
 def start_exit(session, actor, raw: dict, files: dict, now: datetime) -> ExitCase:
     """talent_center starts an exit on one of Art 15's six grounds with evidence (attachments)."""
-    if not actor.has_role("talent_center"):
+    if not policy.allows(actor, policy.START_EXIT):
         raise Forbidden("只有人才开发中心可以提出专家出库")
     with unit_of_work(session):
         form = load_form("exit_start")
@@ -127,7 +127,7 @@ def start_exit(session, actor, raw: dict, files: dict, now: datetime) -> ExitCas
             raise ValidationFailed({"expert_id": f"专家编号 {cleaned['expert_id']} 不存在"})
         engagement = _engagement_of(session, expert.id, cleaned.get("engagement_id"))
         recusal = cleaned["ground"] == "art15_2" and engagement is not None
-        case = open_case(session, expert, "talent_center", "recusal_failure" if recusal else "manual",
+        case = open_case(session, expert, policy.TALENT_CENTER, "recusal_failure" if recusal else "manual",
                          cleaned["facts"], actor, now, ground=cleaned["ground"], evidence_ids=cleaned["evidence"],
                          trigger_key=f"recusal:{engagement.id}" if recusal else None)
     return case
@@ -151,7 +151,7 @@ def close_case(session, case_id, status: ExitCaseStatus, note: str | None, now: 
     case = get_case(session, case_id)
     case.status, case.outcome_note, case.closed_at = status, (note or "")[:4000], now
     expert = session.get(Expert, case.expert_id)
-    if expert is not None and expert.user_id and case.source == "expert":
+    if expert is not None and expert.user_id and case.source == policy.EXPERT:
         notify(session, [expert.user_id], "出库申请办理结果", f"您的出库申请未获通过：{note or ''}", now)
     return {"status": status}
 

@@ -7,11 +7,9 @@ from sqlalchemy import func, or_, select
 from engine.core import inbox
 from engine.core.errors import Forbidden, NotFound
 from engine.experts.models import Expert, ExpertGroup, GroupMembership
+from engine.platform import policy
 from engine.platform.models import Role
-from engine.platform.roles import is_overseer
-
-STAFF_VIEW_ROLES = ("talent_center", "quality_division", "bureau_leader", "using_unit", "group_leader",
-                    "auditor", "admin", "process_owner")
+from engine.platform.policy import is_overseer
 
 
 def mask_phone(phone: str | None) -> str:
@@ -47,7 +45,7 @@ class ExpertSearch:
 
 
 def _check_list_access(viewer) -> None:
-    if not viewer.has_role(*STAFF_VIEW_ROLES):
+    if not policy.allows(viewer, policy.VIEW_EXPERTS):
         raise Forbidden("您无权查看专家库")
 
 

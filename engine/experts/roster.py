@@ -11,13 +11,14 @@ from engine.core.models import Counter
 from engine.experts import ports
 from engine.experts.models import ExitRecord, Expert
 from engine.experts.status import ExpertStatus
+from engine.platform import policy
 from rules.exit import ground_label
 
 
 def my_expert(session, actor) -> Expert:
     """The expert record of the acting user (404 when they are not an expert)."""
     expert = session.scalar(select(Expert).where(Expert.user_id == actor.id))
-    if expert is None or not actor.has_role("expert"):
+    if expert is None or not policy.allows(actor, policy.EXPERT_SELF_SERVICE):
         raise NotFound("您的账号没有关联的专家档案")
     return expert
 

@@ -12,9 +12,8 @@ from engine.groups.models import GroupChange, GroupPositionHistory, SubTeam
 from engine.groups.services import BUILDERS, group_state
 from engine.groups.status import ChangeStatus
 from engine.platform.models import User, UserRole
+from engine.platform.policy import GROUP_LEADER
 from rules import groups as art9
-
-LEADER_ROLE = "group_leader"
 
 
 def recheck(session, change: GroupChange) -> list[str]:
@@ -154,10 +153,10 @@ def sync_leader_roles(session, expert_ids: list[int]) -> list[int]:
             continue
         user = session.get(User, user_id)
         leads = _leads_a_group(session, expert_id)
-        if leads and LEADER_ROLE not in user.roles:
-            user.role_links.append(UserRole(user_id=user.id, role_code=LEADER_ROLE))
-        elif not leads and LEADER_ROLE in user.roles:
-            user.role_links = [link for link in user.role_links if link.role_code != LEADER_ROLE]
+        if leads and GROUP_LEADER not in user.roles:
+            user.role_links.append(UserRole(user_id=user.id, role_code=GROUP_LEADER))
+        elif not leads and GROUP_LEADER in user.roles:
+            user.role_links = [link for link in user.role_links if link.role_code != GROUP_LEADER]
             lost.append(user_id)
     return lost
 
@@ -167,7 +166,7 @@ def hand_over_tasks(session, handover: dict[int, int], now: datetime) -> int:
     moved = 0
     for old_user, new_user in handover.items():
         moved += session.execute(update(HumanTask).where(
-            HumanTask.state == TaskState.OPEN, HumanTask.lane_role == LEADER_ROLE, HumanTask.assignee_id == old_user)
+            HumanTask.state == TaskState.OPEN, HumanTask.lane_role == GROUP_LEADER, HumanTask.assignee_id == old_user)
             .values(assignee_id=new_user, claimed_by=None, claimed_at=None)
             .execution_options(synchronize_session=False)).rowcount
     return moved

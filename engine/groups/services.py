@@ -15,10 +15,8 @@ from engine.experts.models import Expert, ExpertGroup, GroupMembership
 from engine.experts.status import ExpertStatus
 from engine.groups.models import CHANGE_KINDS, GroupChange, SubTeam
 from engine.groups.status import ChangeStatus
+from engine.platform import policy
 from rules import groups as art9
-
-PROPOSER = "quality_division"
-VIEW_ROLES = ("quality_division", "bureau_leader", "talent_center", "process_owner", "auditor", "admin")
 
 
 @dataclass
@@ -48,7 +46,7 @@ def group_state(session, group: ExpertGroup) -> GroupState:
 
 def overview(session, actor) -> list[GroupState]:
     """Every group (active first) with its current composition."""
-    if not actor.has_role(*VIEW_ROLES):
+    if not policy.allows(actor, policy.VIEW_GROUPS):
         raise Forbidden("您无权查看专家组设置")
     groups = session.scalars(select(ExpertGroup).order_by(ExpertGroup.active.desc(), ExpertGroup.sort_order))
     return [group_state(session, g) for g in groups]
@@ -136,7 +134,7 @@ BUILDERS = {"add": _add, "rename": _rename, "retire": _retire, "appoint": _appoi
 
 def propose(session, actor, kind: str, raw: dict, now: datetime) -> GroupChange:
     """Validate a proposal (Art 9), record it and start group_change for bureau_leader's approval."""
-    if not actor.has_role(PROPOSER):
+    if not policy.allows(actor, policy.PROPOSE_GROUP_CHANGE):
         raise Forbidden("只有质量监督处可以提出专家组调整")
     if kind not in BUILDERS:
         raise NotFound("未知的调整类型")
@@ -159,7 +157,7 @@ def propose(session, actor, kind: str, raw: dict, now: datetime) -> GroupChange:
 
 def get_change(session, actor, change_id: int) -> GroupChange:
     """One group change (viewer roles only)."""
-    if not actor.has_role(*VIEW_ROLES):
+    if not policy.allows(actor, policy.VIEW_GROUPS):
         raise Forbidden("您无权查看专家组调整")
     change = session.get(GroupChange, change_id)
     if change is None:
@@ -169,6 +167,6 @@ def get_change(session, actor, change_id: int) -> GroupChange:
 
 def list_changes(session, actor, limit: int = 100) -> list[GroupChange]:
     """Recent group changes, newest first (the history of Art 9 adjustments)."""
-    if not actor.has_role(*VIEW_ROLES):
+    if not policy.allows(actor, policy.VIEW_GROUPS):
         raise Forbidden("您无权查看专家组调整")
     return list(session.scalars(select(GroupChange).order_by(GroupChange.id.desc()).limit(limit)))

@@ -1,8 +1,10 @@
 """Who may do what (DESIGN §3): the roles, the named capabilities and the role groups, in one place.
 
-The web views, the JSON API and the route × role matrix test read this module; nothing else spells a role
-list. A *capability* is a name for something a user may do ("view every application", "start an
-assignment request") and the roles that hold it; `allows(user, capability)` answers for one user.
+The web views, the JSON API, the engine services, the templates (`can("…")`), the CLI and the route × role
+matrix test read this module; nothing else spells a role list or checks a role by its literal name (the
+matrix module's tests grep engine/ and webui/ for one). A *capability* is a name for something a user may do
+("view every application", "start an assignment request") and the roles that hold it; `allows(user,
+capability)` answers for one user.
 
 Route-level capabilities decide whether a role may open a page at all. Object checks (is this *your*
 application, your unit's request, your engagement?) stay in the engine services, which are told by the
@@ -10,9 +12,8 @@ application, your unit's request, your engagement?) stay in the engine services,
 expected answers (own object → allowed, another unit's / another expert's → 403 unless the role sees all,
 wrong role → 403, anonymous → login) from the same capabilities.
 
-The engine still carries its own copies of some role groups; they are repeated here under the same names
-(a name taken twice in the engine is qualified, see ENGINE_TUPLES) so that switching a file to this
-module is a one-line import change.
+Role names that are data rather than checks (the role granted on admission or with a group's lead, the
+recipients of a notification, who proposed an exit) are the role constants below, never string literals.
 
 Standard library only (importable by engine, webui and tests alike).
 """
@@ -39,82 +40,24 @@ ROLES = (APPLICANT, EXPERT, TALENT_CENTER, QUALITY_DIVISION, BUREAU_LEADER, USIN
          PROCESS_OWNER, AUDITOR, ADMIN)
 """Every role a person can hold, in the reference order (engine.experts.reference.ROLES adds `system`)."""
 
-# --- role groups the engine uses today (same names as in the engine files; see ENGINE_TUPLES) ------------
+# --- role groups (each used by more than one capability or by the engine itself) -------------------------
 
 OVERSIGHT_ROLES = (TALENT_CENTER, QUALITY_DIVISION, BUREAU_LEADER, AUDITOR, ADMIN)
-"""engine.platform.roles: roles that read every evaluation, exit and renewal record (`is_overseer`)."""
+"""Read every evaluation, exit and renewal record and open any expert's record (`is_overseer`)."""
 
 APPLICATION_STAFF_ROLES = (TALENT_CENTER, QUALITY_DIVISION, BUREAU_LEADER, AUDITOR, ADMIN)
-"""engine.admission.queries: staff who read any application (applicants see their own)."""
-
-STAFF_ROLES = APPLICATION_STAFF_ROLES
-"""engine.admission.attachments: staff who download any attachment (others: their own uploads/applications)."""
-
-INSTANCE_OVERSIGHT_ROLES = (TALENT_CENTER, QUALITY_DIVISION, BUREAU_LEADER, AUDITOR, ADMIN, PROCESS_OWNER)
-"""engine.tasks.instances `OVERSIGHT_ROLES`: roles that list and read every process instance."""
+"""Staff who read any application and download any attachment (applicants: their own)."""
 
 FULL_ROLES = (TALENT_CENTER, AUDITOR)
-"""engine.assignment.queries: see every request with the drawn experts' names."""
-
-ASSIGNMENT_OVERSIGHT_ROLES = (QUALITY_DIVISION, BUREAU_LEADER, ADMIN)
-"""engine.assignment.queries `OVERSIGHT_ROLES`: see every request, names sealed (Art 13)."""
-
-STAFF_VIEW_ROLES = (TALENT_CENTER, QUALITY_DIVISION, BUREAU_LEADER, USING_UNIT, GROUP_LEADER, AUDITOR, ADMIN,
-                    PROCESS_OWNER)
-"""engine.experts.queries: roles that may search the pool."""
+"""See every assignment request with the drawn experts' names (Art 13: the others who see every request see
+the names sealed)."""
 
 PROCESS_VIEW_ROLES = (PROCESS_OWNER, AUDITOR)
-"""engine.deploy.catalog `VIEW_ROLES` (and drafts.get_version's `OWNER, "auditor"`): read process definitions."""
-
-OWNER = PROCESS_OWNER
-"""engine.deploy.drafts: the one role that edits, deploys and migrates processes."""
-
-GROUP_VIEW_ROLES = (QUALITY_DIVISION, BUREAU_LEADER, TALENT_CENTER, PROCESS_OWNER, AUDITOR, ADMIN)
-"""engine.groups.services `VIEW_ROLES`: read the groups (Art 9) and their changes."""
-
-PROPOSER = QUALITY_DIVISION
-"""engine.groups.services: the role that proposes group changes."""
-
-LEADER_ROLE = GROUP_LEADER
-"""engine.groups.apply: granted to / withdrawn from whoever leads a group or sub-team."""
+"""Read process definitions, versions and drafts (only the process owner edits them)."""
 
 UNIT_SCOPED_ROLES = frozenset({USING_UNIT})
-"""engine.core.inbox: lanes whose tasks go only to users of the task's unit."""
-
-ENGINE_TUPLES = {
-    "engine/platform/roles.py": ("OVERSIGHT_ROLES",),
-    "engine/admission/queries.py": ("APPLICATION_STAFF_ROLES",),
-    "engine/admission/attachments.py": ("STAFF_ROLES",),
-    "engine/tasks/instances.py": ("INSTANCE_OVERSIGHT_ROLES as OVERSIGHT_ROLES",),
-    "engine/assignment/queries.py": ("FULL_ROLES", "ASSIGNMENT_OVERSIGHT_ROLES as OVERSIGHT_ROLES"),
-    "engine/experts/queries.py": ("STAFF_VIEW_ROLES",),
-    "engine/deploy/catalog.py": ("PROCESS_VIEW_ROLES as VIEW_ROLES",),
-    "engine/deploy/drafts.py": ("OWNER",),
-    "engine/groups/services.py": ("GROUP_VIEW_ROLES as VIEW_ROLES", "PROPOSER"),
-    "engine/groups/apply.py": ("LEADER_ROLE",),
-    "engine/core/inbox.py": ("UNIT_SCOPED_ROLES",),
-}
-"""Engine file → `from engine.platform.policy import …` that replaces its own role tuple(s)."""
-
-ENGINE_CHECKS = {
-    "engine/admission/services.py": ("ENTER_PAPER_APPLICATION", "SUBMIT_APPLICATION", "INVITE_EXPERT"),
-    "engine/admission/calls.py": ("PUBLISH_CALL",),
-    "engine/admission/admit.py": ("EXPERT (the role granted on admission)",),
-    "engine/assignment/services.py": ("START_ASSIGNMENT", "REPORT_CONFLICT / REPORT_ANY_CONFLICT", "GRANT_DELEGATION"),
-    "engine/assignment/queries.py": ("SEE_DRAWN_NAMES", "VIEW_ALL_REQUESTS", "USING_UNIT (own unit)"),
-    "engine/tasks/instances.py": ("VIEW_INSTANCES", "USING_UNIT (own unit)"),
-    "engine/evaluation/services.py": ("RUN_CAMPAIGN",),
-    "engine/evaluation/campaign.py": ("RUN_CAMPAIGN",),
-    "engine/evaluation/queries.py": ("OVERSEE_YEARLY (is_overseer)", "RATE_EVALUATIONS"),
-    "engine/evaluation/exports.py": ("OVERSEE_YEARLY (is_overseer)",),
-    "engine/exit/services.py": ("START_EXIT",),
-    "engine/experts/queries.py": ("VIEW_EXPERTS", "OVERSEE_YEARLY (case_access)"),
-    "engine/experts/roster.py": ("EXPERT_SELF_SERVICE",),
-    "engine/deploy/catalog.py": ("VIEW_PROCESSES",),
-    "engine/deploy/drafts.py": ("EDIT_PROCESSES", "VIEW_PROCESSES (get_version)"),
-    "engine/groups/services.py": ("VIEW_GROUPS", "PROPOSE_GROUP_CHANGE"),
-}
-"""Engine file → the capabilities its literal `has_role(...)` checks mean (`allows(user, …)` replaces them)."""
+"""Roles that act for their own unit: their lanes' tasks go only to users of the task's unit (engine.core.inbox)
+and they read their unit's requests, draws and process instances (VIEW_OWN_UNIT)."""
 
 REQUEST_ACCESS = ("full", "sealed", "expert")
 """How much of an assignment request a viewer sees (engine.assignment.queries.access): names, sealed names
@@ -156,7 +99,7 @@ MANAGE_CALLS = _cap("MANAGE_CALLS", (TALENT_CENTER, QUALITY_DIVISION), "open the
 PUBLISH_CALL = _cap("PUBLISH_CALL", (TALENT_CENTER,), "publish a public call")
 VIEW_APPLICATIONS = _cap("VIEW_APPLICATIONS", APPLICATION_STAFF_ROLES,
                          "read every application (others: their own or those they entered)")
-VIEW_ATTACHMENTS = _cap("VIEW_ATTACHMENTS", STAFF_ROLES,
+VIEW_ATTACHMENTS = _cap("VIEW_ATTACHMENTS", APPLICATION_STAFF_ROLES,
                         "download every attachment (others: their uploads and their applications')")
 
 # Inbox
@@ -167,8 +110,9 @@ BULK_RECORD_DOCUMENT = _cap("BULK_RECORD_DOCUMENT", (TALENT_CENTER,), "批量登
 VIEW_ASSIGNMENT = _cap("VIEW_ASSIGNMENT", (USING_UNIT, EXPERT, TALENT_CENTER, QUALITY_DIVISION, BUREAU_LEADER,
                                            AUDITOR, ADMIN), "open the assignment overview")
 START_ASSIGNMENT = _cap("START_ASSIGNMENT", (USING_UNIT,), "request experts (用人申请) for the user's unit")
-VIEW_ALL_REQUESTS = _cap("VIEW_ALL_REQUESTS", FULL_ROLES + ASSIGNMENT_OVERSIGHT_ROLES,
-                         "read every unit's requests and draws (units: their own; experts: where engaged)")
+VIEW_ALL_REQUESTS = _cap("VIEW_ALL_REQUESTS", FULL_ROLES + (QUALITY_DIVISION, BUREAU_LEADER, ADMIN),
+                         "read every unit's requests and draws, names sealed unless SEE_DRAWN_NAMES (units: their "
+                         "own; experts: where engaged)")
 SEE_DRAWN_NAMES = _cap("SEE_DRAWN_NAMES", FULL_ROLES,
                        "see drawn experts' names and engagements of every unit (Art 13 sealing)")
 REPORT_CONFLICT = _cap("REPORT_CONFLICT", (USING_UNIT, TALENT_CENTER),
@@ -182,7 +126,8 @@ VIEW_OWN_UNIT = _cap("VIEW_OWN_UNIT", UNIT_SCOPED_ROLES,
                      "user's)")
 
 # Experts
-VIEW_EXPERTS = _cap("VIEW_EXPERTS", STAFF_VIEW_ROLES, "search the expert pool")
+VIEW_EXPERTS = _cap("VIEW_EXPERTS", (TALENT_CENTER, QUALITY_DIVISION, BUREAU_LEADER, USING_UNIT, GROUP_LEADER,
+                                     AUDITOR, ADMIN, PROCESS_OWNER), "search the expert pool")
 VIEW_EVERY_EXPERT = _cap("VIEW_EVERY_EXPERT", OVERSIGHT_ROLES, "open any expert's record (experts: their own)")
 EXPERT_SELF_SERVICE = _cap("EXPERT_SELF_SERVICE", (EXPERT,), "own record, contact data, declarations, withdrawal")
 
@@ -196,16 +141,17 @@ RUN_CAMPAIGN = _cap("RUN_CAMPAIGN", (TALENT_CENTER,), "start a campaign now, fin
 START_EXIT = _cap("START_EXIT", (TALENT_CENTER,), "propose an exit on an Art 15 ground")
 
 # Process instances
-VIEW_INSTANCES = _cap("VIEW_INSTANCES", INSTANCE_OVERSIGHT_ROLES,
+VIEW_INSTANCES = _cap("VIEW_INSTANCES", OVERSIGHT_ROLES + (PROCESS_OWNER,),
                       "list and read every instance (others: started, involved, own unit's)")
 
 # Workbench (processes) and groups
 OPEN_WORKBENCH = _cap("OPEN_WORKBENCH", PROCESS_VIEW_ROLES + (QUALITY_DIVISION, BUREAU_LEADER),
                       "open 流程管理 (group roles are sent on to the groups page)")
 VIEW_PROCESSES = _cap("VIEW_PROCESSES", PROCESS_VIEW_ROLES, "read processes, versions and drafts")
-EDIT_PROCESSES = _cap("EDIT_PROCESSES", (OWNER,), "edit drafts, deploy, migrate")
-VIEW_GROUPS = _cap("VIEW_GROUPS", GROUP_VIEW_ROLES, "read the groups and their changes")
-PROPOSE_GROUP_CHANGE = _cap("PROPOSE_GROUP_CHANGE", (PROPOSER,), "propose a group change (Art 9)")
+EDIT_PROCESSES = _cap("EDIT_PROCESSES", (PROCESS_OWNER,), "edit drafts, deploy, migrate")
+VIEW_GROUPS = _cap("VIEW_GROUPS", (QUALITY_DIVISION, BUREAU_LEADER, TALENT_CENTER, PROCESS_OWNER, AUDITOR, ADMIN),
+                   "read the groups and their changes")
+PROPOSE_GROUP_CHANGE = _cap("PROPOSE_GROUP_CHANGE", (QUALITY_DIVISION,), "propose a group change (Art 9)")
 
 # Operations
 VIEW_INCIDENTS = _cap("VIEW_INCIDENTS", (PROCESS_OWNER, ADMIN), "see failed automatic steps and retry them")
@@ -242,8 +188,7 @@ def allows(user, capability: Capability) -> bool:
 
 
 def is_overseer(user) -> bool:
-    """True for the roles that may read every yearly record (the twin of engine.platform.roles.is_overseer,
-    which the engine files import today; switching them is the same one-line import change)."""
+    """True for the roles that may read every yearly record (evaluations, exits, renewals, expert records)."""
     return allows(user, OVERSEE_YEARLY)
 
 

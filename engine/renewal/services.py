@@ -16,7 +16,7 @@ from engine.experts.models import DishonestyEntry, Expert, ExpertGroup
 from engine.experts.roster import certificate_number, record_exit
 from engine.experts.selfservice import apply_profile
 from engine.experts.status import ExpertStatus
-from engine.platform import settings
+from engine.platform import policy, settings
 from engine.platform.notifications import notify
 from engine.platform.roles import users_with_role
 from engine.platform.settings import LOCAL_TZ
@@ -63,7 +63,7 @@ def start_renewal(session, expert: Expert, now: datetime) -> RenewalCase:
                             subject=f"{expert.name} — 聘期{expert.term_end.isoformat()}届满续聘",
                             business_key=f"RENEW-{expert.id}-{expert.term_end.isoformat()}")
     case.instance_id = instance.id
-    recipients = [expert.user_id] if expert.user_id else users_with_role(session, "talent_center")
+    recipients = [expert.user_id] if expert.user_id else users_with_role(session, policy.TALENT_CENTER)
     notify(session, recipients, "专家聘期即将届满",
            f"{expert.name}的聘期将于{expert.term_end.isoformat()}届满，请确认是否续聘并更新个人信息（第八条）。", now)
     return case
@@ -180,9 +180,9 @@ def lapse(session, renewal_id, actor, now: datetime) -> dict:
     case.status, case.closed_at = RenewalStatus.LAPSED, now
     if expert.status not in (ExpertStatus.ACTIVE, ExpertStatus.SUSPENDED) or expert.term_end != case.old_term_end:
         return {"status": expert.status, "recorded": False}  # already out, or renewed by other means
-    record_exit(session, expert, "term_lapsed", "system", case.old_term_end + timedelta(days=1), actor, now,
+    record_exit(session, expert, "term_lapsed", policy.SYSTEM, case.old_term_end + timedelta(days=1), actor, now,
                 renewal_case_id=case.id, note=f"聘期{case.old_term_end.isoformat()}届满，未完成续聘")
-    recipients = users_with_role(session, "talent_center") + ([expert.user_id] if expert.user_id else [])
+    recipients = users_with_role(session, policy.TALENT_CENTER) + ([expert.user_id] if expert.user_id else [])
     notify(session, recipients, f"聘期届满：{expert.name}",
            f"{expert.name}的聘期已于{case.old_term_end.isoformat()}届满，未续聘，已出库（聘期届满）。", now)
     return {"status": expert.status, "recorded": True}

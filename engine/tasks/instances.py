@@ -5,15 +5,15 @@ from sqlalchemy import exists, or_, select
 from engine.core import hooks
 from engine.core.errors import Forbidden, NotFound
 from engine.core.models import AuditEvent, HumanTask, ProcessInstance
-
-OVERSIGHT_ROLES = ("talent_center", "quality_division", "bureau_leader", "auditor", "admin", "process_owner")
+from engine.platform import policy
 
 
 def can_view_instance(session, viewer, instance: ProcessInstance) -> bool:
     """Oversight roles see all; others see instances they started, hold a task in, or of their unit."""
-    if viewer.has_role(*OVERSIGHT_ROLES) or instance.started_by == viewer.id:
+    if policy.allows(viewer, policy.VIEW_INSTANCES) or instance.started_by == viewer.id:
         return True
-    if viewer.has_role("using_unit") and instance.unit_id is not None and instance.unit_id == viewer.unit_id:
+    own_unit = instance.unit_id is not None and instance.unit_id == viewer.unit_id
+    if own_unit and policy.allows(viewer, policy.VIEW_OWN_UNIT):
         return True
     involved = select(HumanTask.id).where(
         HumanTask.instance_id == instance.id,
@@ -44,7 +44,7 @@ def instance_tasks(session, instance_id: int) -> list[HumanTask]:
 
 def list_instances(session, viewer, process_key: str | None = None, status: str | None = None, limit: int = 200):
     """Recent instances for oversight roles."""
-    if not viewer.has_role(*OVERSIGHT_ROLES):
+    if not policy.allows(viewer, policy.VIEW_INSTANCES):
         raise Forbidden("您无权查看流程列表")
     query = select(ProcessInstance).order_by(ProcessInstance.id.desc()).limit(limit)
     if process_key:

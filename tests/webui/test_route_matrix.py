@@ -12,9 +12,11 @@ its own object → let in; another's object → let in only when the role holds 
 403 otherwise.
 """
 
+import ast
 import re
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 
@@ -358,21 +360,116 @@ def test_policy_names_every_role_and_only_known_roles():
         assert capability.roles and capability.roles <= set(P.ROLES), capability
 
 
-def test_policy_repeats_the_role_tuples_the_engine_still_carries():
-    """Until the engine imports them from policy (ENGINE_TUPLES says how), both spell the same roles."""
-    import importlib
+# --- nothing but the policy names a role --------------------------------------------------------------------
 
-    for path, names in P.ENGINE_TUPLES.items():
-        module = importlib.import_module(path.removesuffix(".py").replace("/", "."))
-        for entry in names:
-            ours, _, theirs = entry.partition(" as ")
-            engine_value, policy_value = getattr(module, theirs or ours), getattr(P, ours)
-            if isinstance(policy_value, str):
-                assert engine_value == policy_value, (path, entry)
-            else:
-                assert set(engine_value) == set(policy_value), (path, entry, engine_value, policy_value)
-    for path in P.ENGINE_CHECKS:
-        importlib.import_module(path.removesuffix(".py").replace("/", "."))  # the files named still exist
+ROOT = Path(__file__).resolve().parents[2]
+ROLE_DATA = {"engine/platform/policy.py", "engine/experts/reference.py"}  # the policy; the seeded role table
+NOT_SCANNED = ("webui/migrations/",)  # migrations are frozen history (none of them names a role today)
+ALL_ROLES = (*P.ROLES, P.SYSTEM)
+WORDS = {P.EXPERT, P.SYSTEM}  # role names that are also ordinary words ("expert" table, access level, dict key)
+TRANSPARENT = (ast.Tuple, ast.List, ast.Set, ast.Starred, ast.IfExp, ast.BoolOp)
+TEMPLATE_ROLE_CHECK = re.compile(r"has_role\s*\(|current_user\.roles\b")
+
+
+def _mentions_role(node) -> bool:
+    return node is not None and "role" in ast.unparse(node).lower()
+
+
+def _in_role_context(node, parents: dict) -> bool:
+    """Whether a constant is used as a role: an argument of a `*role*` call (has_role, users_with_role), a
+    `*role*=` keyword (role_code=), compared with a `*role*` expression (`in user.roles`, `lane_role ==`), or
+    assigned to a `*role*` name (through tuples, sets, frozenset(...), conditional expressions)."""
+    parent = parents.get(node)
+    while isinstance(parent, TRANSPARENT) or (
+            isinstance(parent, ast.Call) and ast.unparse(parent.func) in ("frozenset", "set", "tuple", "list")):
+        node, parent = parent, parents.get(parent)
+    if isinstance(parent, ast.Call):
+        return _mentions_role(parent.func)
+    if isinstance(parent, ast.keyword):
+        return "role" in (parent.arg or "").lower()
+    if isinstance(parent, ast.Compare):
+        return any(_mentions_role(side) for side in (parent.left, *parent.comparators))
+    if isinstance(parent, ast.Assign | ast.AnnAssign):
+        return any(_mentions_role(target) for target in getattr(parent, "targets", [getattr(parent, "target", None)]))
+    return False
+
+
+def role_literals_in_python(source: str) -> list[tuple[int, str]]:
+    """(line, role) of every string literal that is a role name: any role spelled out (talent_center, …), and
+    `expert` / `system` where they are used as a role (see _in_role_context)."""
+    tree = ast.parse(source)
+    parents = {child: parent for parent in ast.walk(tree) for child in ast.iter_child_nodes(parent)}
+    found = []
+    for node in ast.walk(tree):
+        is_role = isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in ALL_ROLES
+        if is_role and (node.value not in WORDS or _in_role_context(node, parents)):
+            found.append((node.lineno, node.value))
+    return sorted(found)
+
+
+def role_literals_in_template(source: str) -> list[tuple[int, str]]:
+    """(line, text) of every role check (`has_role(...)`, `current_user.roles`) and quoted role name."""
+    quoted = re.compile(r"""['"](""" + "|".join(sorted(set(P.ROLES) - WORDS)) + r""")['"]""")
+    return [(number, line.strip()) for number, line in enumerate(source.splitlines(), 1)
+            if TEMPLATE_ROLE_CHECK.search(line) or quoted.search(line)]
+
+
+def _scanned(pattern: str) -> list[Path]:
+    return [path for top in ("engine", "webui") for path in sorted((ROOT / top).rglob(pattern))
+            if not str(path.relative_to(ROOT)).startswith(NOT_SCANNED)]
+
+
+def test_no_role_literals_outside_the_policy():
+    """engine/ and webui/ (views, API, CLI, templates) name roles only through engine.platform.policy: its
+    capabilities (`allows`, `requires`, `can('…')`) or, where a role is data, its role constants."""
+    python = {str(path.relative_to(ROOT)): role_literals_in_python(path.read_text(encoding="utf-8"))
+              for path in _scanned("*.py")}
+    assert set(python) >= ROLE_DATA and len(python) > 100 and "webui/workbench/cli.py" in python
+    assert python["engine/experts/reference.py"], "the scan no longer sees the role table's literals"
+    found = {path: hits for path, hits in python.items() if hits and path not in ROLE_DATA}
+    templates = {str(path.relative_to(ROOT)): role_literals_in_template(path.read_text(encoding="utf-8"))
+                 for path in _scanned("*.html")}
+    assert "webui/templates/base.html" in templates and len(templates) > 30
+    found |= {path: hits for path, hits in templates.items() if hits}
+    assert not found, "role names outside engine/platform/policy.py (use a capability or a role constant):\n" + (
+        "\n".join(f"{path}:{line}: {text}" for path, hits in found.items() for line, text in hits))
+
+
+def test_the_role_literal_scan_finds_checks_and_ignores_words():
+    flagged = role_literals_in_python(
+        'def f(user, session, task):\n'
+        '    if user.has_role("talent_center", "auditor"):\n'
+        '        return users_with_role(session, "talent_center")\n'
+        '    if "expert" not in user.roles or task.lane_role == "system":\n'
+        '        user.role_links.append(UserRole(role_code="expert"))\n'
+        'OWNER = "process_owner"\n'
+        'LEADER_ROLE = "group_leader"\n'
+        'UNIT_ROLES = frozenset({"using_unit"})\n'
+        'OVERSIGHT_ROLES = ("quality_division", "bureau_leader", "admin")\n'
+        'role = "applicant" if x else "expert"\n')
+    assert flagged == [(2, "auditor"), (2, "talent_center"), (3, "talent_center"), (4, "expert"), (4, "system"),
+                       (5, "expert"), (6, "process_owner"), (7, "group_leader"), (8, "using_unit"),
+                       (9, "admin"), (9, "bureau_leader"), (9, "quality_division"), (10, "applicant"), (10, "expert")]
+    words = ('__tablename__ = "expert"\nview = {"expert": e, "system": s}\n'
+             'if level == "expert":\n    source = "system"\nopen_case(session, e, "system", "age")\n'
+             '"""talent_center\'s review"""\n')
+    assert role_literals_in_python(words) == []
+    template = ("{% if current_user.has_role('talent_center') %}\n{% if can('VIEW_INSTANCES') %}\n"
+                "{{ ASSIGNMENT.roles.get(e.role, e.role) }}\n{% if 'auditor' in current_user.roles %}\n"
+                "{% set r = 'process_owner' %}\n{% if r.access == 'expert' %}\n")
+    assert [line for line, _ in role_literals_in_template(template)] == [1, 4, 5]
+
+
+def test_templates_ask_for_capabilities_the_policy_defines():
+    asked = {name for path in _scanned("*.html")
+             for name in re.findall(r"""\bcan\(\s*['"]([^'"]+)['"]\s*\)""", path.read_text(encoding="utf-8"))}
+    assert len(asked) > 20 and not asked - set(P.CAPABILITIES), asked - set(P.CAPABILITIES)
+
+
+def test_menu_entries_never_offer_a_page_that_answers_403():
+    for endpoint, (menu, page) in P.MENUS.items():
+        assert menu.roles < page.roles, (endpoint, menu, page)
+        assert ROUTES[(endpoint, "GET")].gate == (page,), endpoint
 
 
 @pytest.mark.parametrize("role", [None, *P.ROLES], ids=["anonymous", *P.ROLES])
