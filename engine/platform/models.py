@@ -76,10 +76,6 @@ class User(Base):
         """Session id of the user."""
         return str(self.id)
 
-    def has_role(self, *codes: str) -> bool:
-        """True when the user holds any of the given roles."""
-        return bool(self.roles.intersection(codes))
-
 
 class ApiToken(Base):
     """A bearer token for the JSON API; only its sha256 is stored."""
