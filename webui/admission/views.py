@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 from engine.admission import calls
 from engine.admission import queries as ui_queries
 from engine.admission import services as admission
-from engine.admission.attachments import get_for_download
+from engine.admission.uploads import get_for_download
 from engine.core.errors import ValidationFailed
 from engine.core.forms import load_form
 from engine.platform import policy

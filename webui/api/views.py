@@ -6,10 +6,10 @@ Views are thin: parse the request, call one service, jsonify. Errors are Service
 
 from flask import Blueprint, jsonify, request
 
-from engine.admission import attachments as attachment_service
 from engine.admission import calls
 from engine.admission import queries as admission_queries
 from engine.admission import services as admission
+from engine.admission import uploads as attachment_service
 from engine.core.errors import Forbidden, NotFound, ServiceError, ValidationFailed
 from engine.core.inbox import SORTS, InboxFilter, inbox_counts
 from engine.experts import queries as experts

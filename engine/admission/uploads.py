@@ -1,4 +1,5 @@
-"""Attachment service: upload (API) and download authorization."""
+"""Uploads of the admission procedure: an upload through the API, and who may download an attachment (its uploader,
+the application's owner, or staff)."""
 
 from datetime import datetime
 
