@@ -2,6 +2,7 @@
 at run time with a Chinese reason (never a hung worker), and with the deploy-time policy switched off the
 run-time layers (RestrictedPython, explicit builtins, guards) still stop every escape of the corpus."""
 
+import gc
 import re
 import time
 
@@ -31,10 +32,13 @@ def stopped(source: str, mode: str, data: dict | None = None) -> SandboxViolatio
 @pytest.mark.parametrize("name,source,mode,reason", BOUNDS, ids=[b[0] for b in BOUNDS])
 def test_endless_or_huge_work_is_refused_at_deploy_or_stopped_quickly(name, source, mode, reason):
     # "Quickly" in this process's CPU time: the budget's clock is wall time, so on a busy machine it stops
-    # the script after less work, never more; wall time here would measure the other processes too.
+    # the script after less work, never more; wall time here would measure the other processes too. Besides
+    # the time limit, the measure holds the release of what the script built (up to MAX_BUILT items) and the
+    # garbage collections that releasing triggers over the whole test process's heap: up to 2 s in a full run.
+    gc.collect()  # start from a collected heap, so a collection owed by earlier tests is not charged here
     started = time.process_time()
     error = stopped(source, mode)
-    assert time.process_time() - started < sandbox_budget.TIME_LIMIT_SECONDS + 1
+    assert time.process_time() - started < sandbox_budget.TIME_LIMIT_SECONDS + 2
     assert re.search(reason, error.reason) and CJK.search(str(error))
     refused_at_deploy = {"while_true", "percent_format", "starred_copies", "slice_assignment"}
     assert bool(sandbox.check(source, mode)) == (name in refused_at_deploy)  # the others: at run time
