@@ -14,7 +14,6 @@ from engine.core.errors import Forbidden, NotFound
 from engine.core.forms import load_form, version_forms
 from engine.core.inbox import InboxFilter, inbox_query
 from engine.core.models import AuditEvent, HumanTask
-from engine.core.status import TaskState
 from engine.experts.queries import mask_id_number, mask_phone, sees_pii
 from engine.platform import policy
 from engine.platform.models import Attachment, Unit
@@ -66,14 +65,6 @@ def visible_form(session, viewer, app: Application) -> dict:
         return form
     form.update(phone=mask_phone(form.get("phone")), id_number=mask_id_number(form.get("id_number")), email="")
     return form
-
-
-def open_step_names(session, instance_id: int | None) -> list[str]:
-    """Names of an instance's open user tasks (where an application stands now)."""
-    if instance_id is None:
-        return []
-    return list(session.scalars(select(HumanTask.name).where(
-        HumanTask.instance_id == instance_id, HumanTask.state == TaskState.OPEN).order_by(HumanTask.id)))
 
 
 def step_forms(session, instance_id: int) -> dict[str, dict]:

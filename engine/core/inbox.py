@@ -155,6 +155,11 @@ def open_steps(session, instance_ids) -> dict[int, list[str]]:
     return steps
 
 
+def step_names(session, instance_id: int | None) -> list[str]:
+    """Names of one instance's open user tasks (where it stands now)."""
+    return open_steps(session, [instance_id]).get(instance_id, [])
+
+
 def my_open_task(session, viewer, instance_id: int | None) -> HumanTask | None:
     """The viewer's open task on an instance (one they may act on), if any."""
     rows = session.scalars(select(HumanTask).where(HumanTask.instance_id == instance_id, HumanTask.state == TaskState.OPEN))

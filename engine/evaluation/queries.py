@@ -9,7 +9,6 @@ from engine.core import inbox
 from engine.core.clock import local_date
 from engine.core.errors import Forbidden, NotFound
 from engine.core.models import HumanTask
-from engine.core.status import TaskState
 from engine.evaluation import ports
 from engine.evaluation.models import Evaluation, EvaluationCampaign
 from engine.evaluation.status import EvaluationStatus
@@ -155,10 +154,8 @@ def evaluation_view(session, viewer, evaluation_id: int) -> EvaluationView:
             counts.cumulative
     ids = {evaluation.rater_user_id, evaluation.group_rated_by, evaluation.center_rated_by} - {None}
     names = dict(session.execute(select(User.id, User.display_name).where(User.id.in_(ids))).all()) if ids else {}
-    task = session.scalar(select(HumanTask).where(HumanTask.instance_id == evaluation.instance_id,
-                                                  HumanTask.state == TaskState.OPEN))
     return EvaluationView(evaluation, expert, campaign, records, this_year, cumulative, names,
-                          task if task is not None and inbox.can_act(viewer, task) else None)
+                          inbox.my_open_task(session, viewer, evaluation.instance_id))
 
 
 

@@ -19,8 +19,8 @@ def exit_view(session, viewer, case_id: int) -> dict:
     case = session.get(ExitCase, case_id)
     expert = case_access(session, viewer, case, "出库事项")
     record = session.scalar(select(ExitRecord).where(ExitRecord.exit_case_id == case.id))
-    return {"case": case, "expert": expert, "record": record, "steps": inbox.open_steps(session, [case.instance_id]).get(
-        case.instance_id, []), "task": inbox.my_open_task(session, viewer, case.instance_id)}
+    return {"case": case, "expert": expert, "record": record, "steps": inbox.step_names(session, case.instance_id),
+            "task": inbox.my_open_task(session, viewer, case.instance_id)}
 
 
 

@@ -17,8 +17,8 @@ def renewal_view(session, viewer, renewal_id: int) -> dict:
     """One renewal case with its expert, current step and the viewer's open task on it."""
     case = session.get(RenewalCase, renewal_id)
     expert = case_access(session, viewer, case, "续聘事项")
-    return {"case": case, "expert": expert, "steps": inbox.open_steps(session, [case.instance_id]).get(
-        case.instance_id, []), "task": inbox.my_open_task(session, viewer, case.instance_id)}
+    return {"case": case, "expert": expert, "steps": inbox.step_names(session, case.instance_id),
+            "task": inbox.my_open_task(session, viewer, case.instance_id)}
 
 
 

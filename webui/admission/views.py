@@ -10,6 +10,7 @@ from engine.admission import calls
 from engine.admission import queries as ui_queries
 from engine.admission import services as admission
 from engine.admission.uploads import get_for_download
+from engine.core import inbox
 from engine.core.errors import ValidationFailed
 from engine.core.forms import load_form
 from engine.platform import policy
@@ -97,7 +98,7 @@ def detail(application_id: int):
         attachments_by_id={a.id: a for a in attachments},
         rows=display_rows(load_form("application"), ui_queries.visible_form(db.session, current_user, app),
                           dynamic_choices(db.session)),
-        steps=ui_queries.open_step_names(db.session, app.instance_id),
+        steps=inbox.step_names(db.session, app.instance_id),
         call_title=ui_queries.call_titles(db.session, [app.call_id]).get(app.call_id))
 
 
