@@ -13,9 +13,21 @@ from engine.core.sandbox_guards import SandboxViolation
 
 MAX_STEPS = 1_000_000  # loop iterations per evaluation
 TIME_LIMIT_SECONDS = 2.0  # wall-clock time per evaluation (checked while looping)
-MAX_BUILT = 20_000_000  # characters + items of every string/collection one evaluation builds, in total
+MAX_BUILT = 20_000_000  # characters + weighted items of every string/collection one evaluation builds, in total
+# An item of a collection is a Python object (≈ 50–100 bytes with its entry), a character is one byte: items
+# weigh more, so a script holds at most 2 million of them (20 million would take over a gigabyte, and freeing
+# them alone takes seconds).
+ITEM_WEIGHT = 10
+_TEXT = (str, bytes)
 _SIZED = (str, bytes, list, tuple, dict, set, frozenset)
 _BUILDERS = frozenset({"list", "tuple", "set", "dict", "sorted", "str"})  # builtins that copy their input
+
+
+def _weight(value) -> int:
+    """What a value counts toward MAX_BUILT: its characters, or its items times ITEM_WEIGHT."""
+    if isinstance(value, _TEXT):
+        return len(value)
+    return len(value) * ITEM_WEIGHT if isinstance(value, _SIZED) else 0
 
 
 class Budget:
@@ -32,7 +44,7 @@ class Budget:
         """Add what an operation built (its length, or `size`) to the total; refuse once the total is over
         MAX_BUILT or the time is up (this also bounds loops that run inside builtins, e.g. sort keys)."""
         if size is None:
-            size = len(value) if isinstance(value, _SIZED) else 0
+            size = _weight(value)
         self.built += size
         if self.built > MAX_BUILT:
             raise SandboxViolation(f"脚本创建的数据总量超过上限 {MAX_BUILT}")
@@ -46,7 +58,7 @@ class Budget:
             before = len(target) if target is not None else 0
             result = func(*args, **kwargs)
             grown = len(target) - before if target is not None else 0
-            return self.account(result, (len(result) if isinstance(result, _SIZED) else 0) + max(grown, 0))
+            return self.account(result, _weight(result) + max(grown, 0) * ITEM_WEIGHT)
         return call
 
     def getiter(self, obj):

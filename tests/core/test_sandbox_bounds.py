@@ -33,7 +33,7 @@ def stopped(source: str, mode: str, data: dict | None = None) -> SandboxViolatio
 def test_endless_or_huge_work_is_refused_at_deploy_or_stopped_quickly(name, source, mode, reason):
     # "Quickly" in this process's CPU time: the budget's clock is wall time, so on a busy machine it stops
     # the script after less work, never more; wall time here would measure the other processes too. Besides
-    # the time limit, the measure holds the release of what the script built (up to MAX_BUILT items) and the
+    # the time limit, the measure holds the release of what the script built (up to MAX_BUILT / ITEM_WEIGHT items) and the
     # garbage collections that releasing triggers over the whole test process's heap: up to 2 s in a full run.
     gc.collect()  # start from a collected heap, so a collection owed by earlier tests is not charged here
     started = time.process_time()
