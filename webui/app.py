@@ -27,6 +27,10 @@ def _sqlite_pragmas(dbapi_connection, _record):
         cursor.close()
 
 
+def _flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
+
+
 def _default_config(app: Flask) -> dict:
     secret = os.environ.get("EXPERTPOOL_SECRET_KEY")
     if not secret:
@@ -39,7 +43,9 @@ def _default_config(app: Flask) -> dict:
         "MAX_CONTENT_LENGTH": 25 * 1024 * 1024,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
-        "WTF_CSRF_TIME_LIMIT": None,
+        "WTF_CSRF_TIME_LIMIT": 8 * 3600,  # a form left open over a working day must be reloaded
+        "SESSION_COOKIE_SECURE": _flag("EXPERTPOOL_SECURE_COOKIES"),  # on behind HTTPS (production set-up)
+        "REMEMBER_COOKIE_SECURE": _flag("EXPERTPOOL_SECURE_COOKIES"),
         "SMTP_HOST": os.environ.get("EXPERTPOOL_SMTP_HOST", ""),
         "SMTP_PORT": int(os.environ.get("EXPERTPOOL_SMTP_PORT", "25")),
         "RUN_SCHEDULER": False,
@@ -60,7 +66,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
     login_manager.init_app(app)
     csrf.init_app(app)
-    from webui import blueprints
+    from webui import blueprints, security
 
+    security.install(app)  # before the blueprints: their routes use its bounded `<int:…>`
     blueprints.register(app)
     return app

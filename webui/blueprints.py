@@ -5,6 +5,7 @@ from pathlib import Path
 
 from flask import Flask, abort, jsonify, render_template, request, send_from_directory
 from flask_login import current_user
+from flask_wtf.csrf import CSRFError
 
 from engine.admission.models import APPLICATION_STATUSES
 from engine.core.errors import ServiceError
@@ -20,8 +21,9 @@ NODE_MODULES = Path(__file__).resolve().parent / "frontend" / "node_modules"
 VENDOR_PATHS = {"bootstrap": "bootstrap/dist", "bpmn-js": "bpmn-js/dist", "dmn-js": "dmn-js/dist",
                 "properties-panel": "@bpmn-io/properties-panel/dist/assets",
                 "workbench": "../build"}  # our own esbuild bundle (.ci/setup), never committed
-ERROR_TITLES = {400: "请求有误", 403: "无权访问", 404: "页面不存在", 409: "操作冲突", 413: "上传文件过大",
-                422: "提交内容有误", 500: "系统错误"}
+ERROR_TITLES = {400: "请求有误", 401: "请先登录", 403: "无权访问", 404: "页面不存在", 405: "不支持该请求方式",
+                409: "操作冲突", 413: "上传文件过大", 422: "提交内容有误", 429: "请求过于频繁", 500: "系统错误"}
+CSRF_MESSAGE = "表单已过期或缺少安全令牌，请刷新页面后重新提交。"
 
 
 def _vendor(package: str, filename: str):
@@ -48,6 +50,14 @@ def _error_page(status: int, message: str | None = None, errors: dict | None = N
                            message=message, errors=errors, request_id=request_id), status
 
 
+def _own_description(exc) -> str | None:
+    """The message our code gave `abort(…, message)`; Werkzeug's stock English text is never shown."""
+    description = getattr(exc, "description", None)
+    if description is None or description == getattr(type(exc), "description", None):
+        return None
+    return description
+
+
 def _server_error(exc):
     # Flask has logged the traceback (with the request id) before calling this handler.
     return _error_page(500, "系统内部错误，已记录日志。请将下方的请求编号告知系统管理员。")
@@ -60,8 +70,12 @@ def _register_errors(app: Flask) -> None:
             log.error("%s (%s)", exc.message, exc.code, exc_info=exc)
         return _error_page(exc.status, exc.message, getattr(exc, "errors", None))
 
-    for status in (400, 403, 404, 405, 409, 413):
-        app.register_error_handler(status, lambda exc, s=status: _error_page(s, getattr(exc, "description", None)))
+    @app.errorhandler(CSRFError)
+    def csrf_error(_exc):
+        return _error_page(400, CSRF_MESSAGE)
+
+    for status in (400, 401, 403, 404, 405, 409, 413, 429):
+        app.register_error_handler(status, lambda exc, s=status: _error_page(s, _own_description(exc)))
     app.register_error_handler(500, _server_error)
 
 

@@ -32,6 +32,9 @@ def page():
         context = browser.new_context(locale="zh-CN")
         page = context.new_page()
         page.set_default_timeout(15000)
+        refused = []  # the pages must work under their own Content-Security-Policy (no inline script)
+        page.on("console", lambda msg: refused.append(msg.text) if "Content Security Policy" in msg.text else None)
         yield page
         context.close()
         browser.close()
+        assert not refused, refused

@@ -21,6 +21,7 @@ from engine.tasks import views as api_queries
 from webui.api.auth import add_auth_challenge, api_requires, api_user, authenticate_request, json_body
 from webui.api.openapi import build_openapi
 from webui.extensions import db
+from webui.security import MAX_ID
 from webui.timeutil import now
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -33,7 +34,7 @@ CLAIMED_FILTERS = ("mine", "unclaimed")
 
 # --- request parsing -------------------------------------------------------------------------------
 
-def _int_arg(name: str, default: int | None, low: int = 1, high: int | None = None) -> int | None:
+def _int_arg(name: str, default: int | None, low: int = 1, high: int = MAX_ID) -> int | None:
     """An integer query argument within [low, high]; 422 otherwise."""
     raw = request.args.get(name, "").strip()
     if raw == "":
@@ -43,7 +44,7 @@ def _int_arg(name: str, default: int | None, low: int = 1, high: int | None = No
     except ValueError:
         raise ValidationFailed({name: f"{name} 应为整数"}) from None
     if value < low or (high is not None and value > high):
-        raise ValidationFailed({name: f"{name} 应在 {low} 到 {high or '∞'} 之间"})
+        raise ValidationFailed({name: f"{name} 应在 {low} 到 {high} 之间"})
     return value
 
 

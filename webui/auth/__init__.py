@@ -11,6 +11,7 @@ from wtforms.validators import DataRequired, Length
 from engine.platform import accounts, policy
 from engine.platform.accounts import LoginFailed, authenticate
 from webui.extensions import db, login_manager
+from webui.security import safe_next
 from webui.timeutil import now
 
 bp = Blueprint("auth", __name__, template_folder="templates")
@@ -57,13 +58,6 @@ class LoginForm(FlaskForm):
     password = PasswordField("密码", validators=[DataRequired("请输入密码"), Length(max=200)])
 
 
-def _safe_next(target: str | None) -> str:
-    # Only local paths: never redirect to another host after login.
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("tasks.inbox")
-
-
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     """Show the login form; on success go to the inbox (or a safe `next`)."""
@@ -75,7 +69,7 @@ def login():
             flash(exc.message, "danger")
             return render_template("auth/login.html", form=form), 401
         login_user(user)
-        return redirect(_safe_next(request.args.get("next")))
+        return redirect(safe_next(request.args.get("next"), url_for("tasks.inbox")))
     return render_template("auth/login.html", form=form)
 
 
