@@ -33,7 +33,7 @@ def _drop_everything() -> None:
 def app(tmp_path_factory):
     """The Flask app on a fresh schema built by the migrations."""
     application = create_app({
-        "TESTING": True, "SECRET_KEY": "test-secret", "WTF_CSRF_ENABLED": False,
+        "TESTING": True, "SECRET_KEY": "test-secret", "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False,
         "SQLALCHEMY_DATABASE_URI": _database_url(tmp_path_factory),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True}, "FIXED_NOW": T0,
     })

@@ -8,6 +8,7 @@ from pathlib import Path
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from engine import bootstrap
 from webui.extensions import csrf, db, login_manager, migrate
@@ -49,6 +50,8 @@ def _default_config(app: Flask) -> dict:
         "SMTP_HOST": os.environ.get("EXPERTPOOL_SMTP_HOST", ""),
         "SMTP_PORT": int(os.environ.get("EXPERTPOOL_SMTP_PORT", "25")),
         "RUN_SCHEDULER": False,
+        # Login/registration throttling counters: Redis (redis://host:6379/0) when several workers serve.
+        "RATELIMIT_STORAGE_URI": os.environ.get("EXPERTPOOL_RATELIMIT_STORAGE", "memory://"),
         "FIXED_NOW": None,
     }
 
@@ -60,14 +63,18 @@ def create_app(overrides: dict | None = None) -> Flask:
     if overrides:
         app.config.update(overrides)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    proxies = int(os.environ.get("EXPERTPOOL_TRUSTED_PROXIES", "0") or 0)
+    if proxies:  # behind nginx: the client address (throttling, audit) is the one the proxy saw
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
     configure_logging(app)
     bootstrap.install()
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
     login_manager.init_app(app)
     csrf.init_app(app)
-    from webui import blueprints, security
+    from webui import blueprints, security, throttle
 
     security.install(app)  # before the blueprints: their routes use its bounded `<int:…>`
     blueprints.register(app)
+    throttle.install(app)
     return app

@@ -99,6 +99,7 @@ def _ui_blueprints():
     """One blueprint per area (webui/<area>/views.py, its templates beside it)."""
     from webui.admission import views as admission
     from webui.assignment import views as assignment
+    from webui.auth import account
     from webui.evaluation import views as evaluation
     from webui.exit import views as exit_views
     from webui.experts import me
@@ -111,7 +112,7 @@ def _ui_blueprints():
     from webui.workbench import views as workbench
 
     return [tasks.bp, admission.bp, experts.bp, me.bp, instances.bp, assignment.bp, evaluation.bp, exit_views.bp,
-            renewal.bp, workbench.bp, groups.bp, incidents.bp]
+            renewal.bp, workbench.bp, groups.bp, incidents.bp, account.bp]
 
 
 def _api_blueprints():

@@ -122,10 +122,11 @@ def serve(ctx, host: str, port: int):
 
 def _register_capability_commands() -> None:
     from webui.assignment import cli as assignment_cli
+    from webui.auth import cli as account_cli
     from webui.evaluation import cli as evaluation_cli
     from webui.workbench import cli as workbench_cli
 
-    for module in (assignment_cli, evaluation_cli, workbench_cli):
+    for module in (assignment_cli, evaluation_cli, workbench_cli, account_cli):
         module.register(main)
 
 

@@ -1,8 +1,8 @@
-"""Accounts: login with throttling, API tokens."""
+"""Accounts: login with lock-out, browser sessions held on the server, API tokens."""
 
-import hashlib
 import secrets
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
@@ -10,12 +10,14 @@ from sqlalchemy.orm import joinedload
 from engine.core import audit
 from engine.core.errors import Forbidden, ServiceError
 from engine.core.uow import unit_of_work
+from engine.platform import sessions
 from engine.platform.models import ApiToken, User
-from engine.platform.passwords import check_password
+from engine.platform.passwords import check_password, hash_password
 
 MAX_FAILURES = 5
 LOCK_MINUTES = 15
 TOKEN_HOURS = 12
+FAILED = f"用户名或密码错误；连续失败 {MAX_FAILURES} 次账号将临时锁定 {LOCK_MINUTES} 分钟"
 
 
 class LoginFailed(ServiceError):
@@ -28,19 +30,41 @@ class LoginFailed(ServiceError):
 def authenticate(session, username: str, password: str, now: datetime) -> User:
     """Check credentials; 5 failures lock the account for 15 minutes."""
     with unit_of_work(session):
-        user = session.scalar(select(User).where(User.username == (username or "").strip()))
-        if user is None or not user.active:
-            raise LoginFailed("用户名或密码错误")
-        if user.locked_until and user.locked_until > now:
-            raise LoginFailed("登录失败次数过多，账号已临时锁定，请 15 分钟后再试")
-        if not check_password(user.password_hash, password or ""):
-            _count_failure(session, user, now)
-            audit.record(session, "login_failed", user, now)
-            session.commit()
-            raise LoginFailed("用户名或密码错误")
-        user.failed_logins, user.locked_until = 0, None
-        audit.record(session, "login", user, now)
+        return _checked_user(session, username, password, now)
+
+
+def log_in(session, username: str, password: str, now: datetime, ip: str | None = None,
+           user_agent: str | None = None, session_clock: datetime | None = None) -> tuple[User, str]:
+    """Check credentials and open a server-side browser session (its lifetime counted from `session_clock`,
+    default `now`); returns the user and the cookie's raw id."""
+    with unit_of_work(session):
+        user = _checked_user(session, username, password, now)
+        return user, sessions.start(session, user, session_clock or now, ip, user_agent)
+
+
+def _checked_user(session, username: str, password: str, now: datetime) -> User:
+    # One message and one password hash for every failure (unknown, inactive, locked, wrong password), so
+    # neither the answer nor its timing tells whether an account exists.
+    user = session.scalar(select(User).where(User.username == (username or "").strip()))
+    usable = user is not None and user.active
+    matches = check_password(user.password_hash if usable else _dummy_hash(), password or "")
+    if not usable:
+        raise LoginFailed(FAILED)
+    if user.locked_until and user.locked_until > now:
+        raise LoginFailed(FAILED)
+    if not matches:
+        _count_failure(session, user, now)
+        audit.record(session, "login_failed", user, now)
+        session.commit()
+        raise LoginFailed(FAILED)
+    user.failed_logins, user.locked_until = 0, None
+    audit.record(session, "login", user, now)
     return user
+
+
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    return hash_password(secrets.token_hex(16))
 
 
 def _count_failure(session, user: User, now: datetime) -> None:
@@ -60,22 +84,18 @@ def load_user(session, user_id: int) -> User | None:
     return user if user is not None and user.active else None
 
 
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
 def issue_token(session, user: User, now: datetime) -> tuple[str, datetime]:
     """Create a bearer token; only its hash is stored. Returns (token, expiry)."""
     token = secrets.token_urlsafe(32)
     expires = now + timedelta(hours=TOKEN_HOURS)
     with unit_of_work(session):
-        session.add(ApiToken(user_id=user.id, token_hash=_digest(token), created_at=now, expires_at=expires))
+        session.add(ApiToken(user_id=user.id, token_hash=sessions.digest(token), created_at=now, expires_at=expires))
     return token, expires
 
 
 def user_for_token(session, token: str, now: datetime) -> User:
     """The active user a valid token belongs to, or Forbidden-like LoginFailed."""
-    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(token or "")))
+    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == sessions.digest(token or "")))
     if row is None or row.revoked or row.expires_at <= now:
         raise LoginFailed("令牌无效或已过期")
     user = load_user(session, row.user_id)

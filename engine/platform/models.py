@@ -1,4 +1,4 @@
-"""People and organisation: units, roles, users, API tokens."""
+"""People and organisation: units, roles, users, browser sessions, API tokens."""
 
 from datetime import datetime
 
@@ -75,6 +75,22 @@ class User(Base):
     def get_id(self) -> str:
         """Session id of the user."""
         return str(self.id)
+
+
+class UserSession(Base):
+    """One browser login held on the server: the cookie carries only a random id whose sha256 is stored here,
+    so logout, a password change or an administrator ends it for good (a saved cookie no longer works)."""
+
+    __tablename__ = "user_session"
+    __table_args__ = (UniqueConstraint("token_hash"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    ip: Mapped[str | None] = mapped_column(String(45))
+    user_agent: Mapped[str | None] = mapped_column(String(200))
 
 
 class ApiToken(Base):

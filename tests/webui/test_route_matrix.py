@@ -59,6 +59,10 @@ ROUTES = {
     ("auth.login", "GET"): R(public=True),
     ("auth.login", "POST"): R(public=True, data={}),  # an empty form: shown again
     ("auth.logout", "POST"): R(ok=(302,)),  # sent last: it ends the session
+    ("account.index", "GET"): R(),
+    ("account.change_password", "POST"): R(ok=(422,), data={}),  # nothing filled in: the form again
+    ("account.revoke_session", "POST"): R(ok=(404,), session_id=2_000_000_000),  # nobody's session
+    ("account.revoke_token", "POST"): R(ok=(404,), token_id=2_000_000_000),
     # --- inbox and the one task page -----------------------------------------------------------------------
     ("tasks.inbox", "GET"): R(),
     ("tasks.show", "GET"): R(kind="task"),

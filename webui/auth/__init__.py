@@ -1,15 +1,16 @@
 """Login/logout (Flask-Login + Flask-WTF) and the capability guard used by every view (engine.platform.policy)."""
 
+from datetime import UTC, datetime
 from functools import wraps
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from engine.platform import accounts, policy
-from engine.platform.accounts import LoginFailed, authenticate
+from engine.platform import accounts, policy, sessions
+from engine.platform.accounts import LoginFailed
 from webui.extensions import db, login_manager
 from webui.security import safe_next
 from webui.timeutil import now
@@ -19,10 +20,19 @@ login_manager.login_view = "auth.login"
 login_manager.login_message = "请先登录。"
 
 
+SESSION_KEY = "sid"  # the cookie holds the server-side session's random id, checked on every request
+
+
 @login_manager.user_loader
 def load_user(user_id: str):
-    """Flask-Login: the active user for a session id."""
-    return accounts.load_user(db.session, int(user_id))
+    """Flask-Login: the active user of a live server-side session (None after logout, revocation or expiry)."""
+    live = sessions.live_session(db.session, int(user_id), session.get(SESSION_KEY), wall_clock())
+    return accounts.load_user(db.session, live.user_id) if live is not None else None
+
+
+def wall_clock() -> datetime:
+    """Session lifetimes run on the real clock (a security bound), not the pinned business time of tests."""
+    return datetime.now(UTC)
 
 
 def requires(capability: policy.Capability):
@@ -64,10 +74,13 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         try:
-            user = authenticate(db.session, form.username.data, form.password.data, now())
+            user, sid = accounts.log_in(db.session, form.username.data, form.password.data, now(),
+                                        request.remote_addr, request.user_agent.string, wall_clock())
         except LoginFailed as exc:
             flash(exc.message, "danger")
             return render_template("auth/login.html", form=form), 401
+        session.clear()  # a fresh session for the new login (no fixation)
+        session[SESSION_KEY] = sid
         login_user(user)
         return redirect(safe_next(request.args.get("next"), url_for("tasks.inbox")))
     return render_template("auth/login.html", form=form)
@@ -76,7 +89,8 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
-    """End the session."""
+    """End the session, on the server too (a saved copy of the cookie no longer works)."""
+    sessions.end(db.session, session.pop(SESSION_KEY, None), wall_clock())
     logout_user()
     flash("您已退出登录。", "info")
     return redirect(url_for("auth.login"))
