@@ -97,6 +97,7 @@ def _register_template_helpers(app: Flask) -> None:
 
 def _ui_blueprints():
     """One blueprint per area (webui/<area>/views.py, its templates beside it)."""
+    from webui.admin import views as admin
     from webui.admission import views as admission
     from webui.assignment import views as assignment
     from webui.auth import account
@@ -112,7 +113,7 @@ def _ui_blueprints():
     from webui.workbench import views as workbench
 
     return [tasks.bp, admission.bp, experts.bp, me.bp, instances.bp, assignment.bp, evaluation.bp, exit_views.bp,
-            renewal.bp, workbench.bp, groups.bp, incidents.bp, account.bp]
+            renewal.bp, workbench.bp, groups.bp, incidents.bp, account.bp, admin.bp]
 
 
 def _api_blueprints():

@@ -118,7 +118,7 @@ SEE_DRAWN_NAMES = _cap("SEE_DRAWN_NAMES", FULL_ROLES,
 REPORT_CONFLICT = _cap("REPORT_CONFLICT", (USING_UNIT, TALENT_CENTER),
                        "report a conflict after the draw (units: on their own requests)")
 REPORT_ANY_CONFLICT = _cap("REPORT_ANY_CONFLICT", (TALENT_CENTER,), "report a conflict on any unit's request")
-VIEW_DELEGATIONS = _cap("VIEW_DELEGATIONS", (BUREAU_LEADER, QUALITY_DIVISION, AUDITOR),
+VIEW_DELEGATIONS = _cap("VIEW_DELEGATIONS", (BUREAU_LEADER, QUALITY_DIVISION, AUDITOR, ADMIN),
                         "see the leaders' authorizations of the quality division")
 GRANT_DELEGATION = _cap("GRANT_DELEGATION", (BUREAU_LEADER,), "authorize / revoke (Art 13)")
 VIEW_OWN_UNIT = _cap("VIEW_OWN_UNIT", UNIT_SCOPED_ROLES,
@@ -152,6 +152,10 @@ EDIT_PROCESSES = _cap("EDIT_PROCESSES", (PROCESS_OWNER,), "edit drafts, deploy, 
 VIEW_GROUPS = _cap("VIEW_GROUPS", (QUALITY_DIVISION, BUREAU_LEADER, TALENT_CENTER, PROCESS_OWNER, AUDITOR, ADMIN),
                    "read the groups and their changes")
 PROPOSE_GROUP_CHANGE = _cap("PROPOSE_GROUP_CHANGE", (QUALITY_DIVISION,), "propose a group change (Art 9)")
+
+# Administration (accounts, units, roles)
+ADMINISTER = _cap("ADMINISTER", (ADMIN,), "manage accounts (create, roles, unit, deactivate, reset, unlock) and units")
+VIEW_ACCOUNT_LOG = _cap("VIEW_ACCOUNT_LOG", (ADMIN, AUDITOR), "read the account and unit changes")
 
 # Operations
 VIEW_INCIDENTS = _cap("VIEW_INCIDENTS", (PROCESS_OWNER, ADMIN), "see failed automatic steps and retry them")

@@ -60,6 +60,19 @@ ROUTES = {
     ("auth.login", "POST"): R(public=True, data={}),  # an empty form: shown again
     ("auth.logout", "POST"): R(ok=(302,)),  # sent last: it ends the session
     ("account.index", "GET"): R(),
+    # --- administration ------------------------------------------------------------------------------------
+    ("administration.users_index", "GET"): R(P.ADMINISTER),
+    ("administration.new_user", "GET"): R(P.ADMINISTER),
+    ("administration.new_user", "POST"): R(P.ADMINISTER, ok=(422,), data={}),
+    ("administration.edit_user", "GET"): R(P.ADMINISTER, ok=(404,), user_id=2_000_000_000),
+    ("administration.edit_user", "POST"): R(P.ADMINISTER, ok=(404,), data={}, user_id=2_000_000_000),
+    ("administration.set_active", "POST"): R(P.ADMINISTER, ok=(404,), data={}, user_id=2_000_000_000),
+    ("administration.reset_password", "POST"): R(P.ADMINISTER, ok=(404,), data={}, user_id=2_000_000_000),
+    ("administration.unlock", "POST"): R(P.ADMINISTER, ok=(404,), data={}, user_id=2_000_000_000),
+    ("administration.units", "GET"): R(P.ADMINISTER),
+    ("administration.units", "POST"): R(P.ADMINISTER, ok=(422,), data={}),
+    ("administration.roles", "GET"): R(P.ADMINISTER),
+    ("administration.account_log", "GET"): R(P.VIEW_ACCOUNT_LOG),
     ("account.change_password", "POST"): R(ok=(422,), data={}),  # nothing filled in: the form again
     ("account.revoke_session", "POST"): R(ok=(404,), session_id=2_000_000_000),  # nobody's session
     ("account.revoke_token", "POST"): R(ok=(404,), token_id=2_000_000_000),
