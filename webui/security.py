@@ -59,6 +59,7 @@ def _reject_bad_parameters():
     # a version: refuse both at the door as a bad request (never a database error, i.e. a 500).
     for values in (request.args, request.form):
         for key, value in values.items(multi=True):
+            key, value = str(key or ""), str(value or "")
             if "\x00" in key or "\x00" in value:
                 abort(400, "请求中含有非法字符")
             if key in INTEGER_PARAMETERS and _DIGITS.fullmatch(value.strip()) and abs(int(value)) > MAX_ID:
