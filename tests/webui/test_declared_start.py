@@ -50,6 +50,9 @@ def test_the_declared_role_starts_the_new_process_from_the_inbox_page(app, sessi
     started = center.post(f"/start/{KEY}", data=CONTACT)
     assert started.status_code == 302 and instances(session) == 1
     instance = session.scalar(select(ProcessInstance).where(ProcessInstance.process_key == KEY))
+    assert started.headers["Location"].endswith(f"/instances/{instance.id}")
+    followed = text_of(center.get(started.headers["Location"]))
+    assert "已发起：专家联系方式核对" in followed and "质量监督处核对" in followed
     assert (instance.started_by, instance.unit_id, instance.version_id) == (
         users["talent_center"].id, users["talent_center"].unit_id, version.id)
     event = session.scalar(select(AuditEvent).where(AuditEvent.instance_id == instance.id,

@@ -82,7 +82,7 @@ def start(process_key: str):
     except ValidationFailed as exc:
         return _render_start(option, raw, exc.errors, status=422)
     flash(f"已发起：{instance.subject}", "success")
-    return redirect(url_for("tasks.inbox"))
+    return redirect(url_for("instances.detail", instance_id=instance.id))  # the starter may follow it there
 
 
 @bp.route("/tasks/<int:task_id>/claim", methods=["POST"])
