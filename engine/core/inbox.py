@@ -7,6 +7,7 @@ from SpiffWorkflow.util.task import TaskState as SpiffTaskState
 from sqlalchemy import and_, func, or_, select, update
 
 from engine.core.models import HumanTask
+from engine.core.spiff import armed_deadline
 from engine.core.status import TaskState
 from engine.platform.policy import UNIT_SCOPED_ROLES  # lanes whose tasks go only to users of the task's unit
 from engine.platform.settings import LOCAL_TZ
@@ -35,8 +36,8 @@ def item_id_of(spiff_task) -> int | None:
     return _named_id(spiff_task, "itemKey")
 
 
-def _due(spiff_task, now: datetime) -> datetime | None:
-    """Deadline: `dueAt` names a task-data ISO datetime (absolute), `dueDays` counts from now."""
+def _declared_due(spiff_task, now: datetime) -> datetime | None:
+    """The deadline a property declares: `dueAt` names a task-data ISO datetime, `dueDays` counts from now."""
     props = _properties(spiff_task)
     at = spiff_task.data.get(props["dueAt"]) if props.get("dueAt") else None
     if at:
@@ -44,6 +45,26 @@ def _due(spiff_task, now: datetime) -> datetime | None:
         return parsed if parsed.tzinfo else parsed.replace(tzinfo=LOCAL_TZ)
     days = props.get("dueDays")
     return now + timedelta(days=int(days)) if days else None
+
+
+def due_of(spiff_task, now: datetime) -> datetime | None:
+    """A task's deadline: the earlier of the declared one and the fire time of a boundary timer the engine
+    armed on it (the timer ends or escalates the task then, so a later declared date would never be met)."""
+    found = [d for d in (_declared_due(spiff_task, now), armed_deadline(spiff_task)) if d is not None]
+    return min(found) if found else None
+
+
+def _backfill_due(session, instance, ready: dict, was_ready: set[str]) -> None:
+    # Rows opened before deadlines were read from armed timers (issue 11) have none: fill them in on the
+    # instance's next step. One SELECT, only when the instance has a timer-bounded open task.
+    armed = {guid: at for guid in was_ready & set(ready) if (at := armed_deadline(ready[guid])) is not None}
+    if not armed:
+        return
+    missing = session.scalars(select(HumanTask).where(
+        HumanTask.instance_id == instance.id, HumanTask.task_guid.in_(armed), HumanTask.state == TaskState.OPEN,
+        HumanTask.due_at.is_(None)))
+    for row in missing:
+        row.due_at = armed[row.task_guid]
 
 
 def sync(session, instance, workflow, lane_roles: dict, now: datetime, was_ready: set[str]) -> list[HumanTask]:
@@ -72,10 +93,11 @@ def sync(session, instance, workflow, lane_roles: dict, now: datetime, was_ready
             lane_role=lane_roles.get(spec.lane) if spec.lane else None, assignee_id=_named_id(task, "assignee"),
             unit_id=instance.unit_id, form_key=_properties(task).get("formKey"), state=TaskState.OPEN,
             item_id=item_id_of(task),  # a multi-instance item's business id, read by SQL
-            created_at=now, due_at=_due(task, now),
+            created_at=now, due_at=due_of(task, now),
         )
         session.add(row)
         created.append(row)
+    _backfill_due(session, instance, ready, was_ready)
     return created
 
 

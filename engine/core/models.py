@@ -28,6 +28,10 @@ class ProcessVersion(Base):
     # The forms its user tasks name (form key -> definition): an instance renders its own version's forms.
     forms: Mapped[dict | None] = mapped_column(JSONType, default=dict, deferred=True)
     lane_roles: Mapped[dict] = mapped_column(JSONType, default=dict)  # lane name -> role code, resolved at deploy
+    # Who may start it by hand, declared on its start event and resolved at deploy (engine.deploy.lint_start):
+    # {"roles": [role codes], "form_key": start form or None, "event_id": start event}; None for the shipped
+    # processes, which their procedures' own pages start.
+    start_declaration: Mapped[dict | None] = mapped_column(JSONType)
     source: Mapped[str] = mapped_column(String(20), default="shipped")
     deployed_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     deployed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

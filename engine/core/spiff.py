@@ -8,6 +8,7 @@ import json
 import os
 from collections import OrderedDict
 from dataclasses import dataclass
+from datetime import datetime
 from threading import Lock
 from uuid import UUID
 
@@ -16,8 +17,12 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
+from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser, SpiffProcessParser
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.util.task import TaskState
 
 MAX_XML_BYTES = 2 * 1024 * 1024
 
@@ -175,3 +180,34 @@ def load_workflow(text: str, compiled: CompiledProcess, script_engine) -> BpmnWo
 def new_workflow(compiled: CompiledProcess, script_engine) -> BpmnWorkflow:
     """Create a fresh workflow for a compiled process."""
     return BpmnWorkflow(compiled.spec, compiled.subprocess_specs, script_engine=script_engine)
+
+
+def _armed_at(event_task) -> datetime | None:
+    """When an armed (WAITING) boundary timer fires, read from the value the engine stored when it armed it."""
+    definition = getattr(event_task.task_spec, "event_definition", None)
+    if event_task.state != TaskState.WAITING or not isinstance(definition, TimerEventDefinition):
+        return None
+    value = definition.details(event_task).value  # a cycle's next firing, a date's or duration's instant
+    return TimerEventDefinition.get_datetime(value) if isinstance(value, str) else None
+
+
+def _guarding_timers(task):
+    """Fire times of the timers on the boundary of `task` itself (not of a boundary event's own path)."""
+    split = task.parent
+    if split is None or not isinstance(split.task_spec, BoundaryEventSplit) or isinstance(task.task_spec, BoundaryEvent):
+        return []
+    return [at for sibling in split.children if sibling is not task and (at := _armed_at(sibling)) is not None]
+
+
+def armed_deadline(spiff_task) -> datetime | None:
+    """The earliest instant an armed boundary timer ends or escalates this task: its own timers, a
+    multi-instance body's, an enclosing subprocess's (walked up through the task tree and parent workflows)."""
+    found, task = [], spiff_task
+    while task is not None:
+        found += _guarding_timers(task)
+        if task.parent is not None:
+            task = task.parent
+        else:  # the top of a subprocess: continue from the task that runs it in the parent workflow
+            workflow = task.workflow
+            task = workflow.top_workflow.get_task_from_id(workflow.parent_task_id) if workflow.parent_task_id else None
+    return min(found) if found else None

@@ -21,7 +21,7 @@ TYPE_NAMES = {
 }
 FIELD_NAMES = {"type": "类型", "name": "名称", "lane": "泳道", "source": "来源", "target": "目标",
                "condition": "条件", "default": "默认流", "formKey": "表单", "assignee": "办理人",
-               "dueDays": "办理期限（天）", "operator": "宿主函数", "result": "结果变量", "parameters": "参数",
+               "dueDays": "办理期限（天）", "startRoles": "发起角色", "operator": "宿主函数", "result": "结果变量", "parameters": "参数",
                "decision": "决策表", "timer": "定时器", "script": "脚本", "attached_to": "附着于",
                "cancel": "中断", "executable": "可执行"}
 
@@ -88,7 +88,7 @@ def _facts(element, lanes: dict) -> dict[str, str]:
     if kind == "process":
         facts["executable"] = element.get("isExecutable") or ""
     props = {p.get("name"): p.get("value") or "" for p in element.iterfind(".//spiffworkflow:property", NS)}
-    facts |= {k: props[k] for k in ("formKey", "assignee", "dueDays") if k in props}
+    facts |= {k: props[k] for k in ("formKey", "assignee", "dueDays", "startRoles") if k in props}
     facts |= _operator(element)
     extra = {"default": element.get("default") or "", "decision": _text(element, ".//spiffworkflow:calledDecisionId"),
              "timer": _timer(element), "script": _text(element, "bpmn:script"),

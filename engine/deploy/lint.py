@@ -20,6 +20,7 @@ from engine.deploy.lint_refs import (
     timer_problems,
     user_task_problems,
 )
+from engine.deploy.lint_start import start_problems
 from engine.deploy.problems import Problem
 from engine.platform.models import Role
 
@@ -65,13 +66,15 @@ def lint_bundle(session, process_key: str, bpmn_xml: str, dmn_files: dict[str, s
     problems = xsd_problems(bpmn_xml)
     process, found = process_problems(root, process_key)
     problems += found
-    mapping, found = lane_problems(root, role_names(session))
+    roles = role_names(session)
+    mapping, found = lane_problems(root, roles)
     problems += found
     decisions, found = parse_dmn(dmn_files)
     problems += found
     if process is not None:
         problems += graph_problems(process) + user_task_problems(process, lane_of(root), mapping)
         problems += service_problems(process) + timer_problems(process) + dmn_problems(process, decisions)
+        problems += start_problems(process, process_key, roles)
     problems += script_lint(root) + dmn_expression_problems(root, decisions)
     if process is not None and not any(p.message.startswith("不符合 BPMN 2.0 XSD") for p in problems):
         problems += _engine_problems(process_key, bpmn_xml, dmn_files)

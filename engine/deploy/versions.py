@@ -13,7 +13,8 @@ from engine.core.errors import NotFound, ValidationFailed
 from engine.core.forms import referenced_form_keys, shipped_forms
 from engine.core.models import ProcessVersion
 from engine.core.spiff import parse_xml
-from engine.deploy.lint import lint_bundle
+from engine.deploy.lint import lint_bundle, role_names
+from engine.deploy.lint_start import start_declaration
 from engine.deploy.problems import as_errors
 from engine.platform.settings import processes_dir
 
@@ -95,13 +96,14 @@ def deploy(session, process_key, bpmn_xml, dmn_files, actor, now: datetime, sour
     if current is not None and current.sha256 == sha:
         return current
     lane_roles = check_bundle(session, process_key, bpmn_xml, dmn_files)
-    name = parse_xml(bpmn_xml).find(f".//bpmn:process[@id='{process_key}']", NS)
+    process = parse_xml(bpmn_xml).find(f".//bpmn:process[@id='{process_key}']", NS)
+    starters = start_declaration(process, process_key, role_names(session))
     number = (session.scalar(select(func.max(ProcessVersion.version)).where(
         ProcessVersion.process_key == process_key)) or 0) + 1
     version = ProcessVersion(
-        process_key=process_key, name=(name.get("name") if name is not None else None) or process_key,
+        process_key=process_key, name=process.get("name") or process_key,
         version=number, sha256=sha, bpmn_xml=bpmn_xml, dmn_files=dmn_files, forms=forms, lane_roles=lane_roles,
-        source=source, deployed_by=getattr(actor, "id", None), deployed_at=now,
+        start_declaration=starters, source=source, deployed_by=getattr(actor, "id", None), deployed_at=now,
     )
     session.add(version)
     session.flush()

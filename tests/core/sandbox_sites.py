@@ -20,6 +20,10 @@ DMN = ('<?xml version="1.0" encoding="UTF-8"?>\n<definitions xmlns="https://www.
        'typeRef="integer"/><rule id="rule1"><inputEntry id="rule1_in"><text>{entry}</text></inputEntry>'
        '<outputEntry id="rule1_out"><text>{output}</text></outputEntry></rule></decisionTable></decision></definitions>')
 
+# A process under a new key declares who may start it (issue 11 item 20), or it does not deploy.
+STARTERS = ('<bpmn:extensionElements><spiffworkflow:properties><spiffworkflow:property name="startRoles" '
+            'value="talent_center"/></spiffworkflow:properties></bpmn:extensionElements>')
+
 
 def _flows(*pairs: tuple[str, str]) -> str:
     return "".join(f'<bpmn:sequenceFlow id="f_{a}_{b}" sourceRef="{a}" targetRef="{b}"/>' for a, b in pairs)
@@ -28,7 +32,7 @@ def _flows(*pairs: tuple[str, str]) -> str:
 def _line(middle: str, extra: str = "", process_extra: str = "") -> str:
     """start → <middle element with id "site"> → end; `extra` goes before the process (shared definitions)."""
     return (f'{HEADER}{extra}<bpmn:process id="{KEY}" name="沙箱样例" isExecutable="true">'
-            f'<bpmn:startEvent id="start"><bpmn:outgoing>f_start_site</bpmn:outgoing></bpmn:startEvent>{middle}'
+            f'<bpmn:startEvent id="start">{STARTERS}<bpmn:outgoing>f_start_site</bpmn:outgoing></bpmn:startEvent>{middle}'
             f'<bpmn:endEvent id="end"><bpmn:incoming>f_site_end</bpmn:incoming></bpmn:endEvent>'
             f'{_flows(("start", "site"), ("site", "end"))}{process_extra}</bpmn:process></bpmn:definitions>')
 
@@ -53,7 +57,7 @@ def _post(s):
 
 
 def _condition(s):
-    return (f'{HEADER}<bpmn:process id="{KEY}" isExecutable="true"><bpmn:startEvent id="start"><bpmn:outgoing>f1'
+    return (f'{HEADER}<bpmn:process id="{KEY}" isExecutable="true"><bpmn:startEvent id="start">{STARTERS}<bpmn:outgoing>f1'
             '</bpmn:outgoing></bpmn:startEvent><bpmn:exclusiveGateway id="gw" default="f_default"><bpmn:incoming>f1'
             '</bpmn:incoming><bpmn:outgoing>site</bpmn:outgoing><bpmn:outgoing>f_default</bpmn:outgoing>'
             '</bpmn:exclusiveGateway><bpmn:endEvent id="end"><bpmn:incoming>site</bpmn:incoming><bpmn:incoming>'

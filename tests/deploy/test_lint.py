@@ -94,7 +94,8 @@ def test_all_reasons_are_listed_at_once(session):
 
 
 def make_ours(xml: str) -> str:
-    """What a process owner does to a Camunda Modeler file: snake_case id, a role lane, a form per user task."""
+    """What a process owner does to a Camunda Modeler file: snake_case id, a role lane, a form per user task,
+    the roles that may start it."""
     root = etree.fromstring(xml.encode("utf-8"))
     process = root.find(f"{{{BPMN_NS}}}process")
     process.set("id", "camunda_nested")
@@ -104,11 +105,14 @@ def make_ours(xml: str) -> str:
         if isinstance(node.tag, str) and node.get("id") and not node.tag.endswith(("sequenceFlow", "documentation")):
             etree.SubElement(lane, f"{{{BPMN_NS}}}flowNodeRef").text = node.get("id")
     process.insert(0, lane_set)
-    for task in process.iter(f"{{{BPMN_NS}}}userTask"):
+    for task in [*process.iterfind(f"{{{BPMN_NS}}}startEvent"), *process.iter(f"{{{BPMN_NS}}}userTask")]:
         ext = etree.SubElement(task, f"{{{BPMN_NS}}}extensionElements")
         task.insert(0, ext)
         props = etree.SubElement(ext, f"{{{SPIFF_NS}}}properties")
-        etree.SubElement(props, f"{{{SPIFF_NS}}}property", name="formKey", value="leader_approval")
+        if task.tag.endswith("startEvent"):  # a new process declares who may start it (issue 11 item 20)
+            etree.SubElement(props, f"{{{SPIFF_NS}}}property", name="startRoles", value="人才开发中心")
+        else:
+            etree.SubElement(props, f"{{{SPIFF_NS}}}property", name="formKey", value="leader_approval")
     for plane in root.iter("{http://www.omg.org/spec/BPMN/20100524/DI}BPMNPlane"):
         plane.set("bpmnElement", "camunda_nested")
     return etree.tostring(root, encoding="unicode")

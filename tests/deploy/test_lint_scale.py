@@ -68,7 +68,8 @@ def large_bpmn(tasks: int) -> str:
         '<process id="lint_scale" name="规模" isExecutable="true"><laneSet id="ls">'
         f'<lane id="lane_tc" name="人才开发中心">{"".join(lane_refs)}</lane>'
         '<lane id="lane_sys" name="系统"><flowNodeRef>start</flowNodeRef><flowNodeRef>end</flowNodeRef></lane>'
-        '</laneSet><startEvent id="start"/><endEvent id="end"/>'
+        '</laneSet><startEvent id="start"><extensionElements><s:properties><s:property name="startRoles" '
+        'value="人才开发中心"/></s:properties></extensionElements></startEvent><endEvent id="end"/>'
         + "".join(body) + "".join(flows) + "</process></definitions>"
     )
 

@@ -84,6 +84,9 @@ ROUTES = {
     ("tasks.unclaim", "POST"): R(kind="task", ok=(302,)),  # right after the claim: the claim is released
     ("tasks.bulk_approve", "POST"): R(P.BULK_APPROVE, ok=(302,), data={}),  # nothing ticked
     ("tasks.bulk_document", "POST"): R(P.BULK_RECORD_DOCUMENT, ok=(302,), data={}),
+    # a process its owner declared startable (issue 11 item 20); a shipped one is started by its own pages: 404
+    ("tasks.start", "GET"): R(ok=(404,), process_key="admission_invited"),
+    ("tasks.start", "POST"): R(ok=(404,), data={}, process_key="admission_invited"),
     # --- admission -----------------------------------------------------------------------------------------
     ("admission.new", "GET"): R(P.SUBMIT_APPLICATION),
     ("admission.new", "POST"): R(P.SUBMIT_APPLICATION, ok=REFUSED, data={}),
@@ -167,6 +170,7 @@ ROUTES = {
     ("api.complete_task", "POST"): R(kind="task", ok=REFUSED, data={"data": {}, "lock_version": 999999}),
     ("api.start_instance", "POST"): R(P.START_PROCESS["admission_invited"], ok=(400,), data={},
                                       process_key="admission_invited"),
+    ("api.list_processes", "GET"): R(),
     ("api.show_instance", "GET"): R(kind="instance", sees_all=P.VIEW_INSTANCES),
     ("api.list_experts", "GET"): R(P.VIEW_EXPERTS),
     ("api.show_expert", "GET"): R(kind="expert", sees_all=P.VIEW_EXPERTS),

@@ -118,12 +118,19 @@ SCHEMAS = {
     "CompleteResult": _obj({"task": _ref("Task"), "instance": _obj({
         "id": INT, "status": STR, "lock_version": INT, "end_event": _nullable("string")})}),
     "StartRequest": _obj({
-        "form": {**OBJ, "description": "推荐表（附件1）字段，见 processes/admission/forms/application.json"},
+        "form": {**OBJ, "description": "admission_*：推荐表（附件1）字段，见 processes/admission/forms/application.json；"
+                                       "声明了发起角色的流程：其发起表单字段（无发起表单时可省略，文件字段传附件 id）"},
         "call_id": {"type": "integer", "description": "admission_public：开放中的征集公告 id"},
         "paper": {"type": "boolean", "description": "admission_public：人才开发中心录入纸质推荐表"},
-        "reason": {"type": "string", "description": "admission_invited：定向邀请理由（必填）"}}, ("form",)),
-    "StartResult": _obj({"application_id": INT, "instance_id": INT, "status": STR, "process_key": STR},
-                        ("application_id", "instance_id")),
+        "reason": {"type": "string", "description": "admission_invited：定向邀请理由（必填）"}}),
+    "StartResult": _obj({"application_id": {**INT, "description": "仅入库申请"}, "instance_id": INT, "status": STR,
+                         "process_key": STR, "version": {**INT, "description": "仅声明了发起角色的流程：所用版本"}},
+                        ("instance_id", "process_key")),
+    "StartableList": _obj({"items": {"type": "array", "items": _obj({
+        "process_key": STR, "name": STR, "version": INT,
+        "start_roles": {"type": ["array", "null"], "items": STR, "description": "流程开始事件声明的发起角色（入库申请为 null）"},
+        "form": {"type": ["object", "null"], "description": "发起表单定义（无则为 null）"}}, ("process_key", "name"))}},
+        ("items",)),
     "Event": _obj({"id": INT, "at": DT, "actor": STR, "actor_id": _nullable("integer"), "action": STR,
                    "bpmn_id": _nullable("string"), "task_name": _nullable("string"),
                    "data_before": _nullable("object"), "data_after": _nullable("object"), "hash": STR}),
@@ -198,10 +205,12 @@ def _paths() -> dict:
         "/tasks/{task_id}/complete": {"post": _op(
             "办理（提交）任务", "任务", ("200", "CompleteResult", "已办理，流程已推进"), "400 401 403 404 409 422",
             params=[TASK_ID], body="CompleteRequest")},
+        "/processes": {"get": _op("我可发起的流程（入库申请，及开始事件声明了我的角色的流程）", "流程",
+                                  ("200", "StartableList", "可发起的流程及其发起表单"), "401")},
         "/processes/{process_key}/instances": {"post": _op(
-            "发起流程（admission_public 公开遴选 / admission_invited 定向邀请）", "流程",
+            "发起流程（admission_public 公开遴选 / admission_invited 定向邀请 / 开始事件声明了发起角色的流程）", "流程",
             ("201", "StartResult", "已发起"), "400 401 403 404 409 422", body="StartRequest",
-            params=[_path("process_key", "流程标识", {"enum": ["admission_public", "admission_invited"]})])},
+            params=[_path("process_key", "流程标识（见 GET /processes）", STR)])},
         "/instances/{instance_id}": {"get": _op("查看流程实例（版本、任务、历史）", "流程", ("200", "Instance", "流程实例"),
                                                 "401 403 404", params=[_path("instance_id", "流程实例 id")])},
         "/experts": {"get": _op("查询专家库", "专家", ("200", "ExpertList", "专家列表（个人信息按权限脱敏）"),

@@ -10,12 +10,13 @@ from engine.admission import calls
 from engine.admission import queries as admission_queries
 from engine.admission import services as admission
 from engine.admission import uploads as attachment_service
-from engine.core.errors import Forbidden, NotFound, ServiceError, ValidationFailed
+from engine.core.errors import Forbidden, ServiceError, ValidationFailed
 from engine.core.inbox import SORTS, InboxFilter, inbox_counts
+from engine.core.registry import latest_version
 from engine.experts import queries as experts
 from engine.platform import accounts, policy
 from engine.platform.attachments import Upload
-from engine.tasks import instances
+from engine.tasks import instances, starts
 from engine.tasks import services as tasks
 from engine.tasks import views as api_queries
 from webui.api.auth import add_auth_challenge, api_requires, api_user, authenticate_request, json_body
@@ -181,20 +182,47 @@ def _start_invited(user, body: dict):
 STARTERS = {"admission_public": _start_public, "admission_invited": _start_invited}
 
 
+@bp.get("/processes")
+def list_processes():
+    """The processes I may start here: the admission ones my roles allow, and those whose start event declares
+    one of my roles (with their start form)."""
+    user = api_user()
+    items = [{"process_key": key, "name": latest_version(db.session, key).name, "start_roles": None, "form": None}
+             for key in STARTERS if policy.allows(user, policy.START_PROCESS[key])]
+    items += [{"process_key": o.process_key, "name": o.name, "version": o.version, "start_roles": list(o.role_names),
+               "form": o.form} for o in starts.startable(db.session, user)]
+    return jsonify(items=items)
+
+
+def _created(payload: dict, instance_id: int):
+    response = jsonify(**payload)
+    response.status_code = 201
+    response.headers["Location"] = f"{bp.url_prefix}/instances/{instance_id}"
+    return response
+
+
+def _start_declared(process_key: str):
+    """A process whose owner declared its starters: its start form under `form` (404/403/422 otherwise)."""
+    body = json_body()
+    form = body.get("form", {})
+    if not isinstance(form, dict):
+        raise ServiceError("请求体的 form 必须是 JSON 对象")
+    instance = starts.start(db.session, api_user(), process_key, form, {}, now())
+    return _created({"instance_id": instance.id, "status": instance.status, "process_key": process_key,
+                     "version": instance.version.version}, instance.id)
+
+
 @bp.post("/processes/<process_key>/instances")
 def start_instance(process_key: str):
-    """Start a process that the API supports; 201 with the application and instance ids."""
+    """Start a process: admission (its own body) or one whose start event declares my role; 201 with the ids."""
     starter = STARTERS.get(process_key)
     if starter is None:
-        raise NotFound(f"流程 {process_key} 不存在或不支持通过接口发起")
+        return _start_declared(process_key)
     if not policy.allows(api_user(), policy.START_PROCESS[process_key]):
         raise Forbidden("您无权发起该流程")
     app = starter(api_user(), json_body())
-    response = jsonify(application_id=app.id, instance_id=app.instance_id, status=app.status,
-                       process_key=process_key)
-    response.status_code = 201
-    response.headers["Location"] = f"{bp.url_prefix}/instances/{app.instance_id}"
-    return response
+    return _created({"application_id": app.id, "instance_id": app.instance_id, "status": app.status,
+                     "process_key": process_key}, app.instance_id)
 
 
 @bp.get("/instances/<int:instance_id>")

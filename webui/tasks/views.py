@@ -1,4 +1,5 @@
-"""待办: the inbox (filters, sort, pages, claim), the task page (form + application + history), bulk actions."""
+"""待办: the inbox (filters, sort, pages, claim, the processes the user may start), the task page (form +
+application + history), bulk actions, and starting a process its owner declared startable."""
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -12,6 +13,7 @@ from engine.core.inbox import SORTS, InboxFilter, inbox_counts, inbox_query
 from engine.evaluation import queries as evaluation_queries
 from engine.platform import policy
 from engine.tasks import services as task_service
+from engine.tasks import starts
 from webui.auth import requires
 from webui.extensions import db
 from webui.forms_render import display_rows, event_values, form_context, read_submission
@@ -57,7 +59,30 @@ def inbox():
         "tasks/inbox.html", page=page, flt=flt, at=at, args=args, sort_labels=SORT_LABELS, counts=counts,
         process_options=list(dict.fromkeys((s[0], s[1]) for s in counts["steps"])),
         step_options=list(dict.fromkeys((s[2], s[3]) for s in counts["steps"])),
-        units=ui_queries.unit_choices(db.session), bulk=_bulk_lists(at))
+        units=ui_queries.unit_choices(db.session), bulk=_bulk_lists(at),
+        starts=starts.startable(db.session, current_user))
+
+
+def _render_start(option, values=None, errors=None, status=200):
+    ctx = form_context(option.form, task_service.dynamic_choices(db.session, option.form), values, errors) \
+        if option.form else {"errors": errors or {}, "fields": []}
+    return render_template("tasks/start.html", option=option, ctx=ctx), status
+
+
+@bp.route("/start/<process_key>", methods=["GET", "POST"])
+@login_required
+def start(process_key: str):
+    """Start a process whose start event declares the user's role (404 undeclared, 403 other roles, 422 bad input)."""
+    option = starts.start_option(db.session, current_user, process_key)
+    if request.method == "GET":
+        return _render_start(option)
+    raw, files = read_submission(option.form, request.form, request.files) if option.form else ({}, {})
+    try:
+        instance = starts.start(db.session, current_user, process_key, raw, files, now())
+    except ValidationFailed as exc:
+        return _render_start(option, raw, exc.errors, status=422)
+    flash(f"已发起：{instance.subject}", "success")
+    return redirect(url_for("instances.detail", instance_id=instance.id))  # the starter may follow it there
 
 
 @bp.route("/tasks/<int:task_id>/claim", methods=["POST"])

@@ -1,6 +1,7 @@
 // Properties-panel group "专家库设置": edits the spiffworkflow extensions this product runs
-// (user task formKey / assignee / dueDays, service task operator + parameters, DMN decision id,
-// gateway conditions, scripts). Everything else (names, lanes, timers) is the standard bpmn group.
+// (user task formKey / assignee / dueDays, a new process's start roles + start form, service task
+// operator + parameters, DMN decision id, gateway conditions, scripts). Everything else (names, lanes,
+// timers) is the standard bpmn group.
 import { h } from '@bpmn-io/properties-panel/preact';
 import {
   SelectEntry, TextAreaEntry, TextFieldEntry,
@@ -175,6 +176,9 @@ const FormKeyEntry = (p) => h(PropertyEntry, { ...p, name: 'formKey', label: '�
 const AssigneeEntry = (p) => h(PropertyEntry, { ...p, name: 'assignee', label: '指定办理人（任务数据变量，可空）',
   description: '为空时由泳道对应的角色办理' });
 const DueDaysEntry = (p) => h(PropertyEntry, { ...p, name: 'dueDays', label: '办理期限（天）' });
+const StartRolesEntry = (p) => h(PropertyEntry, { ...p, name: 'startRoles', label: '发起角色（startRoles）',
+  description: '新流程必填：可发起该流程的角色（泳道表中的角色名或代码），多个用逗号或顿号分隔，如：人才开发中心、质量监督处' });
+const StartFormEntry = (p) => h(PropertyEntry, { ...p, name: 'formKey', label: '发起表单（可空）', options: formOptions });
 const DecisionEntry = (p) => h(BodyEntry, { ...p, label: '决策表 id（DMN）', type: 'spiffworkflow:CalledDecisionId' });
 
 function entries(element) {
@@ -184,6 +188,12 @@ function entries(element) {
       { id: 'spiff-formKey', component: FormKeyEntry, isEdited: isSelectEntryEdited },
       { id: 'spiff-assignee', component: AssigneeEntry, isEdited: isTextFieldEntryEdited },
       { id: 'spiff-dueDays', component: DueDaysEntry, isEdited: isTextFieldEntryEdited }
+    ];
+  }
+  if (is(element, 'bpmn:StartEvent') && bo.$parent && is(bo.$parent, 'bpmn:Process')) {
+    return [
+      { id: 'spiff-startRoles', component: StartRolesEntry, isEdited: isTextFieldEntryEdited },
+      { id: 'spiff-startForm', component: StartFormEntry, isEdited: isSelectEntryEdited }
     ];
   }
   if (is(element, 'bpmn:ServiceTask')) {
