@@ -5,7 +5,7 @@ Existing versions get none: the shipped processes are started by their procedure
 deployed from the workbench before could declare its starters (none could be started).
 
 Revision ID: b8f3d2a6c915
-Revises: e5a7c3d9b214
+Revises: b7e4c2a91f03
 Create Date: 2026-12-02 09:00:00
 
 """
@@ -14,7 +14,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = 'b8f3d2a6c915'
-down_revision = 'e5a7c3d9b214'
+down_revision = 'b7e4c2a91f03'
 branch_labels = None
 depends_on = None
 
