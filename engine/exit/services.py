@@ -23,7 +23,7 @@ from engine.exit.status import ExitCaseStatus
 from engine.experts import ports as expert_ports
 from engine.experts.models import Engagement, Expert
 from engine.experts.roster import my_expert, record_exit
-from engine.experts.status import EngagementStatus, ExpertStatus
+from engine.experts.status import ExpertStatus
 from engine.platform import policy, settings
 from engine.platform.attachments import store_uploads
 from engine.platform.notifications import notify
@@ -174,10 +174,13 @@ def exit_expert(session, case_id, notice_no: str, notice_date: str, actor, now: 
 
 def _scan_facts(session, today: date) -> list[ExpertFacts]:
     declines = defaultdict(list)
+    # Art 15(1) counts what the assignment flow records: a decline judged unjustified at the Art 13 ¶3
+    # cancellation ends as "cancelled" with decline_justified False (a pending decline is not judged yet), so
+    # the judgement is read whatever the engagement's status; it is dated by the cancellation (ended_at).
     for expert_id, ended, created, justified in session.execute(
             select(Engagement.expert_id, Engagement.ended_at, Engagement.created_at, Engagement.decline_justified)
             .join(Expert, Expert.id == Engagement.expert_id)
-            .where(Engagement.status == EngagementStatus.DECLINED, Expert.status == ExpertStatus.ACTIVE)):
+            .where(Engagement.decline_justified.is_(False), Expert.status == ExpertStatus.ACTIVE)):
         on = (ended or created).astimezone(LOCAL_TZ).date()
         declines[expert_id].append(DeclineFact(on, justified))
     rows = session.execute(select(Expert.id, Expert.birth_date, Expert.application_id)
