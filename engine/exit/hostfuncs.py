@@ -34,3 +34,11 @@ def propose_exit(ctx: HostContext, expert_id, trigger, key, facts) -> dict:
 def review_exit(ctx: HostContext, task_row, cleaned: dict) -> dict:
     """Voluntary withdrawals cannot be refused; the ground is settled and evidence added to the case."""
     return exits.review(ctx.session, task_row, cleaned)
+
+
+@exports.form_hook("exit_division_review")
+@exports.form_hook("exit_leader_approval")
+def no_refused_withdrawal(ctx: HostContext, task_row, cleaned: dict) -> dict:
+    """Art 10(4): quality_division and the leader cannot refuse a voluntary withdrawal (instances of versions
+    deployed before it got its own steps offer the refusal)."""
+    return exits.refuse_no_withdrawal(ctx.session, task_row, cleaned)

@@ -74,7 +74,7 @@ def open_case(session, expert: Expert, source: str, trigger: str, facts: str, ac
     session.flush()
     subject = f"{expert.name} — 出库（{TRIGGERS[trigger][0]}）"
     instance = runner.start(session, PROCESS, HostContext(session, actor, now),
-                            {"exit_case_id": case.id, "expert_id": expert.id, "source": source},
+                            {"exit_case_id": case.id, "expert_id": expert.id, "source": source, "trigger": trigger},
                             subject=subject, business_key=f"EXIT-{case.id}")
     case.instance_id = instance.id
     notify(session, users_with_role(session, policy.TALENT_CENTER), f"出库审查：{expert.name}",
@@ -133,11 +133,26 @@ def start_exit(session, actor, raw: dict, files: dict, now: datetime) -> ExitCas
     return case
 
 
+# Art 10(4): a voluntary withdrawal is reviewed and recorded, never refused. Today's exit.bpmn gives it its own
+# steps without a refusing choice; these refusals are still offered by the shared steps of versions deployed
+# before (instances keep their version), so their hooks refuse them for a voluntary case.
+REFUSALS = {"exit_center_review": ("dismiss", "不能作出不予出库的结论"),
+            "exit_division_review": ("disagree", "只能审核并记录意见，不能不同意出库"),
+            "exit_leader_approval": ("reject", "只能批准并记录意见，不能不予批准")}
+
+
+def refuse_no_withdrawal(session, task_row, cleaned: dict) -> dict:
+    """A voluntary withdrawal (Art 10(4)) cannot be refused at any step; other cases pass unchanged."""
+    refusal, message = REFUSALS[task_row.form_key]
+    if cleaned.get("decision") == refusal and case_of_task(session, task_row).trigger == "voluntary":
+        raise ValidationFailed({"decision": f"专家主动申请退出是其权利（第十条第（四）项），{message}"})
+    return cleaned
+
+
 def review(session, task_row, cleaned: dict) -> dict:
     """talent_center's review: a voluntary withdrawal cannot be refused; settle the ground; add evidence."""
+    refuse_no_withdrawal(session, task_row, cleaned)
     case = case_of_task(session, task_row)
-    if case.trigger == "voluntary" and cleaned["decision"] == "dismiss":
-        raise ValidationFailed({"decision": "专家主动申请退出是其权利（第十条第（四）项），不能作出不予出库的结论"})
     ground = cleaned.get("ground") or case.ground
     if cleaned["decision"] == "proceed" and ground not in GROUNDS:
         raise ValidationFailed({"ground": "请选择出库情形"})

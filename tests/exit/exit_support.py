@@ -55,3 +55,22 @@ def approve_through(session, users, case: ExitCase, review=PROCEED, now=T0):
     act(session, case.instance_id, users["bureau_leader"], APPROVE, "exit_leader_approval", now=now)
     act(session, case.instance_id, users["talent_center"], NOTICE, "exit_record_notice", now=now)
     session.expire_all()
+# The voluntary withdrawal's own steps (Art 10(4)): reviewed and recorded, no refusing choice.
+WITHDRAWAL_STEPS = (("withdrawal_center_review", "talent_center", {"decision": "accept", "facts": "已核实为本人申请"}),
+                    ("withdrawal_division_review", "quality_division", {"decision": "agree", "comment": ""}),
+                    ("withdrawal_leader_approval", "bureau_leader", {"decision": "approve", "comment": ""}),
+                    ("exit_record_notice", "talent_center", NOTICE))
+# What each step would refuse with, were refusing offered.
+REFUSING = {"withdrawal_center_review": {"decision": "dismiss", "facts": "不同意"},
+            "withdrawal_division_review": {"decision": "disagree", "comment": "不同意"},
+            "withdrawal_leader_approval": {"decision": "reject", "comment": "不予批准"},
+            "exit_center_review": {"decision": "dismiss", "facts": "不同意"},
+            "exit_division_review": {"decision": "disagree", "comment": "不同意"},
+            "exit_leader_approval": {"decision": "reject", "comment": "不予批准"}}
+
+
+def withdraw_through(session, users, case: ExitCase, now=T0):
+    """Every step of a voluntary withdrawal, each accepting it."""
+    for step, role, values in WITHDRAWAL_STEPS:
+        act(session, case.instance_id, users[role], values, step, now=now)
+    session.expire_all()

@@ -22,6 +22,7 @@ from tests.exit.exit_support import (
     approve_through,
     lone_expert,
     refuse_unjustified,
+    withdraw_through,
 )
 from tests.experts.roster_support import act, expert_user, make_engagement, make_expert, open_tasks
 from tests.support import T0
@@ -46,7 +47,7 @@ def test_voluntary_withdrawal_path_exits_and_keeps_the_record(session, users, ex
     assert "第十条第（四）项" in err.value.errors["decision"]
     with pytest.raises(Conflict):
         exits.request_withdrawal(session, user, {"reason": "再次申请", "confirm": "on"}, T0)
-    approve_through(session, users, case)
+    withdraw_through(session, users, case)
     expert = session.get(Expert, expert.id)
     record = session.scalar(select(ExitRecord).where(ExitRecord.expert_id == expert.id))
     assert expert.status == "exited"  # kept, never deleted
