@@ -85,7 +85,10 @@ def propose_exit(session, evaluation_id, actor, now: datetime) -> dict:
     year = session.scalar(select(EvaluationCampaign.year).where(EvaluationCampaign.id == evaluation.campaign_id))
     facts = (f"{year}年度履职评价总评价为“差”。专家组意见：{evaluation.group_opinion or '（无）'}；"
              f"人才开发中心意见：{evaluation.center_opinion}")
-    case = ports.propose_exit(session, evaluation.expert_id, "poor_rating", f"poor_rating:{year}", facts, actor, now)
+    # An exit case already open carries the rating as a note linking this 评价表 (and reviews it on its own if
+    # that case ends without exit): the rating is never lost.
+    case = ports.propose_exit(session, evaluation.expert_id, "poor_rating", f"poor_rating:{year}", facts, actor, now,
+                              link=f"/yearly/evaluations/{evaluation.id}")
     evaluation.exit_case_id = case.id if case is not None else None
     return {"exit_case_id": evaluation.exit_case_id}
 

@@ -13,8 +13,10 @@ exports = Contributions()  # installed by engine.bootstrap
 
 @exports.host_function("close_exit_case")
 def close_exit_case(ctx: HostContext, case_id, status, note=None) -> dict:
-    """End an exit case without an exit (dismissed / not agreed / not approved)."""
-    return exits.close_case(ctx.session, case_id, ExitCaseStatus(status), note, ctx.now)
+    """End an exit case without an exit (dismissed / not agreed / not approved); proposals attached to it meanwhile
+    get a case of their own."""
+    closed = exits.close_case(ctx.session, case_id, ExitCaseStatus(status), note, ctx.now)
+    return closed | exits.follow_up(ctx.session, case_id, ctx.now)
 
 
 @exports.host_function("exit_expert")

@@ -18,6 +18,7 @@ from engine.core.errors import Conflict, Forbidden, NotFound, ServiceError, Vali
 from engine.core.forms import load_form, validate_form
 from engine.core.scripting import HostContext
 from engine.core.uow import unit_of_work
+from engine.exit import proposals
 from engine.exit.models import ExitCase
 from engine.exit.status import ExitCaseStatus
 from engine.experts import ports as expert_ports
@@ -82,18 +83,35 @@ def open_case(session, expert: Expert, source: str, trigger: str, facts: str, ac
     return case
 
 
-def propose(session, expert_id: int, trigger: str, key: str, facts: str, actor, now: datetime) -> ExitCase | None:
-    """A system proposal (once per expert and key); None when already proposed or the expert has a case open."""
+def propose(session, expert_id: int, trigger: str, key: str, facts: str, actor, now: datetime, *,
+            link: str | None = None) -> ExitCase | None:
+    """A system proposal, once per expert and key: its own case, or a note on the case already open (which it
+    then rides with). Returns that case; None when already proposed or the expert is out of the pool."""
     expert = session.get(Expert, expert_id)
-    if expert is None or expert.status not in IN_POOL:
+    if expert is None or expert.status not in IN_POOL or proposals.known(session, expert_id, key):
         return None
-    if session.scalar(select(ExitCase.id).where(ExitCase.expert_id == expert_id, ExitCase.trigger_key == key)):
-        return None
-    if open_case_of(session, expert_id) is not None:
-        return None
+    current = open_case_of(session, expert_id)
+    if current is not None:
+        proposals.attach(session, current, trigger, key, facts, link, actor, now)
+        return current
     return open_case(session, expert, policy.SYSTEM, trigger, facts, actor, now, trigger_key=key)
 
 
+def follow_up(session, case_id, now: datetime) -> dict:
+    """A case closed without exit: the proposals attached to it get a case of their own (the first opens it, the
+    rest ride on it), since its reviewers decided on the case's own ground."""
+    case = get_case(session, case_id)
+    waiting = proposals.pending(session, case.id)
+    expert = session.get(Expert, case.expert_id)
+    if not waiting or expert is None or expert.status not in IN_POOL:
+        return {"followed_by": None}
+    first = waiting[0]
+    facts = f"{first.facts}\n（原附入出库事项 #{case.id}，该事项未出库办结，单独审查。）"
+    new = open_case(session, expert, policy.SYSTEM, first.trigger, facts, None, now, trigger_key=first.trigger_key)
+    first.followed_by = new.id
+    for proposal in waiting[1:]:
+        proposal.case_id = new.id  # still waiting for a decision of their own: now noted on the new case
+    return {"followed_by": new.id}
 
 
 def request_withdrawal(session, actor, raw: dict, now: datetime) -> ExitCase:
