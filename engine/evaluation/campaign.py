@@ -35,9 +35,10 @@ from rules.evaluation import (
     UsageFact,
     campaign_deadline,
     campaign_due,
+    check_manual_start,
     choose_rater,
     deadline_instant,
-    startable_years,
+    needs_start_reason,
     usage_counts,
 )
 
@@ -47,7 +48,8 @@ JOB = "year_end_campaign"
 PROCESS = "annual_evaluation"
 
 
-def _claim_campaign(session, year: int, trigger: str, actor, now: datetime) -> EvaluationCampaign | None:
+def _claim_campaign(session, year: int, trigger: str, actor, now: datetime,
+                    reason: str | None = None) -> EvaluationCampaign | None:
     """Create the year's campaign with its roster under the JobRun claim; None if it exists already."""
     if jobruns.claim(session, JOB, str(year), now) is None:
         return None
@@ -55,18 +57,19 @@ def _claim_campaign(session, year: int, trigger: str, actor, now: datetime) -> E
                                   .order_by(Expert.id)))
     campaign = EvaluationCampaign(year=year, status=CampaignStatus.LAUNCHING, deadline=campaign_deadline(year),
                                   trigger=trigger, started_by=getattr(actor, "id", None), started_at=now, roster=roster,
-                                  expert_count=len(roster))
+                                  expert_count=len(roster), start_reason=reason)
     session.add(campaign)
     session.flush()
     audit.record(session, "evaluation_campaign_started", actor, now,
-                 after={"year": year, "trigger": trigger, "experts": len(roster)})
+                 after={"year": year, "trigger": trigger, "experts": len(roster)} | ({"reason": reason} if reason else {}))
     return campaign
 
 
-def _claim_or_none(session, year: int, trigger: str, actor, now: datetime) -> EvaluationCampaign | None:
+def _claim_or_none(session, year: int, trigger: str, actor, now: datetime,
+                   reason: str | None = None) -> EvaluationCampaign | None:
     try:
         with unit_of_work(session):
-            return _claim_campaign(session, year, trigger, actor, now)
+            return _claim_campaign(session, year, trigger, actor, now, reason)
     except Conflict:
         if jobruns.has_run(session, JOB, str(year)):
             return None  # a concurrent worker claimed it first
@@ -94,16 +97,19 @@ def year_end_job(session, now: datetime) -> dict:
     return {"year": year, "created": created is not None, "started": started}
 
 
-def start_now(session, actor, year: int, now: datetime) -> EvaluationCampaign:
-    """talent_center's manual start of a year's campaign (this year, or last year early in the next one)."""
+def start_now(session, actor, year: int, now: datetime, reason: str | None = None) -> EvaluationCampaign:
+    """talent_center's manual start of a year's campaign: in its December; or, the December missed, early in the
+    next year with a written reason (kept on the campaign and audited). Art 14."""
     if not policy.allows(actor, policy.RUN_CAMPAIGN):
         raise Forbidden("只有人才开发中心可以启动年度评价")
-    allowed = startable_years(local_date(now))
-    if year not in allowed:
-        raise ValidationFailed({"year": f"只能启动{'或'.join(map(str, allowed))}年度的评价"})
+    today = local_date(now)
+    errors = check_manual_start(year, today, reason)
+    if errors:
+        raise ValidationFailed(errors)
     if jobruns.has_run(session, JOB, str(year)):
         raise Conflict(f"{year}年度评价已经启动，不能重复启动")
-    campaign = _claim_or_none(session, year, "manual", actor, now)
+    reason = reason.strip() if needs_start_reason(year, today) else None
+    campaign = _claim_or_none(session, year, "manual", actor, now, reason)
     if campaign is None:
         raise Conflict(f"{year}年度评价已经启动，不能重复启动")
     launch_pending(session, campaign.id, now, actor=actor)
