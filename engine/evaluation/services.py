@@ -12,7 +12,7 @@ from engine.core.forms import load_form, validate_form
 from engine.core.models import HumanTask
 from engine.core.status import TaskState
 from engine.core.uow import unit_of_work
-from engine.evaluation import ports
+from engine.evaluation import ports, records
 from engine.evaluation.models import Evaluation, EvaluationCampaign
 from engine.evaluation.status import CampaignStatus, EvaluationStatus
 from engine.platform import policy
@@ -62,7 +62,7 @@ def finalize(session, evaluation_id, values: dict, actor, now: datetime) -> dict
     evaluation.center_rated_by, evaluation.finalized_at = getattr(actor, "id", None), now
     evaluation.status = EvaluationStatus.FINALIZED
     evaluation.this_year_count, evaluation.total_count = counts.this_year, counts.cumulative
-    evaluation.usage_snapshot = ports.usage_records(session, evaluation.expert_id, year)
+    evaluation.usage_snapshot = records.usage_records(session, evaluation.expert_id, year)
     return {"overall_rating": evaluation.overall_rating, "this_year_count": counts.this_year,
             "total_count": counts.cumulative}
 
