@@ -174,17 +174,19 @@ def tally(statuses: Iterable[tuple[str, str | None]]) -> CampaignTally:
 
 @dataclass(frozen=True)
 class GroupPost:
-    """An expert holding a post (leader / deputy, Art 9) in a group, with the user account that acts for them."""
+    """An expert holding a post (leader / deputy, Art 9) in a group, with the user account that acts for them
+    (None without an active account: talent_center then enters their signed paper opinion)."""
 
     group_code: str
     expert_id: int
-    user_id: int
+    user_id: int | None
     position: str
 
 
 def choose_rater(expert_id: int, group_codes: Iterable[str], posts: dict[str, list[GroupPost]]) -> GroupPost | None:
     """Who gives the 专家组评价意见: the leader of the expert's first group that has one (a deputy when the
-    expert leads that group or it has no leader); None when no group has a post-holder other than the expert."""
+    expert leads that group or it has no leader); None when no group has a post-holder other than the expert.
+    The post decides, not the account: a leader without one still rates, on paper."""
     for code in group_codes:
         holders = [p for p in posts.get(code, ()) if p.expert_id != expert_id]
         for position in ("leader", "deputy"):

@@ -149,15 +149,17 @@ def launch_pending(session, campaign_id: int, now: datetime, actor=None, chunk: 
 
 
 def _group_posts(session) -> dict[str, list[GroupPost]]:
+    # Every post-holder counts, with or without an account (most demo leaders have none): one without an
+    # active account rates on paper, entered by talent_center — the group's opinion is not skipped.
     rows = session.execute(
-        select(ExpertGroup.code, GroupMembership.expert_id, Expert.user_id, GroupMembership.position)
+        select(ExpertGroup.code, GroupMembership.expert_id, Expert.user_id, User.active, GroupMembership.position)
         .join(GroupMembership, GroupMembership.group_id == ExpertGroup.id)
         .join(Expert, Expert.id == GroupMembership.expert_id)
-        .join(User, User.id == Expert.user_id)
-        .where(GroupMembership.position.in_(("leader", "deputy")), Expert.status == ExpertStatus.ACTIVE, User.active))
+        .outerjoin(User, User.id == Expert.user_id)
+        .where(GroupMembership.position.in_(("leader", "deputy")), Expert.status == ExpertStatus.ACTIVE))
     posts = defaultdict(list)
-    for code, expert_id, user_id, position in rows:
-        posts[code].append(GroupPost(code, expert_id, user_id, position))
+    for code, expert_id, user_id, active, position in rows:
+        posts[code].append(GroupPost(code, expert_id, user_id if active else None, position))
     return posts
 
 
@@ -179,9 +181,16 @@ def _new_evaluation(campaign, expert: Expert, posts, facts, first_terms) -> Eval
         campaign_id=campaign.id, expert_id=expert.id,
         status=EvaluationStatus.GROUP_PENDING if rater else EvaluationStatus.CENTER_PENDING,
         group_names="、".join(m.group.name for m in memberships), group_code=rater.group_code if rater else None,
-        rater_user_id=rater.user_id if rater else None,
+        rater_user_id=rater.user_id if rater else None, rater_expert_id=rater.expert_id if rater else None,
         admitted_on=first_terms.get(expert.id) or expert.term_start,
         this_year_count=counts.this_year, total_count=counts.cumulative, created_at=campaign.started_at)
+
+
+def group_rater(evaluation: Evaluation) -> str:
+    """How the 专家组评价 is given: by the rater's account, on paper (entered by talent_center), or not at all."""
+    if evaluation.rater_user_id is not None:
+        return "account"
+    return "paper" if evaluation.rater_expert_id is not None else "none"
 
 
 def launch_chunk(session, campaign: EvaluationCampaign, expert_ids: list[int], ctx: HostContext) -> int:
@@ -197,7 +206,7 @@ def launch_chunk(session, campaign: EvaluationCampaign, expert_ids: list[int], c
         instance = runner.start(
             session, PROCESS, HostContext(session, ctx.actor, ctx.now),
             data | {"evaluation_id": evaluation.id, "expert_id": expert.id,
-                    "group_rater_user_id": evaluation.rater_user_id},
+                    "group_rater_user_id": evaluation.rater_user_id, "group_rater": group_rater(evaluation)},
             subject=f"{campaign.year}年度履职评价 — {expert.name}", business_key=f"EVAL-{campaign.year}-{expert.id}")
         evaluation.instance_id = instance.id
     # The inbox's dueDays is relative; this campaign's tasks all fall due on 31 December (Art 14).
@@ -217,5 +226,9 @@ def _notify_launch(session, campaign: EvaluationCampaign, now: datetime) -> None
     for user_id, count in per_rater:
         notify(session, [user_id], f"{campaign.year}年度专家履职评价已启动",
                f"请在{deadline}前完成{count}名专家的《专家履职情况评价表》专家组评价（第十四条）。", now, link=link)
+    paper = session.scalar(select(func.count()).select_from(Evaluation).where(
+        Evaluation.campaign_id == campaign.id, Evaluation.rater_user_id.is_(None),
+        Evaluation.rater_expert_id.is_not(None))) or 0
+    note = f"其中{paper}份的专家组评价人未开通系统账号，请录入其签字的纸质评价意见。" if paper else ""
     notify(session, users_with_role(session, policy.TALENT_CENTER), f"{campaign.year}年度专家履职评价已启动",
-           f"共{campaign.expert_count}名在库专家，评价截止{deadline}。", now, link=link)
+           f"共{campaign.expert_count}名在库专家，评价截止{deadline}。{note}", now, link=link)

@@ -130,6 +130,7 @@ class EvaluationView:
     cumulative: int
     names: dict = field(default_factory=dict)
     task: HumanTask | None = None
+    rater_name: str = ""  # the post-holder whose opinion the 专家组评价 is (also when entered from paper)
 
 
 def evaluation_id_for_instance(session, instance_id: int) -> int | None:
@@ -153,10 +154,12 @@ def evaluation_view(session, viewer, evaluation_id: int) -> EvaluationView:
         counts = ports.usage_counts(session, expert.id, campaign.year)
         rows, this_year, cumulative = (usage.usage_records(session, expert.id, campaign.year), counts.this_year,
                                        counts.cumulative)
-    ids = {evaluation.rater_user_id, evaluation.group_rated_by, evaluation.center_rated_by} - {None}
+    ids = {evaluation.rater_user_id, evaluation.group_rated_by, evaluation.center_rated_by,
+           evaluation.group_paper_entered_by} - {None}
     names = dict(session.execute(select(User.id, User.display_name).where(User.id.in_(ids))).all()) if ids else {}
+    rater = session.get(Expert, evaluation.rater_expert_id) if evaluation.rater_expert_id else None
     return EvaluationView(evaluation, expert, campaign, rows, this_year, cumulative, names,
-                          inbox.my_open_task(session, viewer, evaluation.instance_id))
+                          inbox.my_open_task(session, viewer, evaluation.instance_id), rater.name if rater else "")
 
 
 

@@ -53,6 +53,19 @@ def record_group(session, evaluation_id, values: dict, actor, now: datetime) -> 
     return {"rating": evaluation.group_rating}
 
 
+def record_group_paper(session, evaluation_id, values: dict, actor, now: datetime) -> dict:
+    """talent_center enters the signed paper opinion of a rater without an account: recorded as such, with who
+    entered it and the scan; the form moves on to talent_center's own evaluation."""
+    evaluation = get_evaluation(session, evaluation_id)
+    if evaluation.status != EvaluationStatus.GROUP_PENDING or evaluation.rater_expert_id is None:
+        raise Conflict("该评价表不在录入专家组纸质评价意见环节")
+    evaluation.group_rating, evaluation.group_opinion = values["rating"], values["opinion"]
+    evaluation.group_rated_by, evaluation.group_rated_at = None, now  # the rater has no account to act with
+    evaluation.group_paper_entered_by, evaluation.group_paper_scan_ids = actor.id, list(values["scan"])
+    evaluation.status = EvaluationStatus.CENTER_PENDING
+    return {"rating": evaluation.group_rating}
+
+
 def finalize(session, evaluation_id, values: dict, actor, now: datetime) -> dict:
     """Store talent_center's opinion and overall rating; freeze the usage records and counts shown on the form."""
     evaluation = get_evaluation(session, evaluation_id)
