@@ -96,9 +96,41 @@ def campaign_due(today: date) -> int | None:
     return today.year if today.month == CAMPAIGN_MONTH else None
 
 
+LATE_START_MONTHS = 2  # a December missed altogether may be made up in January or February, with a reason
+MIN_REASON_CHARS = 10
+
+
 def startable_years(today: date) -> tuple[int, ...]:
-    """Years a manual start may name: this year, and last year while its campaign could still be missing."""
-    return (today.year, today.year - 1) if today.month <= 2 else (today.year,)
+    """Years a manual start may name on `today`: this year in December; last year in January–February."""
+    if today.month == CAMPAIGN_MONTH:
+        return (today.year,)
+    return (today.year - 1,) if today.month <= LATE_START_MONTHS else ()
+
+
+def needs_start_reason(year: int, today: date) -> bool:
+    """Whether a manual start of `year`'s campaign is outside its December (a late one must say why)."""
+    return not (year == today.year and today.month == CAMPAIGN_MONTH)
+
+
+def check_manual_start(year: int, today: date, reason: str | None) -> dict[str, str]:
+    """Errors (field → Chinese message) of a manual start; empty when it may go ahead.
+
+    Art 14 puts the campaign in December: before its December a year is not over and an early campaign would
+    stand in for December's, so no reason makes it right (refused). After it, the December was missed: the year
+    may still be evaluated early in the next one, but only with a written reason (kept and audited).
+    """
+    if year == today.year and today.month < CAMPAIGN_MONTH:
+        return {"year": f"第十四条：评价工作于每年12月集中开展。{year}年度评价于{year}年12月1日自动启动，"
+                        f"也可在12月内手动启动，现在不能启动"}
+    allowed = startable_years(today)
+    if year not in allowed:
+        which = f"现在只能启动{allowed[0]}年度的评价" if allowed else "现在不能启动年度评价"
+        return {"year": f"第十四条：评价工作于每年12月集中开展，{which}"}
+    text = (reason or "").strip()
+    if needs_start_reason(year, today) and _meaningful_chars(text) < MIN_REASON_CHARS:
+        return {"reason": f"{year}年度评价未在{year}年12月开展，补充启动须写明原因（不少于{MIN_REASON_CHARS}个字，"
+                          f"记入审计日志）"}
+    return {}
 
 
 def reminder_dates(deadline: date) -> tuple[date, ...]:
@@ -142,17 +174,19 @@ def tally(statuses: Iterable[tuple[str, str | None]]) -> CampaignTally:
 
 @dataclass(frozen=True)
 class GroupPost:
-    """An expert holding a post (leader / deputy, Art 9) in a group, with the user account that acts for them."""
+    """An expert holding a post (leader / deputy, Art 9) in a group, with the user account that acts for them
+    (None without an active account: talent_center then enters their signed paper opinion)."""
 
     group_code: str
     expert_id: int
-    user_id: int
+    user_id: int | None
     position: str
 
 
 def choose_rater(expert_id: int, group_codes: Iterable[str], posts: dict[str, list[GroupPost]]) -> GroupPost | None:
     """Who gives the 专家组评价意见: the leader of the expert's first group that has one (a deputy when the
-    expert leads that group or it has no leader); None when no group has a post-holder other than the expert."""
+    expert leads that group or it has no leader); None when no group has a post-holder other than the expert.
+    The post decides, not the account: a leader without one still rates, on paper."""
     for code in group_codes:
         holders = [p for p in posts.get(code, ()) if p.expert_id != expert_id]
         for position in ("leader", "deputy"):

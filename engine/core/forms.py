@@ -124,7 +124,8 @@ def _clean_scalar(field: dict, value, choices):  # noqa: C901 - one branch per f
         return str(value).lower() in ("1", "true", "on", "yes", "y")
     if kind == "choice":
         if str(value) not in {c[0] for c in choices}:
-            raise ValueError("请选择有效的选项")
+            # a form may say why a value is not offered (e.g. no refusal of a voluntary withdrawal, Art 10(4))
+            raise ValueError(field.get("choice_message", "请选择有效的选项"))
         return str(value)
     raise ValueError("不支持的字段类型")
 

@@ -35,9 +35,10 @@ from rules.evaluation import (
     UsageFact,
     campaign_deadline,
     campaign_due,
+    check_manual_start,
     choose_rater,
     deadline_instant,
-    startable_years,
+    needs_start_reason,
     usage_counts,
 )
 
@@ -47,7 +48,8 @@ JOB = "year_end_campaign"
 PROCESS = "annual_evaluation"
 
 
-def _claim_campaign(session, year: int, trigger: str, actor, now: datetime) -> EvaluationCampaign | None:
+def _claim_campaign(session, year: int, trigger: str, actor, now: datetime,
+                    reason: str | None = None) -> EvaluationCampaign | None:
     """Create the year's campaign with its roster under the JobRun claim; None if it exists already."""
     if jobruns.claim(session, JOB, str(year), now) is None:
         return None
@@ -55,18 +57,19 @@ def _claim_campaign(session, year: int, trigger: str, actor, now: datetime) -> E
                                   .order_by(Expert.id)))
     campaign = EvaluationCampaign(year=year, status=CampaignStatus.LAUNCHING, deadline=campaign_deadline(year),
                                   trigger=trigger, started_by=getattr(actor, "id", None), started_at=now, roster=roster,
-                                  expert_count=len(roster))
+                                  expert_count=len(roster), start_reason=reason)
     session.add(campaign)
     session.flush()
     audit.record(session, "evaluation_campaign_started", actor, now,
-                 after={"year": year, "trigger": trigger, "experts": len(roster)})
+                 after={"year": year, "trigger": trigger, "experts": len(roster)} | ({"reason": reason} if reason else {}))
     return campaign
 
 
-def _claim_or_none(session, year: int, trigger: str, actor, now: datetime) -> EvaluationCampaign | None:
+def _claim_or_none(session, year: int, trigger: str, actor, now: datetime,
+                   reason: str | None = None) -> EvaluationCampaign | None:
     try:
         with unit_of_work(session):
-            return _claim_campaign(session, year, trigger, actor, now)
+            return _claim_campaign(session, year, trigger, actor, now, reason)
     except Conflict:
         if jobruns.has_run(session, JOB, str(year)):
             return None  # a concurrent worker claimed it first
@@ -94,16 +97,19 @@ def year_end_job(session, now: datetime) -> dict:
     return {"year": year, "created": created is not None, "started": started}
 
 
-def start_now(session, actor, year: int, now: datetime) -> EvaluationCampaign:
-    """talent_center's manual start of a year's campaign (this year, or last year early in the next one)."""
+def start_now(session, actor, year: int, now: datetime, reason: str | None = None) -> EvaluationCampaign:
+    """talent_center's manual start of a year's campaign: in its December; or, the December missed, early in the
+    next year with a written reason (kept on the campaign and audited). Art 14."""
     if not policy.allows(actor, policy.RUN_CAMPAIGN):
         raise Forbidden("只有人才开发中心可以启动年度评价")
-    allowed = startable_years(local_date(now))
-    if year not in allowed:
-        raise ValidationFailed({"year": f"只能启动{'或'.join(map(str, allowed))}年度的评价"})
+    today = local_date(now)
+    errors = check_manual_start(year, today, reason)
+    if errors:
+        raise ValidationFailed(errors)
     if jobruns.has_run(session, JOB, str(year)):
         raise Conflict(f"{year}年度评价已经启动，不能重复启动")
-    campaign = _claim_or_none(session, year, "manual", actor, now)
+    reason = reason.strip() if needs_start_reason(year, today) else None
+    campaign = _claim_or_none(session, year, "manual", actor, now, reason)
     if campaign is None:
         raise Conflict(f"{year}年度评价已经启动，不能重复启动")
     launch_pending(session, campaign.id, now, actor=actor)
@@ -143,15 +149,17 @@ def launch_pending(session, campaign_id: int, now: datetime, actor=None, chunk: 
 
 
 def _group_posts(session) -> dict[str, list[GroupPost]]:
+    # Every post-holder counts, with or without an account (most demo leaders have none): one without an
+    # active account rates on paper, entered by talent_center — the group's opinion is not skipped.
     rows = session.execute(
-        select(ExpertGroup.code, GroupMembership.expert_id, Expert.user_id, GroupMembership.position)
+        select(ExpertGroup.code, GroupMembership.expert_id, Expert.user_id, User.active, GroupMembership.position)
         .join(GroupMembership, GroupMembership.group_id == ExpertGroup.id)
         .join(Expert, Expert.id == GroupMembership.expert_id)
-        .join(User, User.id == Expert.user_id)
-        .where(GroupMembership.position.in_(("leader", "deputy")), Expert.status == ExpertStatus.ACTIVE, User.active))
+        .outerjoin(User, User.id == Expert.user_id)
+        .where(GroupMembership.position.in_(("leader", "deputy")), Expert.status == ExpertStatus.ACTIVE))
     posts = defaultdict(list)
-    for code, expert_id, user_id, position in rows:
-        posts[code].append(GroupPost(code, expert_id, user_id, position))
+    for code, expert_id, user_id, active, position in rows:
+        posts[code].append(GroupPost(code, expert_id, user_id if active else None, position))
     return posts
 
 
@@ -173,9 +181,16 @@ def _new_evaluation(campaign, expert: Expert, posts, facts, first_terms) -> Eval
         campaign_id=campaign.id, expert_id=expert.id,
         status=EvaluationStatus.GROUP_PENDING if rater else EvaluationStatus.CENTER_PENDING,
         group_names="、".join(m.group.name for m in memberships), group_code=rater.group_code if rater else None,
-        rater_user_id=rater.user_id if rater else None,
+        rater_user_id=rater.user_id if rater else None, rater_expert_id=rater.expert_id if rater else None,
         admitted_on=first_terms.get(expert.id) or expert.term_start,
         this_year_count=counts.this_year, total_count=counts.cumulative, created_at=campaign.started_at)
+
+
+def group_rater(evaluation: Evaluation) -> str:
+    """How the 专家组评价 is given: by the rater's account, on paper (entered by talent_center), or not at all."""
+    if evaluation.rater_user_id is not None:
+        return "account"
+    return "paper" if evaluation.rater_expert_id is not None else "none"
 
 
 def launch_chunk(session, campaign: EvaluationCampaign, expert_ids: list[int], ctx: HostContext) -> int:
@@ -191,7 +206,7 @@ def launch_chunk(session, campaign: EvaluationCampaign, expert_ids: list[int], c
         instance = runner.start(
             session, PROCESS, HostContext(session, ctx.actor, ctx.now),
             data | {"evaluation_id": evaluation.id, "expert_id": expert.id,
-                    "group_rater_user_id": evaluation.rater_user_id},
+                    "group_rater_user_id": evaluation.rater_user_id, "group_rater": group_rater(evaluation)},
             subject=f"{campaign.year}年度履职评价 — {expert.name}", business_key=f"EVAL-{campaign.year}-{expert.id}")
         evaluation.instance_id = instance.id
     # The inbox's dueDays is relative; this campaign's tasks all fall due on 31 December (Art 14).
@@ -211,5 +226,9 @@ def _notify_launch(session, campaign: EvaluationCampaign, now: datetime) -> None
     for user_id, count in per_rater:
         notify(session, [user_id], f"{campaign.year}年度专家履职评价已启动",
                f"请在{deadline}前完成{count}名专家的《专家履职情况评价表》专家组评价（第十四条）。", now, link=link)
+    paper = session.scalar(select(func.count()).select_from(Evaluation).where(
+        Evaluation.campaign_id == campaign.id, Evaluation.rater_user_id.is_(None),
+        Evaluation.rater_expert_id.is_not(None))) or 0
+    note = f"其中{paper}份的专家组评价人未开通系统账号，请录入其签字的纸质评价意见。" if paper else ""
     notify(session, users_with_role(session, policy.TALENT_CENTER), f"{campaign.year}年度专家履职评价已启动",
-           f"共{campaign.expert_count}名在库专家，评价截止{deadline}。", now, link=link)
+           f"共{campaign.expert_count}名在库专家，评价截止{deadline}。{note}", now, link=link)

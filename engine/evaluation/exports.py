@@ -61,7 +61,7 @@ def _label_row(table, row: int, label: str, value: str) -> None:
 
 
 def _fill(table, view: EvaluationView) -> None:
-    ev, names = view.evaluation, view.names
+    ev = view.evaluation
     for col, text in enumerate((["专家姓名"], [view.expert.name], ["入库时间"],
                                 [ev.admitted_on.strftime("%Y年%m月%d日") if ev.admitted_on else ""])):
         _write(table.cell(0, col), text)
@@ -69,15 +69,30 @@ def _fill(table, view: EvaluationView) -> None:
     lines = [summary_line(r) for r in view.records] or [f"{view.campaign.year}年度未承担工作任务。"]
     _write(_merged(table, 2), [TASK_HEADING, *[f"{i}. {line}" for i, line in enumerate(lines, 1)]], bold_first=True)
     _label_row(table, 3, "评价", rating_boxes(ev.group_rating))
-    rater = names.get(ev.group_rated_by) or names.get(ev.rater_user_id) or ""
-    group = ev.group_opinion or ("（该专家所在专家组无组长、副组长评价人）" if ev.rater_user_id is None else "")
-    _write(_merged(table, 4), [GROUP_HEADING, group, f"评价人：{rater}    {_local(ev.group_rated_at)}"],
-           bold_first=True)
+    _write(_merged(table, 4), [GROUP_HEADING, group_opinion_text(ev),
+                               f"评价人：{rater_line(view)}    {_local(ev.group_rated_at)}"], bold_first=True)
     _write(_merged(table, 5), [CENTER_HEADING, ev.center_opinion or "", f"（盖章）    {_local(ev.finalized_at)}"],
            bold_first=True)
     _label_row(table, 6, "总评价", rating_boxes(ev.overall_rating))
     _write(_merged(table, 7), [NOTE_HEADING, f"本年内使用{view.this_year}次；历年使用总次数{view.cumulative}次。"],
            bold_first=True)
+
+
+def group_opinion_text(ev: Evaluation) -> str:
+    """The 专家组评价意见 as written, or why there is none (yet)."""
+    if ev.group_opinion:
+        return ev.group_opinion
+    if ev.rater_user_id is None and ev.rater_expert_id is None:
+        return "（该专家所在专家组无组长、副组长评价人）"
+    return ""
+
+
+def rater_line(view: EvaluationView) -> str:
+    """Who gave the 专家组评价; a paper opinion says so and who entered it."""
+    ev, names = view.evaluation, view.names
+    if ev.group_paper_entered_by:
+        return f"{view.rater_name}（纸质评价意见，由{names.get(ev.group_paper_entered_by, '')}录入）"
+    return names.get(ev.group_rated_by) or names.get(ev.rater_user_id) or view.rater_name
 
 
 def evaluation_docx(session, viewer, evaluation_id: int) -> tuple[str, bytes]:
@@ -111,6 +126,12 @@ SUMMARY_HEADERS = ("序号", "专家编号", "姓名", "工作单位", "工作�
 WIDTHS = (6, 9, 10, 28, 24, 12, 12, 14, 11, 40, 10, 40, 9, 16, 18, 9, 12)
 
 
+def _summary_rater(ev: Evaluation, users: dict, experts: dict) -> str:
+    if ev.group_paper_entered_by:
+        return f"{experts.get(ev.rater_expert_id, '')}（纸质，{users.get(ev.group_paper_entered_by, '')}录入）"
+    return users.get(ev.group_rated_by or ev.rater_user_id) or experts.get(ev.rater_expert_id) or ""
+
+
 def _summary_row(i: int, ev: Evaluation, expert: Expert, rater: str | None) -> list:
     return [i, expert.id, expert.name, expert.unit_name, ev.group_names,
             ev.admitted_on.isoformat() if ev.admitted_on else "", ev.this_year_count, ev.total_count,
@@ -142,10 +163,12 @@ def campaign_xlsx(session, viewer, year: int) -> tuple[str, bytes]:
     for cell in sheet[1]:
         cell.font, cell.alignment = Font(bold=True), Alignment(horizontal="center", vertical="center", wrap_text=True)
     names = dict(session.execute(select(User.id, User.display_name)).all())
+    raters = dict(session.execute(select(Expert.id, Expert.name).where(Expert.id.in_(
+        select(Evaluation.rater_expert_id).where(Evaluation.campaign_id == campaign.id)))).all())
     rows = session.execute(select(Evaluation, Expert).join(Expert, Expert.id == Evaluation.expert_id)
                            .where(Evaluation.campaign_id == campaign.id).order_by(Expert.id))
     for i, (ev, expert) in enumerate(rows, 1):
-        sheet.append(_summary_row(i, ev, expert, names.get(ev.group_rated_by or ev.rater_user_id)))
+        sheet.append(_summary_row(i, ev, expert, _summary_rater(ev, names, raters)))
     for index, width in enumerate(WIDTHS, 1):
         sheet.column_dimensions[sheet.cell(1, index).column_letter].width = width
     sheet.freeze_panes = "A2"

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from engine.core.contributions import Contributions
 from engine.core.scripting import HostContext
+from engine.evaluation import queries
 from engine.evaluation import services as evaluations
 from engine.evaluation.models import Evaluation, EvaluationCampaign
 from engine.experts.models import Expert
@@ -45,6 +46,15 @@ def check_group_rating(ctx: HostContext, task_row, cleaned: dict) -> dict:
     return cleaned
 
 
+@exports.form_hook("evaluation_group_paper")
+def enter_group_paper(ctx: HostContext, task_row, cleaned: dict) -> dict:
+    """附件3 rules on the paper opinion, then record it as entered by talent_center (the task decides it)."""
+    evaluations.check_values(cleaned, "rating")
+    evaluation_id = queries.evaluation_id_for_instance(ctx.session, task_row.instance_id)
+    evaluations.record_group_paper(ctx.session, evaluation_id, cleaned, ctx.actor, ctx.now)
+    return cleaned
+
+
 @exports.form_hook("evaluation_center")
 def check_center_rating(ctx: HostContext, task_row, cleaned: dict) -> dict:
     """附件3: the overall rating 优秀 or 差 needs a specific written explanation."""
@@ -59,5 +69,7 @@ def evaluation_task_context(session, task_row, viewer) -> dict:
     if evaluation is None:
         return {}
     run = session.get(EvaluationCampaign, evaluation.campaign_id)
+    rater = session.get(Expert, evaluation.rater_expert_id) if evaluation.rater_expert_id else None
     return {"evaluation_id": evaluation.id, "expert_name": session.get(Expert, evaluation.expert_id).name,
-            "year": run.year if run else ""}
+            "year": run.year if run else "", "rater_name": rater.name if rater else "",
+            "paper": evaluation.rater_user_id is None and rater is not None}

@@ -24,6 +24,7 @@ class EvaluationCampaign(Base):
     status: Mapped[str] = mapped_column(String(20), default=CampaignStatus.LAUNCHING)
     deadline: Mapped[date] = mapped_column(Date)
     trigger: Mapped[str] = mapped_column(String(20))  # schedule | manual
+    start_reason: Mapped[str | None] = mapped_column(Text)  # a manual start outside December says why (audited)
     started_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     started_at: Mapped[datetime] = mapped_column(UTCDateTime())
     launched_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -44,6 +45,11 @@ class Evaluation(Base):
     group_names: Mapped[str] = mapped_column(String(200), default="")  # 工作组名称
     group_code: Mapped[str | None] = mapped_column(String(40))  # the group whose leader rates
     rater_user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"), index=True)
+    # the post-holder (Art 9 leader / deputy) whose opinion the 专家组评价 is; without an account (rater_user_id
+    # None) talent_center enters their signed paper opinion: who entered it and the scan are kept
+    rater_expert_id: Mapped[int | None] = mapped_column(ForeignKey("expert.id"))
+    group_paper_entered_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    group_paper_scan_ids: Mapped[list | None] = mapped_column(JSONType)
     admitted_on: Mapped[date | None] = mapped_column(Date)  # 入库时间
     this_year_count: Mapped[int] = mapped_column(Integer, default=0)
     total_count: Mapped[int] = mapped_column(Integer, default=0)

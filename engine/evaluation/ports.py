@@ -14,8 +14,8 @@ usage_records = Port(
 
 propose_exit = Port(
     "propose_exit",
-    "propose_exit(session, expert_id, trigger, key, facts, actor, now) -> exit case or None: start an exit "
-    "review once per key (exit, Art 15).")
+    "propose_exit(session, expert_id, trigger, key, facts, actor, now, *, link=None) -> exit case or None: an "
+    "exit review once per key, or a note with the link on the expert's case already open (exit, Art 15).")
 
 first_term_starts = Port(
     "first_term_starts",

@@ -10,6 +10,7 @@ from engine.core.clock import local_date
 from engine.core.errors import Forbidden, NotFound
 from engine.core.models import HumanTask
 from engine.evaluation import ports
+from engine.evaluation import records as usage
 from engine.evaluation.models import Evaluation, EvaluationCampaign
 from engine.evaluation.status import EvaluationStatus
 from engine.experts.models import ExitRecord, Expert, ExpertGroup
@@ -129,6 +130,7 @@ class EvaluationView:
     cumulative: int
     names: dict = field(default_factory=dict)
     task: HumanTask | None = None
+    rater_name: str = ""  # the post-holder whose opinion the 专家组评价 is (also when entered from paper)
 
 
 def evaluation_id_for_instance(session, instance_id: int) -> int | None:
@@ -146,16 +148,18 @@ def evaluation_view(session, viewer, evaluation_id: int) -> EvaluationView:
     campaign = session.get(EvaluationCampaign, evaluation.campaign_id)
     expert = session.get(Expert, evaluation.expert_id)
     if evaluation.status == EvaluationStatus.FINALIZED:
-        records, this_year, cumulative = (evaluation.usage_snapshot or [], evaluation.this_year_count,
-                                          evaluation.total_count)
+        rows, this_year, cumulative = ([usage.relabel(r) for r in evaluation.usage_snapshot or []],
+                                       evaluation.this_year_count, evaluation.total_count)
     else:
         counts = ports.usage_counts(session, expert.id, campaign.year)
-        records, this_year, cumulative = ports.usage_records(session, expert.id, campaign.year), counts.this_year, \
-            counts.cumulative
-    ids = {evaluation.rater_user_id, evaluation.group_rated_by, evaluation.center_rated_by} - {None}
+        rows, this_year, cumulative = (usage.usage_records(session, expert.id, campaign.year), counts.this_year,
+                                       counts.cumulative)
+    ids = {evaluation.rater_user_id, evaluation.group_rated_by, evaluation.center_rated_by,
+           evaluation.group_paper_entered_by} - {None}
     names = dict(session.execute(select(User.id, User.display_name).where(User.id.in_(ids))).all()) if ids else {}
-    return EvaluationView(evaluation, expert, campaign, records, this_year, cumulative, names,
-                          inbox.my_open_task(session, viewer, evaluation.instance_id))
+    rater = session.get(Expert, evaluation.rater_expert_id) if evaluation.rater_expert_id else None
+    return EvaluationView(evaluation, expert, campaign, rows, this_year, cumulative, names,
+                          inbox.my_open_task(session, viewer, evaluation.instance_id), rater.name if rater else "")
 
 
 

@@ -12,7 +12,7 @@ from engine.core.forms import load_form, validate_form
 from engine.core.models import HumanTask
 from engine.core.status import TaskState
 from engine.core.uow import unit_of_work
-from engine.evaluation import ports
+from engine.evaluation import ports, records
 from engine.evaluation.models import Evaluation, EvaluationCampaign
 from engine.evaluation.status import CampaignStatus, EvaluationStatus
 from engine.platform import policy
@@ -53,6 +53,19 @@ def record_group(session, evaluation_id, values: dict, actor, now: datetime) -> 
     return {"rating": evaluation.group_rating}
 
 
+def record_group_paper(session, evaluation_id, values: dict, actor, now: datetime) -> dict:
+    """talent_center enters the signed paper opinion of a rater without an account: recorded as such, with who
+    entered it and the scan; the form moves on to talent_center's own evaluation."""
+    evaluation = get_evaluation(session, evaluation_id)
+    if evaluation.status != EvaluationStatus.GROUP_PENDING or evaluation.rater_expert_id is None:
+        raise Conflict("该评价表不在录入专家组纸质评价意见环节")
+    evaluation.group_rating, evaluation.group_opinion = values["rating"], values["opinion"]
+    evaluation.group_rated_by, evaluation.group_rated_at = None, now  # the rater has no account to act with
+    evaluation.group_paper_entered_by, evaluation.group_paper_scan_ids = actor.id, list(values["scan"])
+    evaluation.status = EvaluationStatus.CENTER_PENDING
+    return {"rating": evaluation.group_rating}
+
+
 def finalize(session, evaluation_id, values: dict, actor, now: datetime) -> dict:
     """Store talent_center's opinion and overall rating; freeze the usage records and counts shown on the form."""
     evaluation = get_evaluation(session, evaluation_id)
@@ -62,7 +75,7 @@ def finalize(session, evaluation_id, values: dict, actor, now: datetime) -> dict
     evaluation.center_rated_by, evaluation.finalized_at = getattr(actor, "id", None), now
     evaluation.status = EvaluationStatus.FINALIZED
     evaluation.this_year_count, evaluation.total_count = counts.this_year, counts.cumulative
-    evaluation.usage_snapshot = ports.usage_records(session, evaluation.expert_id, year)
+    evaluation.usage_snapshot = records.usage_records(session, evaluation.expert_id, year)
     return {"overall_rating": evaluation.overall_rating, "this_year_count": counts.this_year,
             "total_count": counts.cumulative}
 
@@ -85,7 +98,10 @@ def propose_exit(session, evaluation_id, actor, now: datetime) -> dict:
     year = session.scalar(select(EvaluationCampaign.year).where(EvaluationCampaign.id == evaluation.campaign_id))
     facts = (f"{year}年度履职评价总评价为“差”。专家组意见：{evaluation.group_opinion or '（无）'}；"
              f"人才开发中心意见：{evaluation.center_opinion}")
-    case = ports.propose_exit(session, evaluation.expert_id, "poor_rating", f"poor_rating:{year}", facts, actor, now)
+    # An exit case already open carries the rating as a note linking this 评价表 (and reviews it on its own if
+    # that case ends without exit): the rating is never lost.
+    case = ports.propose_exit(session, evaluation.expert_id, "poor_rating", f"poor_rating:{year}", facts, actor, now,
+                              link=f"/yearly/evaluations/{evaluation.id}")
     evaluation.exit_case_id = case.id if case is not None else None
     return {"exit_case_id": evaluation.exit_case_id}
 

@@ -13,8 +13,10 @@ exports = Contributions()  # installed by engine.bootstrap
 
 @exports.host_function("close_exit_case")
 def close_exit_case(ctx: HostContext, case_id, status, note=None) -> dict:
-    """End an exit case without an exit (dismissed / not agreed / not approved)."""
-    return exits.close_case(ctx.session, case_id, ExitCaseStatus(status), note, ctx.now)
+    """End an exit case without an exit (dismissed / not agreed / not approved); proposals attached to it meanwhile
+    get a case of their own."""
+    closed = exits.close_case(ctx.session, case_id, ExitCaseStatus(status), note, ctx.now)
+    return closed | exits.follow_up(ctx.session, case_id, ctx.now)
 
 
 @exports.host_function("exit_expert")
@@ -34,3 +36,11 @@ def propose_exit(ctx: HostContext, expert_id, trigger, key, facts) -> dict:
 def review_exit(ctx: HostContext, task_row, cleaned: dict) -> dict:
     """Voluntary withdrawals cannot be refused; the ground is settled and evidence added to the case."""
     return exits.review(ctx.session, task_row, cleaned)
+
+
+@exports.form_hook("exit_division_review")
+@exports.form_hook("exit_leader_approval")
+def no_refused_withdrawal(ctx: HostContext, task_row, cleaned: dict) -> dict:
+    """Art 10(4): quality_division and the leader cannot refuse a voluntary withdrawal (instances of versions
+    deployed before it got its own steps offer the refusal)."""
+    return exits.refuse_no_withdrawal(ctx.session, task_row, cleaned)

@@ -39,3 +39,21 @@ class ExitCase(Base):
     created_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class ExitProposal(Base):
+    """A proposal (e.g. a 差 rating) made while the expert's exit case was open: attached to that case (a note and
+    a link on it); if the case closes without exit, it opens its own case (`followed_by`)."""
+
+    __tablename__ = "exit_proposal"
+    # once per expert and key, like a case's trigger_key
+    __table_args__ = (UniqueConstraint("expert_id", "trigger_key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    expert_id: Mapped[int] = mapped_column(ForeignKey("expert.id"), index=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("exit_case.id"), index=True)  # the open case it was attached to
+    trigger: Mapped[str] = mapped_column(String(20))  # rules.exit.TRIGGERS
+    trigger_key: Mapped[str] = mapped_column(String(60))
+    facts: Mapped[str] = mapped_column(Text, default="")
+    link: Mapped[str | None] = mapped_column(String(200))  # where it came from, e.g. the 评价表's page
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    followed_by: Mapped[int | None] = mapped_column(ForeignKey("exit_case.id"))  # its own case, once opened

@@ -3,6 +3,7 @@
 from sqlalchemy import select
 
 from engine.core import inbox
+from engine.exit import proposals
 from engine.exit.models import ExitCase
 from engine.exit.status import ExitCaseStatus
 from engine.experts.models import ExitRecord
@@ -20,7 +21,8 @@ def exit_view(session, viewer, case_id: int) -> dict:
     expert = case_access(session, viewer, case, "出库事项")
     record = session.scalar(select(ExitRecord).where(ExitRecord.exit_case_id == case.id))
     return {"case": case, "expert": expert, "record": record, "steps": inbox.step_names(session, case.instance_id),
-            "task": inbox.my_open_task(session, viewer, case.instance_id)}
+            "task": inbox.my_open_task(session, viewer, case.instance_id),
+            "proposals": proposals.of_case(session, case.id)}
 
 
 

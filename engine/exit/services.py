@@ -18,12 +18,13 @@ from engine.core.errors import Conflict, Forbidden, NotFound, ServiceError, Vali
 from engine.core.forms import load_form, validate_form
 from engine.core.scripting import HostContext
 from engine.core.uow import unit_of_work
+from engine.exit import proposals
 from engine.exit.models import ExitCase
 from engine.exit.status import ExitCaseStatus
 from engine.experts import ports as expert_ports
 from engine.experts.models import Engagement, Expert
 from engine.experts.roster import my_expert, record_exit
-from engine.experts.status import EngagementStatus, ExpertStatus
+from engine.experts.status import ExpertStatus
 from engine.platform import policy, settings
 from engine.platform.attachments import store_uploads
 from engine.platform.notifications import notify
@@ -74,7 +75,7 @@ def open_case(session, expert: Expert, source: str, trigger: str, facts: str, ac
     session.flush()
     subject = f"{expert.name} — 出库（{TRIGGERS[trigger][0]}）"
     instance = runner.start(session, PROCESS, HostContext(session, actor, now),
-                            {"exit_case_id": case.id, "expert_id": expert.id, "source": source},
+                            {"exit_case_id": case.id, "expert_id": expert.id, "source": source, "trigger": trigger},
                             subject=subject, business_key=f"EXIT-{case.id}")
     case.instance_id = instance.id
     notify(session, users_with_role(session, policy.TALENT_CENTER), f"出库审查：{expert.name}",
@@ -82,18 +83,35 @@ def open_case(session, expert: Expert, source: str, trigger: str, facts: str, ac
     return case
 
 
-def propose(session, expert_id: int, trigger: str, key: str, facts: str, actor, now: datetime) -> ExitCase | None:
-    """A system proposal (once per expert and key); None when already proposed or the expert has a case open."""
+def propose(session, expert_id: int, trigger: str, key: str, facts: str, actor, now: datetime, *,
+            link: str | None = None) -> ExitCase | None:
+    """A system proposal, once per expert and key: its own case, or a note on the case already open (which it
+    then rides with). Returns that case; None when already proposed or the expert is out of the pool."""
     expert = session.get(Expert, expert_id)
-    if expert is None or expert.status not in IN_POOL:
+    if expert is None or expert.status not in IN_POOL or proposals.known(session, expert_id, key):
         return None
-    if session.scalar(select(ExitCase.id).where(ExitCase.expert_id == expert_id, ExitCase.trigger_key == key)):
-        return None
-    if open_case_of(session, expert_id) is not None:
-        return None
+    current = open_case_of(session, expert_id)
+    if current is not None:
+        proposals.attach(session, current, trigger, key, facts, link, actor, now)
+        return current
     return open_case(session, expert, policy.SYSTEM, trigger, facts, actor, now, trigger_key=key)
 
 
+def follow_up(session, case_id, now: datetime) -> dict:
+    """A case closed without exit: the proposals attached to it get a case of their own (the first opens it, the
+    rest ride on it), since its reviewers decided on the case's own ground."""
+    case = get_case(session, case_id)
+    waiting = proposals.pending(session, case.id)
+    expert = session.get(Expert, case.expert_id)
+    if not waiting or expert is None or expert.status not in IN_POOL:
+        return {"followed_by": None}
+    first = waiting[0]
+    facts = f"{first.facts}\n（原附入出库事项 #{case.id}，该事项未出库办结，单独审查。）"
+    new = open_case(session, expert, policy.SYSTEM, first.trigger, facts, None, now, trigger_key=first.trigger_key)
+    first.followed_by = new.id
+    for proposal in waiting[1:]:
+        proposal.case_id = new.id  # still waiting for a decision of their own: now noted on the new case
+    return {"followed_by": new.id}
 
 
 def request_withdrawal(session, actor, raw: dict, now: datetime) -> ExitCase:
@@ -133,11 +151,26 @@ def start_exit(session, actor, raw: dict, files: dict, now: datetime) -> ExitCas
     return case
 
 
+# Art 10(4): a voluntary withdrawal is reviewed and recorded, never refused. Today's exit.bpmn gives it its own
+# steps without a refusing choice; these refusals are still offered by the shared steps of versions deployed
+# before (instances keep their version), so their hooks refuse them for a voluntary case.
+REFUSALS = {"exit_center_review": ("dismiss", "不能作出不予出库的结论"),
+            "exit_division_review": ("disagree", "只能审核并记录意见，不能不同意出库"),
+            "exit_leader_approval": ("reject", "只能批准并记录意见，不能不予批准")}
+
+
+def refuse_no_withdrawal(session, task_row, cleaned: dict) -> dict:
+    """A voluntary withdrawal (Art 10(4)) cannot be refused at any step; other cases pass unchanged."""
+    refusal, message = REFUSALS[task_row.form_key]
+    if cleaned.get("decision") == refusal and case_of_task(session, task_row).trigger == "voluntary":
+        raise ValidationFailed({"decision": f"专家主动申请退出是其权利（第十条第（四）项），{message}"})
+    return cleaned
+
+
 def review(session, task_row, cleaned: dict) -> dict:
     """talent_center's review: a voluntary withdrawal cannot be refused; settle the ground; add evidence."""
+    refuse_no_withdrawal(session, task_row, cleaned)
     case = case_of_task(session, task_row)
-    if case.trigger == "voluntary" and cleaned["decision"] == "dismiss":
-        raise ValidationFailed({"decision": "专家主动申请退出是其权利（第十条第（四）项），不能作出不予出库的结论"})
     ground = cleaned.get("ground") or case.ground
     if cleaned["decision"] == "proceed" and ground not in GROUNDS:
         raise ValidationFailed({"ground": "请选择出库情形"})
@@ -174,10 +207,13 @@ def exit_expert(session, case_id, notice_no: str, notice_date: str, actor, now: 
 
 def _scan_facts(session, today: date) -> list[ExpertFacts]:
     declines = defaultdict(list)
+    # Art 15(1) counts what the assignment flow records: a decline judged unjustified at the Art 13 ¶3
+    # cancellation ends as "cancelled" with decline_justified False (a pending decline is not judged yet), so
+    # the judgement is read whatever the engagement's status; it is dated by the cancellation (ended_at).
     for expert_id, ended, created, justified in session.execute(
             select(Engagement.expert_id, Engagement.ended_at, Engagement.created_at, Engagement.decline_justified)
             .join(Expert, Expert.id == Engagement.expert_id)
-            .where(Engagement.status == EngagementStatus.DECLINED, Expert.status == ExpertStatus.ACTIVE)):
+            .where(Engagement.decline_justified.is_(False), Expert.status == ExpertStatus.ACTIVE)):
         on = (ended or created).astimezone(LOCAL_TZ).date()
         declines[expert_id].append(DeclineFact(on, justified))
     rows = session.execute(select(Expert.id, Expert.birth_date, Expert.application_id)

@@ -176,9 +176,9 @@ def test_exit_of_a_withdrawing_expert_with_every_step_in_its_own_process(session
     expert = make_expert(session, "林建华", user=user)
     started = step("withdraw", T0, user_id=user.id, raw={"reason": "工作调动，无法继续履职", "confirm": "on"})
     walk(step, started["instance_id"], [
-        ("exit_center_review", users["talent_center"], {"decision": "proceed", "facts": "事实清楚"}),
-        ("exit_division_review", users["quality_division"], {"decision": "agree"}),
-        ("exit_leader_approval", users["bureau_leader"], APPROVE),
+        ("withdrawal_center_review", users["talent_center"], {"decision": "accept", "facts": "已核实为本人申请"}),
+        ("withdrawal_division_review", users["quality_division"], {"decision": "agree"}),
+        ("withdrawal_leader_approval", users["bureau_leader"], APPROVE),
         ("exit_record_notice", users["talent_center"], {"notice_no": "闽市监函〔2026〕123号",
                                                         "notice_date": "2026-03-20"})])
     assert session.get(ExitCase, started["case_id"]).status == "exited"

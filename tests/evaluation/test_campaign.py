@@ -17,8 +17,9 @@ from engine.platform import settings
 from engine.platform.models import Notification
 from engine.platform.settings import LOCAL_TZ
 from tests.experts.roster_support import DEC1, expert_user, make_engagement, make_expert
-from tests.support import T0
 from webui.extensions import db
+
+LATE = "上年12月系统停机未能开展评价，补充启动"
 
 
 def count(session, model, *where) -> int:
@@ -101,25 +102,26 @@ def test_launch_interrupted_by_a_crash_resumes_without_duplicates(session, pool,
 
 
 def test_manual_start_now_by_talent_center_only_once(session, users, pool):
+    december = DEC1 + timedelta(days=1)  # Art 14: a manual start is in December (tests/evaluation/test_campaign_month.py)
     with pytest.raises(Forbidden):
-        campaign.start_now(session, users["quality_division"], 2026, T0)
+        campaign.start_now(session, users["quality_division"], 2026, december)
     with pytest.raises(ValidationFailed) as err:
-        campaign.start_now(session, users["talent_center"], 2024, T0)
+        campaign.start_now(session, users["talent_center"], 2024, december)
     assert "只能启动2026年度" in err.value.errors["year"]
-    started = campaign.start_now(session, users["talent_center"], 2026, T0)
+    started = campaign.start_now(session, users["talent_center"], 2026, december)
     assert (started.status, started.trigger, started.expert_count) == ("open", "manual", 4)
     events = count(session, AuditEvent, AuditEvent.action == "evaluation_campaign_started")
     with pytest.raises(Conflict):
-        campaign.start_now(session, users["talent_center"], 2026, T0)
-    assert campaign.year_end_job(session, DEC1)["created"] is False  # the December job finds it started
+        campaign.start_now(session, users["talent_center"], 2026, december)
+    assert campaign.year_end_job(session, december)["created"] is False  # the December job finds it started
     assert count(session, Evaluation) == 4
     assert count(session, AuditEvent, AuditEvent.action == "evaluation_campaign_started") == events == 1
 
 
 def test_last_years_campaign_can_be_started_in_january(session, users, pool):
     january = datetime(2027, 1, 4, 2, 0, tzinfo=UTC)
-    started = campaign.start_now(session, users["talent_center"], 2026, january)
-    assert (started.year, started.deadline) == (2026, date(2026, 12, 31))
+    started = campaign.start_now(session, users["talent_center"], 2026, january, reason=LATE)
+    assert (started.year, started.deadline, started.start_reason) == (2026, date(2026, 12, 31), LATE)
 
 
 def test_prefilled_counts_are_this_years_and_cumulative(session, users, pool):
@@ -131,7 +133,7 @@ def test_prefilled_counts_are_this_years_and_cumulative(session, users, pool):
                           (date(2026, 7, 1), "cancelled")]:
         make_engagement(session, member, unit, start, status, usage={} if status == "completed" else None)
     january = datetime(2026, 1, 5, 2, 0, tzinfo=UTC)
-    campaign.start_now(session, users["talent_center"], 2025, january)  # last year's, started late
+    campaign.start_now(session, users["talent_center"], 2025, january, reason=LATE)  # last year's, started late
     campaign.year_end_job(session, DEC1)
     by_year = {y: (c, t) for y, c, t in session.execute(
         select(EvaluationCampaign.year, Evaluation.this_year_count, Evaluation.total_count)

@@ -1,6 +1,6 @@
 """The real exit BPMN (Art 15, 10(4)): every trigger and path; exited experts stay on record and are never drawn."""
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -14,23 +14,20 @@ from engine.exit.models import ExitCase
 from engine.experts.models import ExitRecord, Expert
 from engine.platform.attachments import Upload
 from tests import assignment_support as assignment
+from tests.exit.exit_support import (
+    AGREE,
+    APPROVE,
+    NOTICE,
+    PROCEED,
+    approve_through,
+    lone_expert,
+    refuse_unjustified,
+    withdraw_through,
+)
 from tests.experts.roster_support import act, expert_user, make_engagement, make_expert, open_tasks
 from tests.support import T0
 
 PDF = Upload("证据.pdf", "application/pdf", b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n")
-PROCEED = {"decision": "proceed", "facts": "事实清楚，证据确实"}
-AGREE = {"decision": "agree"}
-APPROVE = {"decision": "approve"}
-NOTICE = {"notice_no": "闽市监函〔2026〕123号", "notice_date": "2026-03-20"}
-
-
-def approve_through(session, users, case: ExitCase, review=PROCEED):
-    """talent_center → quality_division → bureau_leader → notice."""
-    act(session, case.instance_id, users["talent_center"], review, "exit_center_review", now=T0)
-    act(session, case.instance_id, users["quality_division"], AGREE, "exit_division_review", now=T0)
-    act(session, case.instance_id, users["bureau_leader"], APPROVE, "exit_leader_approval", now=T0)
-    act(session, case.instance_id, users["talent_center"], NOTICE, "exit_record_notice", now=T0)
-    session.expire_all()
 
 
 @pytest.fixture()
@@ -50,7 +47,7 @@ def test_voluntary_withdrawal_path_exits_and_keeps_the_record(session, users, ex
     assert "第十条第（四）项" in err.value.errors["decision"]
     with pytest.raises(Conflict):
         exits.request_withdrawal(session, user, {"reason": "再次申请", "confirm": "on"}, T0)
-    approve_through(session, users, case)
+    withdraw_through(session, users, case)
     expert = session.get(Expert, expert.id)
     record = session.scalar(select(ExitRecord).where(ExitRecord.expert_id == expert.id))
     assert expert.status == "exited"  # kept, never deleted
@@ -111,22 +108,23 @@ def test_division_disagreement_needs_a_reason(session, users, expert):
 
 
 def test_refusals_at_the_threshold_are_proposed_once_per_year(session, users, monkeypatch):
+    """Refusals as the assignment flow records them (issue 11: a row the flow never writes hid the bug)."""
     monkeypatch.setenv("EXPERTPOOL_REFUSAL_THRESHOLD", "2")
-    three, two, justified = (make_expert(session, n) for n in ("甲", "乙", "丙"))
-    for start in (date(2026, 1, 10), date(2026, 2, 10)):
-        make_engagement(session, three, users["using_unit"], start, "declined", justified=False)
-        make_engagement(session, justified, users["using_unit"], start, "declined", justified=True)
-    make_engagement(session, two, users["using_unit"], date(2026, 1, 10), "declined", justified=False)
-    make_engagement(session, two, users["using_unit"], date(2025, 12, 10), "declined", justified=False)  # last year
-    result = exits.proposal_scan_job(session, T0)
+    three, two, justified = (lone_expert(session, n, g) for n, g in (
+        ("甲", "supervision_sampling"), ("乙", "risk_monitoring"), ("丙", "post_license")))
+    refuse_unjustified(session, users, three, 2)
+    refuse_unjustified(session, users, justified, 2, judgement=assignment.APPROVE_JUSTIFIED)
+    refuse_unjustified(session, users, two, 1)
+    refuse_unjustified(session, users, two, 1, now=datetime(2025, 12, 10, 2, tzinfo=UTC))  # last year
+    result = exits.proposal_scan_job(session, T0 + timedelta(days=5))
     assert result == {"proposed": 1, "skipped": False}
     case = session.scalar(select(ExitCase))
     assert (case.expert_id, case.source, case.trigger, case.trigger_key, case.ground) == (
         three.id, "system", "refusals", "refusals:2026", "art15_1")
     assert "2次" in case.facts
-    assert exits.proposal_scan_job(session, T0 + timedelta(hours=3)) == {"proposed": 0, "skipped": True}
+    assert exits.proposal_scan_job(session, T0 + timedelta(days=5, hours=3)) == {"proposed": 0, "skipped": True}
     act(session, case.instance_id, users["talent_center"], {"decision": "dismiss", "facts": "经核实为时间冲突"})
-    assert exits.proposal_scan_job(session, T0 + timedelta(days=1))["proposed"] == 0  # dismissed: not proposed again
+    assert exits.proposal_scan_job(session, T0 + timedelta(days=6))["proposed"] == 0  # dismissed: not proposed again
     assert session.scalar(select(func.count()).select_from(JobRun).where(JobRun.job_name == "exit_proposal_scan")) == 2
 
 

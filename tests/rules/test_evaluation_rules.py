@@ -10,10 +10,12 @@ from rules.evaluation import (
     UsageFact,
     campaign_deadline,
     campaign_due,
+    check_manual_start,
     check_rating,
     choose_rater,
     deadline_instant,
     is_overdue,
+    needs_start_reason,
     reminder_dates,
     startable_years,
     tally,
@@ -75,11 +77,25 @@ def test_usage_counts_across_years():
 def test_campaign_calendar():
     assert campaign_deadline(2026) == date(2026, 12, 31)
     assert campaign_due(date(2026, 12, 1)) == 2026 and campaign_due(date(2026, 11, 30)) is None
-    assert startable_years(date(2026, 3, 2)) == (2026,)
-    assert startable_years(date(2027, 1, 5)) == (2027, 2026)
+    assert startable_years(date(2026, 3, 2)) == () and startable_years(date(2026, 12, 5)) == (2026,)
+    assert startable_years(date(2027, 1, 5)) == (2026,) and startable_years(date(2027, 2, 28)) == (2026,)
     assert reminder_dates(date(2026, 12, 31)) == (date(2026, 12, 21), date(2026, 12, 28), date(2026, 12, 31))
     assert not is_overdue(date(2026, 12, 31), date(2026, 12, 31)) and is_overdue(date(2026, 12, 31), date(2027, 1, 1))
     assert deadline_instant(date(2026, 12, 31), SHANGHAI) == datetime(2026, 12, 31, 23, 59, 59, tzinfo=SHANGHAI)
+
+
+def test_manual_start_only_in_december_or_late_with_a_reason():
+    """Art 14: before its December a year's campaign is refused; after it, made up only with a written reason."""
+    reason = "十二月系统停机未能启动评价，补充开展"
+    assert check_manual_start(2026, date(2026, 12, 1), None) == {}
+    assert not needs_start_reason(2026, date(2026, 12, 31))
+    for early in (date(2026, 3, 2), date(2026, 11, 30)):
+        assert "第十四条" in check_manual_start(2026, early, reason)["year"]
+    assert check_manual_start(2026, date(2027, 1, 5), reason) == {} and needs_start_reason(2026, date(2027, 1, 5))
+    assert "原因" in check_manual_start(2026, date(2027, 2, 1), "补启动")["reason"]
+    assert "现在只能启动2026年度" in check_manual_start(2025, date(2027, 1, 5), reason)["year"]
+    assert "现在不能启动" in check_manual_start(2026, date(2027, 3, 1), reason)["year"]
+    assert "只能启动2026年度" in check_manual_start(2027, date(2026, 12, 5), None)["year"]
 
 
 def test_rater_is_the_leader_or_a_deputy_when_the_expert_leads():

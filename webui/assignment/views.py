@@ -15,6 +15,7 @@ from engine.assignment.draws import verify_draw
 from engine.core.errors import ValidationFailed
 from engine.core.forms import load_form
 from engine.experts import models as expert_labels
+from engine.experts import usage_labels
 from engine.platform import notifications as notify
 from engine.platform import policy
 from engine.tasks import services as task_service
@@ -29,9 +30,10 @@ bp = Blueprint("assignment", __name__, template_folder="templates")
 NEW_DEFAULTS = {"n_experts": "2", "n_backups": "1", "backups_first": "on", "method": "random", "response_hours": "48"}
 LABELS = {"work_types": labels.WORK_TYPES, "methods": labels.METHODS, "statuses": labels.REQUEST_STATUSES,
           "engagement_statuses": expert_labels.ENGAGEMENT_STATUSES, "roles": expert_labels.ENGAGEMENT_ROLES,
-          "ratings": expert_labels.USAGE_RATINGS, "completion": expert_labels.COMPLETION, "scopes": labels.DELEGATION_SCOPES,
+          "ratings": usage_labels.choice_labels()["professional_level"], "scopes": labels.DELEGATION_SCOPES,
+          "completion": usage_labels.choice_labels()["completion"],  # usage labels: the usage form's own choices
           "exclusions": EXCLUSION_LABELS | {"engaged_in_request": "已由本申请指定", "same_entity": "同一法人单位"},
-          "compliance": {"complied": "遵守", "minor": "基本遵守", "violated": "违反"}}
+          "compliance": usage_labels.choice_labels()["commitment_compliance"]}
 
 
 @bp.app_context_processor

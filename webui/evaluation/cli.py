@@ -33,13 +33,14 @@ def _talent_center_user(username: str):
 @click.option("--year", type=int, required=True, help="the campaign's year")
 @click.option("--user", "username", required=True, help="the talent_center user starting it")
 @click.option("--now", "now_text", default=None, help="ISO time (default: now)")
+@click.option("--reason", default=None, help="why a missed December's campaign is started late (Art 14; audited)")
 @with_appcontext
-def start_evaluation(year: int, username: str, now_text: str | None):
+def start_evaluation(year: int, username: str, now_text: str | None, reason: str | None):
     """Start a year's evaluation campaign now, as a talent_center user (like the page's button)."""
     from engine.evaluation.campaign import start_now
 
     try:
-        campaign = start_now(db.session, _talent_center_user(username), year, _parse_now(now_text))
+        campaign = start_now(db.session, _talent_center_user(username), year, _parse_now(now_text), reason=reason)
     except ServiceError as exc:
         click.echo(f"未启动：{exc.message}{'；'.join(getattr(exc, 'errors', {}).values())}", err=True)
         sys.exit(1)

@@ -19,7 +19,7 @@ from engine.evaluation.models import EVALUATION_STATUSES
 from engine.exit import queries as exit_queries
 from engine.platform import policy
 from engine.renewal import queries as renewal_queries
-from rules.evaluation import RATINGS
+from rules.evaluation import RATINGS, needs_start_reason, startable_years
 from webui.auth import requires
 from webui.experts.me import my_page
 from webui.extensions import db
@@ -42,25 +42,37 @@ def _download(name: str, data: bytes, mimetype: str):
     return response
 
 
+def _overview(start_errors=None, start_values=None, status: int = 200):
+    data = queries.overview(db.session, current_user, now())
+    if policy.allows(current_user, policy.OVERSEE_YEARLY):
+        data.update(exits=exit_queries.open_cases(db.session), renewals=renewal_queries.open_cases(db.session))
+    today = local_date(now())
+    startable = [y for y in startable_years(today) if y not in {c.year for c, *_ in data["campaigns"]}]
+    start = {"years": startable, "reason": bool(startable) and needs_start_reason(startable[0], today),
+             "errors": start_errors or {}, "values": start_values or {}}
+    return _render("index.html", status, data=data, mine=queries.my_evaluations(db.session, current_user),
+                   this_year=today.year, start=start)
+
+
 @bp.route("/yearly")
 @requires(policy.VIEW_YEARLY)
 def index():
     """Staff: campaigns, exits, renewals; group leaders: the forms they rate; experts: their own record."""
     if not (policy.allows(current_user, policy.OVERSEE_YEARLY) or policy.allows(current_user, policy.RATE_EVALUATIONS)):
         return my_page()
-    data = queries.overview(db.session, current_user, now())
-    if policy.allows(current_user, policy.OVERSEE_YEARLY):
-        data.update(exits=exit_queries.open_cases(db.session), renewals=renewal_queries.open_cases(db.session))
-    return _render("index.html", data=data,
-                   mine=queries.my_evaluations(db.session, current_user), this_year=local_date(now()).year)
+    return _overview()
 
 
 @bp.route("/yearly/campaigns", methods=["POST"])
 @requires(policy.RUN_CAMPAIGN)
 def start_campaign():
-    """talent_center: start a year's campaign now (the 1 December job does it otherwise)."""
-    year = request.form.get("year", type=int) or 0
-    started = campaign.start_now(db.session, current_user, year, now())
+    """talent_center: start a year's campaign in December (the 1 December job does it otherwise), or a missed one
+    early in the next year with a reason (Art 14)."""
+    year, reason = request.form.get("year", type=int) or 0, request.form.get("reason", "")[:2000]
+    try:
+        started = campaign.start_now(db.session, current_user, year, now(), reason=reason)
+    except ValidationFailed as exc:
+        return _overview(exc.errors, {"year": year, "reason": reason}, 422)
     flash(f"{started.year}年度评价已启动，共{started.expert_count}名在库专家。", "success")
     return redirect(url_for("evaluation.campaign_page", year=started.year))
 
