@@ -9,7 +9,7 @@ talent_center, the reason of a campaign started late
 - evaluation_campaign.start_reason: why a campaign was started outside December (audited too).
 
 Revision ID: b7e3f2a1c904
-Revises: e5a7c3d9b214
+Revises: b8f3d2a6c915
 Create Date: 2026-12-02 09:00:00
 
 """
@@ -20,7 +20,7 @@ from sqlalchemy.dialects import postgresql
 import engine.core.types
 
 revision = 'b7e3f2a1c904'
-down_revision = 'e5a7c3d9b214'
+down_revision = 'b8f3d2a6c915'
 branch_labels = None
 depends_on = None
 
