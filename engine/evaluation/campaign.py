@@ -16,9 +16,7 @@ from engine.core import audit, jobruns, runner
 from engine.core.clock import local_date
 from engine.core.contributions import Contributions
 from engine.core.errors import Conflict, Forbidden, ValidationFailed
-from engine.core.models import HumanTask
 from engine.core.scripting import HostContext
-from engine.core.status import TaskState
 from engine.core.uow import unit_of_work
 from engine.evaluation import ports
 from engine.evaluation.models import Evaluation, EvaluationCampaign
@@ -209,10 +207,7 @@ def launch_chunk(session, campaign: EvaluationCampaign, expert_ids: list[int], c
                     "group_rater_user_id": evaluation.rater_user_id, "group_rater": group_rater(evaluation)},
             subject=f"{campaign.year}年度履职评价 — {expert.name}", business_key=f"EVAL-{campaign.year}-{expert.id}")
         evaluation.instance_id = instance.id
-    # The inbox's dueDays is relative; this campaign's tasks all fall due on 31 December (Art 14).
-    session.execute(update(HumanTask).where(
-        HumanTask.instance_id.in_([e.instance_id for e in evaluations]), HumanTask.state == TaskState.OPEN)
-        .values(due_at=due).execution_options(synchronize_session=False))
+    # Each task falls due when its boundary timer (31 December, Art 14) fires: the inbox reads the armed timer.
     return len(evaluations)
 
 

@@ -2,7 +2,7 @@
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from engine.core import jobruns
 from engine.core.clock import local_date
@@ -18,10 +18,9 @@ from engine.evaluation.status import CampaignStatus, EvaluationStatus
 from engine.platform import policy
 from engine.platform.notifications import notify
 from engine.platform.roles import users_with_role
-from engine.platform.settings import LOCAL_TZ
 from engine.tasks import services as task_service
 from engine.tasks.services import BulkResult
-from rules.evaluation import RATINGS, check_rating, deadline_instant, is_overdue, reminder_dates
+from rules.evaluation import RATINGS, check_rating, is_overdue, reminder_dates
 
 exports = Contributions()  # installed by engine.bootstrap
 
@@ -81,14 +80,9 @@ def finalize(session, evaluation_id, values: dict, actor, now: datetime) -> dict
 
 
 def mark_overdue(session, evaluation_id, stage: str, now: datetime) -> dict:
-    """The deadline passed with this form still open: flag it and give its open task the campaign's due time."""
+    """The deadline passed with this form still open: flag it (its open task is already due at the timer)."""
     evaluation = get_evaluation(session, evaluation_id)
-    deadline = session.scalar(select(EvaluationCampaign.deadline).where(
-        EvaluationCampaign.id == evaluation.campaign_id))
     evaluation.overdue_at = evaluation.overdue_at or now
-    session.execute(update(HumanTask).where(
-        HumanTask.instance_id == evaluation.instance_id, HumanTask.state == TaskState.OPEN)
-        .values(due_at=deadline_instant(deadline, LOCAL_TZ)).execution_options(synchronize_session=False))
     return {"stage": stage, "overdue": True}
 
 
