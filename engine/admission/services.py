@@ -5,7 +5,8 @@ from datetime import date, datetime
 from sqlalchemy import select
 
 from engine.admission.models import Application, PublicCall
-from engine.admission.status import ApplicationStatus
+from engine.admission.person import check_person
+from engine.admission.status import OPEN_STATUSES, ApplicationStatus
 from engine.core import runner
 from engine.core.clock import local_date
 from engine.core.contributions import Contributions
@@ -23,15 +24,13 @@ from rules.eligibility import Candidate, Thresholds, evaluate
 
 exports = Contributions()  # installed by engine.bootstrap
 
-OPEN_STATUSES = (ApplicationStatus.IN_REVIEW, ApplicationStatus.RETURNED, ApplicationStatus.APPROVED, ApplicationStatus.AWAITING_COMMITMENT)
-
 
 def _validated_application(session, actor, raw, files, now) -> tuple[dict, list[int]]:
     form = load_form("application")
     raw = dict(raw)
     stored = store_uploads(session, form, files, actor, now, raw)
     raw.update(stored)
-    cleaned = validate_form(form, raw, dynamic_choices(session))
+    cleaned = check_person(session, validate_form(form, raw, dynamic_choices(session)), local_date(now))
     return cleaned, [i for ids in stored.values() for i in ids]
 
 
@@ -194,6 +193,7 @@ def apply_correction(ctx: HostContext, task_row, cleaned: dict) -> dict:
     app = application_for_instance(ctx.session, task_row.instance_id)
     if app is None:
         raise NotFound("申请不存在")
+    check_person(ctx.session, cleaned, local_date(ctx.now), app.id)
     for key in ("photo", "attachments"):  # files not uploaded again are kept, never silently dropped
         if not cleaned.get(key):
             cleaned[key] = app.form.get(key)

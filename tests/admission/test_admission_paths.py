@@ -12,7 +12,7 @@ from engine.core.models import AuditEvent, HumanTask, ProcessInstance
 from engine.core.timers import fire_due
 from engine.experts.models import Expert
 from engine.tasks import services as task_service
-from tests.support import T0, application_form, make_call
+from tests.support import T0, application_form, id_number, make_call
 
 PASS = {"decision": "pass", "credit_checked": "on", "checklist_ok": "on", "comment": "材料齐全"}
 DOC = {"doc_no": "闽市监函〔2026〕88号", "doc_date": "2026-03-10"}
@@ -102,7 +102,8 @@ def test_reject_at_each_step(session, users, submitted, stage, values, end):
 
 def test_ineligible_application_is_rejected_with_every_reason(session, users):
     call = make_call(session)
-    form = application_form(birth_date="1960-01-01", title_level="intermediate", field_years="2")
+    form = application_form(birth_date="1960-01-01", id_number=id_number(1, birth="19600101"),
+                            title_level="intermediate", field_years="2")
     app = admission.submit_public(session, users["applicant"], form, {}, T0, call.id)
     assert app.status == "rejected" and app.status_stage == "eligibility"
     codes = {r["code"] for r in app.eligibility["reasons"]}
@@ -124,7 +125,7 @@ def test_commitment_lapses_when_timer_fires(session, users, submitted):
 
 
 def test_invited_path_admits(session, users):
-    app = admission.nominate(session, users["quality_division"], application_form(id_number="350102198001011235"),
+    app = admission.nominate(session, users["quality_division"], application_form(id_number=id_number(5)),
                              {}, T0, "急需风险监控专家")
     act(session, app.id, users["quality_division"], {"decision": "pass", "propose_role": "none"}, "division_review")
     act(session, app.id, users["bureau_leader"], {"decision": "approve"}, "leader_approval")

@@ -38,7 +38,7 @@ from tests.support import make_user
 STATS: dict[str, Counter] = defaultdict(Counter)  # process -> walks, steps, checks, completions, ...
 TEXT = "全年参加抽查方案评审3次，提出的修改意见均被采纳，评审报告按时提交，质量较高"  # specific enough for 附件3
 PATTERN_VALUES = {"phone": "13905910000", "email": "walk@example.test", "doc_no": "闽市监函〔2026〕88号",
-                  "credit_code": "91350100MA3123456D", "id_number": "350102197506181234"}
+                  "credit_code": "91350100MA3123456D", "id_number": "350102197506181233"}
 EXTERNAL = "王某，某大学材料学院，13900000000，高分子材料"
 
 

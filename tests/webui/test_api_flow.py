@@ -69,7 +69,7 @@ def test_public_admission_end_to_end_through_the_api(client, session, users, h):
     assert detail["history"][0]["values"]["decision"] == "pass"
     detail = _step(client, h["bureau_leader"], "leader_approval", {"decision": "approve", "comment": "同意"})
     assert detail["application"]["form"]["phone"] == "138****2345"  # 局领导 has no PII flag
-    assert detail["application"]["form"]["id_number"] == "3501**********1234"
+    assert detail["application"]["form"]["id_number"] == "3501**********1233"
     _step(client, h["talent_center"], "record_document", {"doc_no": "闽市监函〔2026〕88号", "doc_date": "2026-03-20"})
     _step(client, h["applicant"], "sign_commitment", {"agree": True, "signature": "林建华"})
 
