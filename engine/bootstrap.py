@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from engine.admission import admit as admission_admit
 from engine.admission import models as admission_models
 from engine.admission import queries as admission_queries
+from engine.admission import reviews as admission_reviews
 from engine.admission import services as admission_services
 from engine.admission.status import ApplicationStatus
 from engine.assignment import form_hooks as assignment_form_hooks
@@ -61,7 +62,8 @@ class Procedure:
 
 PROCEDURES: tuple[Procedure, ...] = (
     Procedure("admission", ("admission_public", "admission_invited"),
-              (admission_services.exports, admission_admit.exports, admission_queries.exports),
+              (admission_services.exports, admission_reviews.exports, admission_admit.exports,
+               admission_queries.exports),
               (DomainRow(admission_models.Application, "申请", frozenset(
                   {ApplicationStatus.REJECTED, ApplicationStatus.LAPSED, ApplicationStatus.ADMITTED})),)),
     Procedure("assignment", ("assignment",),

@@ -15,7 +15,7 @@ from engine.tasks import services as task_service
 from tests.support import T0, application_form, id_number, make_call
 
 PASS = {"decision": "pass", "credit_checked": "on", "checklist_ok": "on", "comment": "材料齐全"}
-DOC = {"doc_no": "闽市监函〔2026〕88号", "doc_date": "2026-03-10"}
+DOC = {"doc_no": "闽市监函〔2026〕88号", "doc_date": "2026-03-02"}  # the day of the approval (T0)
 SIGN = {"agree": "on", "signature": "林建华"}
 
 
@@ -62,8 +62,8 @@ def test_full_approval_admits_expert_with_three_year_term(session, users, submit
     app = session.get(Application, submitted.id)
     expert = session.get(Expert, app.expert_id)
     assert app.status == "admitted"
-    assert expert.status == "active" and expert.term_start == date(2026, 3, 10)
-    assert expert.term_end == date(2029, 3, 9)
+    assert expert.status == "active" and expert.term_start == date(2026, 3, 2)
+    assert expert.term_end == date(2029, 3, 1)
     assert expert.certificate_no == "闽质安专聘〔2026〕0001号"
     assert sorted(m.group.code for m in expert.memberships) == ["risk_monitoring", "supervision_sampling"]
     assert "expert" in session.get(type(users["applicant"]), users["applicant"].id).roles

@@ -73,9 +73,9 @@ def test_bulk_record_document(app, session, users):
     tc = client_for(app, users["talent_center"])
     assert 'id="bulk-document"' in text_of(tc.get("/"))
     bad = text_of(tc.post("/tasks/bulk-document", data={"task_ids": [str(t1.id)], "doc_no": "随便写",
-                                                        "doc_date": "2026-03-10"}))
+                                                        "doc_date": "2026-03-02"}))
     assert _results(bad) == {t1.id: False} and "正式发文文号" in bad
     page = text_of(tc.post("/tasks/bulk-document", data={
-        "task_ids": [str(t1.id), str(t2.id)], "doc_no": "闽市监函〔2026〕88号", "doc_date": "2026-03-10"}))
+        "task_ids": [str(t1.id), str(t2.id)], "doc_no": "闽市监函〔2026〕88号", "doc_date": "2026-03-02"}))
     assert _results(page) == {t1.id: True, t2.id: True}
     assert open_task(session, a1).bpmn_id == open_task(session, a2).bpmn_id == "sign_commitment"

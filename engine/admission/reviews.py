@@ -1,0 +1,102 @@
+"""The review steps of admission (Art 8): each reviewer's decision is checked and recorded by its form hook, in the
+same unit of work as the engine step that follows (processes/README.md: no status-only service tasks)."""
+
+from datetime import date
+
+from sqlalchemy import select
+
+from engine.admission.models import Application
+from engine.admission.person import check_person
+from engine.admission.services import application_for_instance
+from engine.admission.status import ApplicationStatus
+from engine.core.clock import local_date
+from engine.core.contributions import Contributions
+from engine.core.errors import NotFound, ValidationFailed
+from engine.core.models import HumanTask
+from engine.core.scripting import HostContext
+from engine.core.status import TaskState
+
+exports = Contributions()  # installed by engine.bootstrap
+
+
+def _record_stage(ctx: HostContext, task_row, status: str | None, stage: str) -> Application | None:
+    """Where the application stands after a reviewer's decision (None: it stays where it is)."""
+    app = application_for_instance(ctx.session, task_row.instance_id)
+    if app is None or status is None:  # a form reused outside admission has no application to record on
+        return app
+    app.status, app.status_stage, app.updated_at = status, stage, ctx.now
+    return app
+
+
+# The gateways after these tasks route on the same form values (their default flows are the "reject"
+# branches, hence `else REJECTED`). Instances on versions deployed earlier still run their
+# set_application_status service tasks after the task, which set the same values again.
+
+@exports.form_hook("initial_review")
+def record_initial_review(ctx: HostContext, task_row, cleaned: dict) -> dict:
+    """Art 8(一)3: talent_center's 初审 — returned for correction (退回补正) or not passed; a pass goes on."""
+    decision = cleaned["decision"]
+    _record_stage(ctx, task_row, None if decision == "pass" else ApplicationStatus.RETURNED if decision == "return"
+                  else ApplicationStatus.REJECTED,
+                  "initial_review")
+    return cleaned
+
+
+@exports.form_hook("division_review")
+def record_division_review(ctx: HostContext, task_row, cleaned: dict) -> dict:
+    """Art 8: quality_division's 审核 — a refusal ends the application."""
+    _record_stage(ctx, task_row, None if cleaned["decision"] == "pass" else ApplicationStatus.REJECTED,
+                  "division_review")
+    return cleaned
+
+
+@exports.form_hook("leader_approval")
+def record_leader_approval(ctx: HostContext, task_row, cleaned: dict) -> dict:
+    """Art 8: the bureau leader's approval — approved, awaiting the formal document (待发文), or refused."""
+    _record_stage(ctx, task_row, ApplicationStatus.APPROVED if cleaned["decision"] == "approve"
+                  else ApplicationStatus.REJECTED, "leader_approval")
+    return cleaned
+
+
+def _approved_on(session, instance_id: int) -> date | None:
+    """The local date the bureau leader approved the admission in this instance (its leader_approval step)."""
+    at = session.scalar(select(HumanTask.completed_at).where(
+        HumanTask.instance_id == instance_id, HumanTask.bpmn_id == "leader_approval",
+        HumanTask.state == TaskState.DONE).order_by(HumanTask.completed_at.desc()).limit(1))
+    return local_date(at) if at else None
+
+
+def document_date_problem(doc_date: date, today: date, approved_on: date | None) -> str | None:
+    """Art 8: the document (正式发文) follows the leader's approval and is dated no later than it is recorded —
+    a date ahead would start the 3-year term and number the certificate in a year not yet begun."""
+    if doc_date > today:
+        return f"发文日期 {doc_date.isoformat()} 晚于今天（{today.isoformat()}），请登记已印发文件的实际日期"
+    if approved_on is not None and doc_date < approved_on:
+        return f"发文日期 {doc_date.isoformat()} 早于局领导批准日期（{approved_on.isoformat()}），正式发文应在批准之后"
+    return None
+
+
+@exports.form_hook("record_document")
+def record_formal_document(ctx: HostContext, task_row, cleaned: dict) -> dict:
+    """Art 8: the formal document is recorded (its date checked); the expert must now sign the 承诺书 (附件2)."""
+    problem = document_date_problem(date.fromisoformat(cleaned["doc_date"]), local_date(ctx.now),
+                                    _approved_on(ctx.session, task_row.instance_id))
+    if problem:
+        raise ValidationFailed({"doc_date": problem})
+    _record_stage(ctx, task_row, ApplicationStatus.AWAITING_COMMITMENT, "record_document")
+    return cleaned
+
+
+@exports.form_hook("application")
+def apply_correction(ctx: HostContext, task_row, cleaned: dict) -> dict:
+    """A corrected 推荐表 replaces the application's data; the task keeps only the response."""
+    app = application_for_instance(ctx.session, task_row.instance_id)
+    if app is None:
+        raise NotFound("申请不存在")
+    check_person(ctx.session, cleaned, local_date(ctx.now), app.id)
+    for key in ("photo", "attachments"):  # files not uploaded again are kept, never silently dropped
+        if not cleaned.get(key):
+            cleaned[key] = app.form.get(key)
+    app.form, app.name, app.groups = cleaned, cleaned["name"], cleaned.get("groups") or []
+    app.status, app.status_stage, app.updated_at = ApplicationStatus.IN_REVIEW, "corrected", ctx.now
+    return {"response": cleaned.get("response") or "", "corrected": True}
