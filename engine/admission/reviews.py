@@ -15,6 +15,7 @@ from engine.core.errors import NotFound, ValidationFailed
 from engine.core.models import HumanTask
 from engine.core.scripting import HostContext
 from engine.core.status import TaskState
+from engine.platform.notifications import notify
 
 exports = Contributions()  # installed by engine.bootstrap
 
@@ -28,14 +29,38 @@ def _record_stage(ctx: HostContext, task_row, status: str | None, stage: str) ->
     return app
 
 
+@exports.host_function("refer_ineligible")
+def refer_ineligible(ctx: HostContext, application_id) -> dict:
+    """Art 8(一)3: what the automatic check found goes to talent_center's 初审 with the application (a person
+    decides: return for correction or not passed), and the applicant is told why, whatever the channel."""
+    app = ctx.session.get(Application, int(application_id))
+    if app is None:
+        raise NotFound(f"申请 {application_id} 不存在")
+    app.status, app.status_stage, app.updated_at = ApplicationStatus.IN_REVIEW, "eligibility", ctx.now
+    reasons = [r["message"] for r in (app.eligibility or {}).get("reasons", [])]
+    listed = "\n".join(f"{i}. {m}" for i, m in enumerate(reasons, start=1))
+    notify(ctx.session, [app.applicant_user_id], f"入库申请资格校验未通过，已转人才开发中心初审（编号 {app.id}）",
+           f"您提交的入库申请（编号 {app.id}）经资格条件校验，发现以下不符合《福建省产品质量安全监管专家库管理办法"
+           f"（试行）》规定的情形：\n{listed}\n申请已连同上述理由转人才开发中心初审，由审核人员决定退回补正或不予通过；"
+           "如属填报错误，请留意退回补正通知。", ctx.now, link=f"/applications/{app.id}")
+    return {"referred": True, "reasons": len(reasons)}
+
+
+def _ineligible(app: Application | None) -> bool:
+    return app is not None and app.eligibility is not None and not app.eligibility.get("eligible", True)
+
+
 # The gateways after these tasks route on the same form values (their default flows are the "reject"
 # branches, hence `else REJECTED`). Instances on versions deployed earlier still run their
 # set_application_status service tasks after the task, which set the same values again.
 
 @exports.form_hook("initial_review")
 def record_initial_review(ctx: HostContext, task_row, cleaned: dict) -> dict:
-    """Art 8(一)3: talent_center's 初审 — returned for correction (退回补正) or not passed; a pass goes on."""
+    """Art 8(一)3: talent_center's 初审 — returned for correction (退回补正) or not passed; a pass goes on, but
+    never for an application the eligibility check found wanting (Art 6: its reasons are on the page)."""
     decision = cleaned["decision"]
+    if decision == "pass" and _ineligible(application_for_instance(ctx.session, task_row.instance_id)):
+        raise ValidationFailed({"decision": "资格条件校验未通过（理由见“资格条件校验”），不能初审通过：请退回补正或不予通过"})
     _record_stage(ctx, task_row, None if decision == "pass" else ApplicationStatus.RETURNED if decision == "return"
                   else ApplicationStatus.REJECTED,
                   "initial_review")

@@ -100,15 +100,15 @@ def test_reject_at_each_step(session, users, submitted, stage, values, end):
     assert session.get(ProcessInstance, app.instance_id).end_event == end
 
 
-def test_ineligible_application_is_rejected_with_every_reason(session, users):
+def test_ineligible_application_goes_to_the_initial_review_with_every_reason(session, users):
     call = make_call(session)
     form = application_form(birth_date="1960-01-01", id_number=id_number(1, birth="19600101"),
                             title_level="intermediate", field_years="2")
     app = admission.submit_public(session, users["applicant"], form, {}, T0, call.id)
-    assert app.status == "rejected" and app.status_stage == "eligibility"
+    assert app.status == "in_review" and app.status_stage == "eligibility"
     codes = {r["code"] for r in app.eligibility["reasons"]}
     assert codes == {"age_over_limit", "experience_insufficient"}
-    assert session.get(ProcessInstance, app.instance_id).status == "completed"
+    assert open_task(session, app.id).bpmn_id == "initial_review"
 
 
 def test_commitment_lapses_when_timer_fires(session, users, submitted):

@@ -52,7 +52,7 @@ PDF = Upload("证据.pdf", "application/pdf", b"%PDF-1.4\n1 0 obj << >> endobj\n
 APPLICANTS = st.sampled_from([
     {}, {}, {"groups": ["general"], "work_areas": ["legal"]},  # eligible by title
     {"rank_level": "vice_division", "title_level": "none", "field_years": "4"},  # eligible by rank
-    {"title_level": "intermediate", "field_years": "2"},  # ineligible: rejected at once
+    {"title_level": "intermediate", "field_years": "2"},  # ineligible: referred to 初审 with the reasons
     {"birth_date": "1962-05-01", "age_exemptions": ["urgent_need"], "exemption_note": TEXT},  # exemption claimed
 ])
 

@@ -86,9 +86,9 @@ def test_my_applications_show_status_steps_and_eligibility_reasons(app, session,
     old = make_user(session, "old_applicant", "applicant")
     rejected = submit(session, old, call, id_number=id_number(1, birth=birth_date_for_age(70, T0.date()).replace("-", "")),
                       birth_date=birth_date_for_age(70, T0.date()))
-    assert rejected.status == "rejected"
+    assert rejected.status == "in_review" and rejected.status_stage == "eligibility"
     page = text_of(client_for(app, old).get("/applications/mine"))
-    assert "未通过" in page and "年龄限制" in page and 'class="small text-danger mb-0 eligibility-reasons"' in page
+    assert "资格校验未通过" in page and "年龄限制" in page and 'class="small text-danger mb-0 eligibility-reasons"' in page
 
 
 def test_application_detail_access(app, session, users):
