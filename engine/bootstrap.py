@@ -11,6 +11,7 @@ Adding a procedure = its package engine/<name>/, its folder processes/<name>/ an
 from dataclasses import dataclass, field
 
 from engine.admission import admit as admission_admit
+from engine.admission import commitment as admission_commitment
 from engine.admission import models as admission_models
 from engine.admission import queries as admission_queries
 from engine.admission import reviews as admission_reviews
@@ -62,8 +63,8 @@ class Procedure:
 
 PROCEDURES: tuple[Procedure, ...] = (
     Procedure("admission", ("admission_public", "admission_invited"),
-              (admission_services.exports, admission_reviews.exports, admission_admit.exports,
-               admission_queries.exports),
+              (admission_services.exports, admission_reviews.exports, admission_commitment.exports,
+               admission_admit.exports, admission_queries.exports),
               (DomainRow(admission_models.Application, "申请", frozenset(
                   {ApplicationStatus.REJECTED, ApplicationStatus.LAPSED, ApplicationStatus.ADMITTED})),)),
     Procedure("assignment", ("assignment",),

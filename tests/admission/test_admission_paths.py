@@ -11,12 +11,14 @@ from engine.core.errors import Conflict, ValidationFailed
 from engine.core.models import AuditEvent, HumanTask, ProcessInstance
 from engine.core.timers import fire_due
 from engine.experts.models import Expert
+from engine.platform.attachments import Upload
 from engine.tasks import services as task_service
 from tests.support import T0, application_form, id_number, make_call
 
 PASS = {"decision": "pass", "credit_checked": "on", "checklist_ok": "on", "comment": "材料齐全"}
 DOC = {"doc_no": "闽市监函〔2026〕88号", "doc_date": "2026-03-02"}  # the day of the approval (T0)
 SIGN = {"agree": "on", "signature": "林建华"}
+SCAN = {"signed_scan": [Upload("承诺书签字页.pdf", "application/pdf", b"%PDF-1.4\n%%EOF\n")]}  # a paper signature
 
 
 def open_task(session, app_id: int) -> HumanTask:
@@ -28,12 +30,12 @@ def open_task(session, app_id: int) -> HumanTask:
     return rows[0]
 
 
-def act(session, app_id, actor, values, step=None, now=T0):
+def act(session, app_id, actor, values, step=None, now=T0, files=None):
     """Complete the open task of an application (asserting which step it is)."""
     task = open_task(session, app_id)
     if step:
         assert task.bpmn_id == step
-    task_service.complete(session, task.id, actor, values, {}, now)
+    task_service.complete(session, task.id, actor, values, files or {}, now)
     assert session.get(HumanTask, task.id).state == "done"
     return task
 
@@ -130,7 +132,7 @@ def test_invited_path_admits(session, users):
     act(session, app.id, users["quality_division"], {"decision": "pass", "propose_role": "none"}, "division_review")
     act(session, app.id, users["bureau_leader"], {"decision": "approve"}, "leader_approval")
     act(session, app.id, users["talent_center"], DOC, "record_document")
-    act(session, app.id, users["quality_division"], SIGN, "sign_commitment")
+    act(session, app.id, users["quality_division"], SIGN, "sign_commitment", files=SCAN)
     session.expire_all()
     assert session.get(Application, app.id).status == "admitted"
     assert session.get(Expert, session.get(Application, app.id).expert_id).admission_route == "invited"

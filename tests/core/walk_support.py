@@ -107,6 +107,10 @@ def _application(session, task, ctx) -> tuple[dict, dict]:
     return {}, {k: str(v) for k, v in form.items() if isinstance(v, str | int) and not isinstance(v, bool)}
 
 
+def _commitment(session, task, ctx) -> tuple[dict, dict]:
+    return {}, {"signature": application_for_instance(session, task.instance_id).name}  # signed in own name
+
+
 def free_experts(session) -> list[int]:
     """Active experts with no engagement that could overlap (a designation must not name a busy expert)."""
     busy = select(Engagement.expert_id).where(Engagement.status.in_((*flow.OPEN, "completed")),
@@ -143,7 +147,7 @@ def _exit_review(session, task, ctx) -> tuple[dict, dict]:
 
 
 # Hooks with rules of their own narrow the drawn values (so the walk submits what a careful user would).
-NARROWING = {"application": _application, "cancellation_approval": _cancellation,
+NARROWING = {"application": _application, "sign_commitment": _commitment, "cancellation_approval": _cancellation,
              "shortfall_decision": _shortfall, "exit_center_review": _exit_review}
 
 
