@@ -4,6 +4,7 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 
+from engine.admission import ports
 from engine.admission.models import Application
 from engine.admission.status import ApplicationStatus
 from engine.core.contributions import Contributions
@@ -61,6 +62,10 @@ def admit_expert(ctx: HostContext, application_id, doc_no, doc_date) -> dict:
     session.add(expert)
     session.flush()
     _grant_expert_role(session, app.applicant_user_id)
+    proposal = app.position_proposal
+    if proposal:  # quality_division's 组长建议 (Art 8(一)3) goes on as a pending appointment of the group
+        ports.propose_group_position(session, expert.id, proposal["group"], proposal["position"], proposal.get("by"),
+                                     app.id, ctx.now)
     app.expert_id, app.status, app.status_stage = expert.id, ApplicationStatus.ADMITTED, "admitted"
     app.updated_at = ctx.now
     return {"expert_id": expert.id, "certificate_no": expert.certificate_no, "term_end": expert.term_end.isoformat()}

@@ -15,6 +15,7 @@ from engine.core.errors import NotFound, ValidationFailed
 from engine.core.models import HumanTask
 from engine.core.scripting import HostContext
 from engine.core.status import TaskState
+from engine.experts.models import ExpertGroup
 from engine.platform.notifications import notify
 
 exports = Contributions()  # installed by engine.bootstrap
@@ -67,11 +68,28 @@ def record_initial_review(ctx: HostContext, task_row, cleaned: dict) -> dict:
     return cleaned
 
 
+def _proposal(ctx: HostContext, app: Application | None, cleaned: dict) -> dict | None:
+    """Art 8(一)3 / Art 9: the leader/deputy proposal, for one of the groups the person applied to (else refused)."""
+    role, group = cleaned.get("propose_role"), cleaned.get("propose_group")
+    if role not in ("leader", "deputy") or app is None:
+        return None
+    if group not in (app.groups or []):
+        names = "、".join(ctx.session.scalars(select(ExpertGroup.name).where(
+            ExpertGroup.code.in_(app.groups or [])).order_by(ExpertGroup.sort_order)))
+        raise ValidationFailed({"propose_group": f"只能建议任申请人申请加入的专家组的组长、副组长：{names}"})
+    return {"group": group, "position": role, "by": ctx.actor.id, "at": ctx.now.isoformat()}
+
+
 @exports.form_hook("division_review")
 def record_division_review(ctx: HostContext, task_row, cleaned: dict) -> dict:
-    """Art 8: quality_division's 审核 — a refusal ends the application."""
+    """Art 8: quality_division's 审核 — a refusal ends the application; a leader/deputy proposal is kept to become
+    a pending appointment of that group when the person is admitted."""
+    app = application_for_instance(ctx.session, task_row.instance_id)
+    proposal = _proposal(ctx, app, cleaned)
     _record_stage(ctx, task_row, None if cleaned["decision"] == "pass" else ApplicationStatus.REJECTED,
                   "division_review")
+    if app is not None:
+        app.position_proposal = proposal
     return cleaned
 
 

@@ -107,6 +107,10 @@ def _application(session, task, ctx) -> tuple[dict, dict]:
     return {}, {k: str(v) for k, v in form.items() if isinstance(v, str | int) and not isinstance(v, bool)}
 
 
+def _division_review(session, task, ctx) -> tuple[dict, dict]:
+    return {"propose_group": list(application_for_instance(session, task.instance_id).groups)}, {}  # applied ones
+
+
 def _commitment(session, task, ctx) -> tuple[dict, dict]:
     return {}, {"signature": application_for_instance(session, task.instance_id).name}  # signed in own name
 
@@ -147,7 +151,8 @@ def _exit_review(session, task, ctx) -> tuple[dict, dict]:
 
 
 # Hooks with rules of their own narrow the drawn values (so the walk submits what a careful user would).
-NARROWING = {"application": _application, "sign_commitment": _commitment, "cancellation_approval": _cancellation,
+NARROWING = {"application": _application, "division_review": _division_review, "sign_commitment": _commitment,
+             "cancellation_approval": _cancellation,
              "shortfall_decision": _shortfall, "exit_center_review": _exit_review}
 
 
