@@ -92,3 +92,13 @@ def test_instances_on_the_version_that_ended_ineligible_applications_still_end_t
     instance = session.get(ProcessInstance, app.instance_id)
     assert instance.version_id == old.id and instance.end_event == "未通过资格校验"
     assert (app.status, app.status_stage) == ("rejected", "eligibility")
+
+
+def test_the_nominator_of_an_ineligible_invitation_is_told_why(app, session, users):
+    """The invitation route has no 初审 (Art 8(二)): it still ends at the check, and the nominator sees why."""
+    response = client_for(app, users["quality_division"]).post(
+        "/applications/invite", follow_redirects=True, content_type="multipart/form-data",
+        data=ui_application(field_years="1") | {"nomination_reason": "急需风险监控专家"})
+    page = text_of(response)
+    assert "资格条件校验未通过，未进入审核" in page and "从事相关专业领域工作1年" in page
+    assert session.scalar(select(Application.status)) == "rejected"
