@@ -24,15 +24,13 @@ JSON = sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgres
 
 
 def upgrade():
-    with op.batch_alter_table('application', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('position_proposal', JSON, nullable=True))
-        batch_op.add_column(sa.Column('commitment', JSON, nullable=True))
-    with op.batch_alter_table('expert', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('commitment_signed_at', engine.core.types.UTCDateTime(timezone=True),
+    # Plain ADD / DROP COLUMN, no batch: SQLite would rebuild application and expert, which other tables'
+    # foreign keys point to (a downgrade with data then fails); hence no foreign key on commitment_scan_id.
+    op.add_column('application', sa.Column('position_proposal', JSON, nullable=True))
+    op.add_column('application', sa.Column('commitment', JSON, nullable=True))
+    op.add_column('expert', sa.Column('commitment_signed_at', engine.core.types.UTCDateTime(timezone=True),
                                       nullable=True))
-        batch_op.add_column(sa.Column('commitment_scan_id', sa.Integer(), nullable=True))
-        batch_op.create_foreign_key(batch_op.f('fk_expert_commitment_scan_id_attachment'), 'attachment',
-                                    ['commitment_scan_id'], ['id'])
+    op.add_column('expert', sa.Column('commitment_scan_id', sa.Integer(), nullable=True))
     op.create_table(
         'group_nomination',
         sa.Column('id', sa.Integer(), nullable=False),
@@ -67,10 +65,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_group_nomination_group_id'))
         batch_op.drop_index(batch_op.f('ix_group_nomination_expert_id'))
     op.drop_table('group_nomination')
-    with op.batch_alter_table('expert', schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f('fk_expert_commitment_scan_id_attachment'), type_='foreignkey')
-        batch_op.drop_column('commitment_scan_id')
-        batch_op.drop_column('commitment_signed_at')
-    with op.batch_alter_table('application', schema=None) as batch_op:
-        batch_op.drop_column('commitment')
-        batch_op.drop_column('position_proposal')
+    op.drop_column('expert', 'commitment_scan_id')
+    op.drop_column('expert', 'commitment_signed_at')
+    op.drop_column('application', 'commitment')
+    op.drop_column('application', 'position_proposal')
