@@ -21,13 +21,12 @@ from engine.platform.notifications import notify
 exports = Contributions()  # installed by engine.bootstrap
 
 
-def _record_stage(ctx: HostContext, task_row, status: str | None, stage: str) -> Application | None:
+def _record_stage(ctx: HostContext, task_row, status: str | None, stage: str) -> None:
     """Where the application stands after a reviewer's decision (None: it stays where it is)."""
     app = application_for_instance(ctx.session, task_row.instance_id)
     if app is None or status is None:  # a form reused outside admission has no application to record on
-        return app
+        return
     app.status, app.status_stage, app.updated_at = status, stage, ctx.now
-    return app
 
 
 @exports.host_function("refer_ineligible")
