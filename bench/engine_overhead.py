@@ -73,7 +73,7 @@ STEPS = [
     ("initial_review", "talent_center", {"decision": "pass", "checklist_ok": "on", "credit_checked": "on"}),
     ("division_review", "quality_division", {"decision": "pass", "propose_role": "none"}),
     ("leader_approval", "bureau_leader", {"decision": "approve"}),
-    ("record_document", "talent_center", {"doc_no": "闽市监函〔2026〕12号", "doc_date": "2026-03-10"}),
+    ("record_document", "talent_center", {"doc_no": "闽市监函〔2026〕12号", "doc_date": "2026-03-02"}),  # not ahead
     ("sign_commitment", "applicant", {"agree": "on", "signature": "林建华"}),
 ]
 STEP_NAMES = ["submit"] + [s[0] for s in STEPS]
@@ -85,12 +85,19 @@ LABELS = {
 }
 
 
+def id_number(i: int) -> str:
+    """A valid GB 11643 ID number born 1975-06-18, a different one per flow (the same person applies once)."""
+    body = f"35{i // 1000 % 10000:04d}19750618{i % 1000:03d}"
+    return body + "10X98765432"[sum(int(d) * w for d, w in zip(body, (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8,
+                                                                         4, 2), strict=True)) % 11]
+
+
 def application_form(i: int) -> dict:
     """A valid, eligible 推荐表 (title path) with a fresh id_number per flow."""
     return {
         "name": "林建华", "gender": "male", "political_status": "中共党员", "birth_date": "1975-06-18",
         "education": "硕士研究生", "phone": "13805912345", "email": "ljh@example.test",
-        "id_number": f"350102{i:012d}", "unit_name": "福建省产品质量检验研究院",
+        "id_number": id_number(i), "unit_name": "福建省产品质量检验研究院",
         "position": "室主任", "rank_level": "none", "title": "高级工程师", "title_level": "vice_senior",
         "field_years": "12", "work_history": "2013年起从事电器产品质量检验与监督抽查技术工作。",
         "specialties": "家用电器；电线电缆", "groups": ["supervision_sampling", "risk_monitoring"],

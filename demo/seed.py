@@ -275,7 +275,7 @@ def _applications(session, factory: PersonFactory, users, listed: dict, now: dat
     submit(talent, 1, paper=True, birth_date=senior, category_code="university", title="教授", title_level="senior",
            extra={"age_exemptions": ["provincial_honour"],
                   "exemption_note": "2018年被省人民政府授予“福建省优秀专家”称号，身体健康，能够胜任工作。"})
-    # 9. refused automatically: the applicant is on a dishonesty list (Art 6(一))
+    # 9. on a dishonesty list (Art 6(一)): the check refers it, with the reason, to 初审 (a person decides)
     submit(talent, 7, paper=True, **{k: listed[k] for k in ("name", "gender", "birth_date", "id_number")})
     # 10. directed invitation (Art 8(二)) in 质量监督处审核
     person = factory.person("university", groups=["risk_monitoring", "quality_assistance"])

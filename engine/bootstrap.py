@@ -11,8 +11,11 @@ Adding a procedure = its package engine/<name>/, its folder processes/<name>/ an
 from dataclasses import dataclass, field
 
 from engine.admission import admit as admission_admit
+from engine.admission import commitment as admission_commitment
 from engine.admission import models as admission_models
+from engine.admission import ports as admission_ports
 from engine.admission import queries as admission_queries
+from engine.admission import reviews as admission_reviews
 from engine.admission import services as admission_services
 from engine.admission.status import ApplicationStatus
 from engine.assignment import form_hooks as assignment_form_hooks
@@ -39,6 +42,7 @@ from engine.experts import models as experts_models
 from engine.experts import ports as experts_ports
 from engine.groups import hostfuncs as groups_hostfuncs
 from engine.groups import models as groups_models
+from engine.groups import nominations as groups_nominations
 from engine.groups.status import ChangeStatus
 from engine.platform import models as platform_models
 from engine.platform import notifications
@@ -61,7 +65,8 @@ class Procedure:
 
 PROCEDURES: tuple[Procedure, ...] = (
     Procedure("admission", ("admission_public", "admission_invited"),
-              (admission_services.exports, admission_admit.exports, admission_queries.exports),
+              (admission_services.exports, admission_reviews.exports, admission_commitment.exports,
+               admission_admit.exports, admission_queries.exports),
               (DomainRow(admission_models.Application, "申请", frozenset(
                   {ApplicationStatus.REJECTED, ApplicationStatus.LAPSED, ApplicationStatus.ADMITTED})),)),
     Procedure("assignment", ("assignment",),
@@ -109,6 +114,7 @@ def _wire_ports() -> None:
     evaluation_ports.usage_records.provide(assignment_usage.usage_records)
     evaluation_ports.propose_exit.provide(exit_services.propose)
     evaluation_ports.first_term_starts.provide(renewal_queries.first_term_starts)
+    admission_ports.propose_group_position.provide(groups_nominations.propose_position)
 
 
 def install() -> None:

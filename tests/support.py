@@ -40,7 +40,7 @@ def application_form(**overrides) -> dict:
     form = {
         "name": "林建华", "gender": "male", "political_status": "中共党员", "birth_date": "1975-06-18",
         "education": "硕士研究生", "phone": "13805912345", "email": "ljh@example.test",
-        "id_number": "350102197506181234", "unit_name": "福建省产品质量检验研究院", "position": "室主任",
+        "id_number": "350102197506181233", "unit_name": "福建省产品质量检验研究院", "position": "室主任",
         "rank_level": "none", "title": "高级工程师", "title_level": "vice_senior", "field_years": "12",
         "work_history": "2013年起从事电器产品质量检验与监督抽查技术工作。", "specialties": "家用电器；电线电缆",
         "groups": ["supervision_sampling", "risk_monitoring"], "work_areas": ["sampling", "risk"],

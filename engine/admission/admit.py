@@ -1,9 +1,10 @@
 """Admission's last step (Art 8): the expert enters the pool with a 3-year term and a certificate."""
 
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import select
 
+from engine.admission import ports
 from engine.admission.models import Application
 from engine.admission.status import ApplicationStatus
 from engine.core.contributions import Contributions
@@ -22,8 +23,11 @@ EXPERT_FIELDS = ("name", "gender", "political_status", "education", "phone", "em
                  "position", "rank_level", "title", "title_level", "field_years", "work_history", "specialties")
 
 
-
-
+def _signed(app: Application) -> tuple[datetime, int | None]:
+    """When the 承诺书 was signed and its paper scan; Art 8: without a signed one nobody is admitted."""
+    if not app.commitment:
+        raise Conflict("未签订《专家履职承诺书》的，不得入库（第八条）")
+    return datetime.fromisoformat(app.commitment["signed_at"]), next(iter(app.commitment.get("scan_ids") or []), None)
 
 
 def _grant_expert_role(session, user_id: int | None) -> None:
@@ -44,6 +48,7 @@ def admit_expert(ctx: HostContext, application_id, doc_no, doc_date) -> dict:
     if app.expert_id is not None:
         raise Conflict("该申请已入库")
     form, start = app.form, date.fromisoformat(doc_date)
+    signed_at, scan_id = _signed(app)
     if session.scalar(select(Expert.id).where(Expert.id_number == form["id_number"])):
         raise Conflict(f"身份证号 {form['id_number'][-4:]} 的专家已在库中")
     expert = Expert(**{f: form.get(f) for f in EXPERT_FIELDS}, birth_date=date.fromisoformat(form["birth_date"]),
@@ -51,12 +56,16 @@ def admit_expert(ctx: HostContext, application_id, doc_no, doc_date) -> dict:
                     status=ExpertStatus.ACTIVE, term_start=start, term_end=term_end(start, TERM_YEARS),
                     certificate_no=certificate_number(session, start.year), admission_doc_no=doc_no,
                     admission_route=app.route, application_id=app.id, user_id=app.applicant_user_id,
-                    created_at=ctx.now)
+                    commitment_signed_at=signed_at, commitment_scan_id=scan_id, created_at=ctx.now)
     groups = session.scalars(select(ExpertGroup).where(ExpertGroup.code.in_(app.groups))).all()
     expert.memberships = [GroupMembership(group_id=g.id, position="member") for g in groups]
     session.add(expert)
     session.flush()
     _grant_expert_role(session, app.applicant_user_id)
+    proposal = app.position_proposal
+    if proposal:  # quality_division's 组长建议 (Art 8(一)3) goes on as a pending appointment of the group
+        ports.propose_group_position(session, expert.id, proposal["group"], proposal["position"], proposal.get("by"),
+                                     app.id, ctx.now)
     app.expert_id, app.status, app.status_stage = expert.id, ApplicationStatus.ADMITTED, "admitted"
     app.updated_at = ctx.now
     return {"expert_id": expert.id, "certificate_no": expert.certificate_no, "term_end": expert.term_end.isoformat()}

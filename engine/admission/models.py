@@ -44,6 +44,11 @@ class Application(Base):
     groups: Mapped[list] = mapped_column(JSONType)  # group codes (≤3, Art 9 / 附件1)
     nomination_reason: Mapped[str | None] = mapped_column(Text)
     eligibility: Mapped[dict | None] = mapped_column(JSONType)
+    # quality_division's leader/deputy proposal (Art 8(一)3) {"group", "position", "by", "at"}: carried into the
+    # group as a pending appointment when the person is admitted
+    position_proposal: Mapped[dict | None] = mapped_column(JSONType)
+    # the signed 承诺书 (Art 8) {"signed_at", "signed_by", "personal", "signature", "scan_ids"}; none: not admitted
+    commitment: Mapped[dict | None] = mapped_column(JSONType)
     status: Mapped[str] = mapped_column(String(30), default=ApplicationStatus.IN_REVIEW, index=True)
     status_stage: Mapped[str | None] = mapped_column(String(40))
     instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"), index=True)

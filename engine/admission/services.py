@@ -5,7 +5,8 @@ from datetime import date, datetime
 from sqlalchemy import select
 
 from engine.admission.models import Application, PublicCall
-from engine.admission.status import ApplicationStatus
+from engine.admission.person import check_person
+from engine.admission.status import OPEN_STATUSES, ApplicationStatus
 from engine.core import runner
 from engine.core.clock import local_date
 from engine.core.contributions import Contributions
@@ -23,15 +24,13 @@ from rules.eligibility import Candidate, Thresholds, evaluate
 
 exports = Contributions()  # installed by engine.bootstrap
 
-OPEN_STATUSES = (ApplicationStatus.IN_REVIEW, ApplicationStatus.RETURNED, ApplicationStatus.APPROVED, ApplicationStatus.AWAITING_COMMITMENT)
-
 
 def _validated_application(session, actor, raw, files, now) -> tuple[dict, list[int]]:
     form = load_form("application")
     raw = dict(raw)
     stored = store_uploads(session, form, files, actor, now, raw)
     raw.update(stored)
-    cleaned = validate_form(form, raw, dynamic_choices(session))
+    cleaned = check_person(session, validate_form(form, raw, dynamic_choices(session)), local_date(now))
     return cleaned, [i for ids in stored.values() for i in ids]
 
 
@@ -141,64 +140,3 @@ def set_application_status(ctx: HostContext, application_id, status, stage=None)
 def application_for_instance(session, instance_id: int) -> Application | None:
     """The application an admission instance is about (None for other processes)."""
     return session.scalar(select(Application).where(Application.instance_id == instance_id))
-
-
-def _record_stage(ctx: HostContext, task_row, status: str | None, stage: str) -> None:
-    """Where the application stands after a reviewer's decision (None: it stays where it is)."""
-    app = application_for_instance(ctx.session, task_row.instance_id)
-    if app is None or status is None:  # a form reused outside admission has no application to record on
-        return
-    app.status, app.status_stage, app.updated_at = status, stage, ctx.now
-
-
-# The decisions below are recorded by the step that makes them, in the same unit of work as the engine step
-# that follows: the gateways after these tasks route on the same form values (their default flows are the
-# "reject" branches, hence `else REJECTED`). Instances on versions deployed earlier still run their
-# set_application_status service tasks after the task, which set the same values again.
-
-@exports.form_hook("initial_review")
-def record_initial_review(ctx: HostContext, task_row, cleaned: dict) -> dict:
-    """Art 8(一)3: talent_center's 初审 — returned for correction (退回补正) or not passed; a pass goes on."""
-    decision = cleaned["decision"]
-    _record_stage(ctx, task_row, None if decision == "pass" else ApplicationStatus.RETURNED if decision == "return"
-                  else ApplicationStatus.REJECTED,
-                  "initial_review")
-    return cleaned
-
-
-@exports.form_hook("division_review")
-def record_division_review(ctx: HostContext, task_row, cleaned: dict) -> dict:
-    """Art 8: quality_division's 审核 — a refusal ends the application."""
-    _record_stage(ctx, task_row, None if cleaned["decision"] == "pass" else ApplicationStatus.REJECTED, "division_review")
-    return cleaned
-
-
-@exports.form_hook("leader_approval")
-def record_leader_approval(ctx: HostContext, task_row, cleaned: dict) -> dict:
-    """Art 8: the bureau leader's approval — approved, awaiting the formal document (待发文), or refused."""
-    _record_stage(ctx, task_row, ApplicationStatus.APPROVED if cleaned["decision"] == "approve" else ApplicationStatus.REJECTED,
-                  "leader_approval")
-    return cleaned
-
-
-@exports.form_hook("record_document")
-def record_formal_document(ctx: HostContext, task_row, cleaned: dict) -> dict:
-    """Art 8: the formal document is recorded; the expert must now sign the 承诺书 (附件2)."""
-    _record_stage(ctx, task_row, ApplicationStatus.AWAITING_COMMITMENT, "record_document")
-    return cleaned
-
-
-@exports.form_hook("application")
-def apply_correction(ctx: HostContext, task_row, cleaned: dict) -> dict:
-    """A corrected 推荐表 replaces the application's data; the task keeps only the response."""
-    app = application_for_instance(ctx.session, task_row.instance_id)
-    if app is None:
-        raise NotFound("申请不存在")
-    for key in ("photo", "attachments"):  # files not uploaded again are kept, never silently dropped
-        if not cleaned.get(key):
-            cleaned[key] = app.form.get(key)
-    app.form, app.name, app.groups = cleaned, cleaned["name"], cleaned.get("groups") or []
-    app.status, app.status_stage, app.updated_at = ApplicationStatus.IN_REVIEW, "corrected", ctx.now
-    return {"response": cleaned.get("response") or "", "corrected": True}
-
-

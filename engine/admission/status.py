@@ -13,3 +13,8 @@ class ApplicationStatus(Status):
     AWAITING_COMMITMENT = "awaiting_commitment", "待签承诺书"
     LAPSED = "lapsed", "逾期未签承诺书"
     ADMITTED = "admitted", "已入库"
+
+
+# An application still being handled (not rejected, lapsed or admitted).
+OPEN_STATUSES = (ApplicationStatus.IN_REVIEW, ApplicationStatus.RETURNED, ApplicationStatus.APPROVED,
+                 ApplicationStatus.AWAITING_COMMITMENT)

@@ -56,6 +56,9 @@ class Expert(Base):
     admission_doc_no: Mapped[str | None] = mapped_column(String(80))
     admission_route: Mapped[str] = mapped_column(String(20), default="public")
     application_id: Mapped[int | None] = mapped_column(ForeignKey("application.id"))
+    # Art 8: the 专家履职承诺书 — when it was signed, and the signed scan when it was signed on paper
+    commitment_signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    commitment_scan_id: Mapped[int | None] = mapped_column(Integer)  # attachment id; plain: see its migration
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     memberships: Mapped[list["GroupMembership"]] = relationship(

@@ -10,6 +10,7 @@ from engine.experts.models import Expert, ExpertGroup, GroupMembership
 from engine.platform import policy
 from engine.platform.models import Role
 from engine.platform.policy import is_overseer
+from engine.platform.settings import LOCAL_TZ
 
 
 def mask_phone(phone: str | None) -> str:
@@ -92,6 +93,10 @@ def expert_public_dict(session, viewer, expert: Expert) -> dict:
         "phone": expert.phone if show else mask_phone(expert.phone),
         "id_number": expert.id_number if show else mask_id_number(expert.id_number),
         "email": expert.email if show else None,
+        # Art 8: the signed 承诺书 — when, and the paper scan (none: signed online by the expert's own account)
+        "commitment_signed_at": expert.commitment_signed_at
+        and expert.commitment_signed_at.astimezone(LOCAL_TZ).isoformat(),  # local: the page shows its date
+        "commitment_scan_id": expert.commitment_scan_id,
     }
 
 

@@ -8,6 +8,7 @@ from sqlalchemy import func, select, update
 from engine.core.models import HumanTask
 from engine.core.status import TaskState
 from engine.experts.models import Expert, ExpertGroup, GroupMembership
+from engine.groups import nominations
 from engine.groups.models import GroupChange, GroupPositionHistory, SubTeam
 from engine.groups.services import BUILDERS, group_state
 from engine.groups.status import ChangeStatus
@@ -107,6 +108,7 @@ def _appoint(session, change: GroupChange, now: datetime) -> list[int]:
         if old.get(expert_id) != position:
             _open_history(session, group_id, expert_id, position, now, change.id)
     _set_positions(session, group_id, new)
+    nominations.decide(session, group_id, change.id, now)  # the proposals made at admission were weighed here
     return [e for e in {state.leader, payload["leader"]} if e]
 
 

@@ -2,12 +2,12 @@
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, String, Text
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engine.core.db import Base, utcnow
 from engine.core.types import JSONType, UTCDateTime
-from engine.groups.status import ChangeStatus
+from engine.groups.status import ChangeStatus, NominationStatus
 
 CHANGE_KINDS = {"add": "新增专家组", "rename": "专家组更名", "retire": "撤销专家组",
                 "appoint": "任命组长、副组长", "sub_teams": "调整专项工作小组"}
@@ -38,6 +38,24 @@ class GroupChange(Base):
     decided_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     decision_comment: Mapped[str | None] = mapped_column(Text)
+
+
+class GroupNomination(Base):
+    """A proposal to make an expert a group's leader or deputy made outside group_change — quality_division's
+    proposal at admission (Art 8(一)3, 组长建议名单) — pending until an appointment decides the group's posts."""
+
+    __tablename__ = "group_nomination"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("expert_group.id"), index=True)
+    expert_id: Mapped[int] = mapped_column(ForeignKey("expert.id"), index=True)
+    position: Mapped[str] = mapped_column(String(20))  # leader | deputy
+    source: Mapped[str] = mapped_column(String(20), default="admission")
+    application_id: Mapped[int | None] = mapped_column(Integer)  # plain column: the admission it came from
+    proposed_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    proposed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    status: Mapped[str] = mapped_column(String(12), default=NominationStatus.PENDING, index=True)
+    change_id: Mapped[int | None] = mapped_column(ForeignKey("group_change.id"))  # the appointment that decided it
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class SubTeam(Base):

@@ -13,6 +13,7 @@ from engine.core.scripting import HostContext
 from engine.core.uow import unit_of_work
 from engine.experts.models import Expert, ExpertGroup, GroupMembership
 from engine.experts.status import ExpertStatus
+from engine.groups import nominations
 from engine.groups.models import CHANGE_KINDS, GroupChange, SubTeam
 from engine.groups.status import ChangeStatus
 from engine.platform import policy
@@ -28,6 +29,7 @@ class GroupState:
     leader: int | None = None
     deputies: list[int] = field(default_factory=list)
     teams: list[SubTeam] = field(default_factory=list)
+    nominations: list[tuple] = field(default_factory=list)  # pending appointments: (GroupNomination, name)
 
 
 def group_state(session, group: ExpertGroup) -> GroupState:
@@ -41,6 +43,7 @@ def group_state(session, group: ExpertGroup) -> GroupState:
     state.deputies = [i for i, _, p in rows if p == "deputy"]
     state.teams = list(session.scalars(select(SubTeam).where(SubTeam.group_id == group.id, SubTeam.active)
                                        .order_by(SubTeam.id)))
+    state.nominations = nominations.pending(session, group.id)
     return state
 
 

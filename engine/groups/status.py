@@ -10,3 +10,10 @@ class ChangeStatus(Status):
     EFFECTIVE = "effective", "已生效"
     REJECTED = "rejected", "未予批准"
     FAILED = "failed", "未生效"
+
+
+class NominationStatus(Status):
+    """A leader/deputy proposal waiting for an appointment (`group_nomination.status`)."""
+
+    PENDING = "pending", "待任命"
+    DECIDED = "decided", "已办理任命"

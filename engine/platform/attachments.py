@@ -80,7 +80,8 @@ def store_uploads(session, form: dict, files: dict[str, list[Upload]], actor, no
         raise ValidationFailed(errors)
     if stored:
         session.flush()  # ids are needed now; skipped when nothing was uploaded
-    return {name: given.get(name, []) + [row.id for row in rows]
+    # each field its own rows (the loop variable `rows` is only the last file field's: a photo became the PDF)
+    return {name: given.get(name, []) + [row.id for row in stored.get(name, [])]
             for name in set(stored) | set(given) if given.get(name) or stored.get(name)}
 
 

@@ -11,12 +11,14 @@ from engine.core.errors import Conflict, ValidationFailed
 from engine.core.models import AuditEvent, HumanTask, ProcessInstance
 from engine.core.timers import fire_due
 from engine.experts.models import Expert
+from engine.platform.attachments import Upload
 from engine.tasks import services as task_service
-from tests.support import T0, application_form, make_call
+from tests.support import T0, application_form, id_number, make_call
 
 PASS = {"decision": "pass", "credit_checked": "on", "checklist_ok": "on", "comment": "材料齐全"}
-DOC = {"doc_no": "闽市监函〔2026〕88号", "doc_date": "2026-03-10"}
+DOC = {"doc_no": "闽市监函〔2026〕88号", "doc_date": "2026-03-02"}  # the day of the approval (T0)
 SIGN = {"agree": "on", "signature": "林建华"}
+SCAN = {"signed_scan": [Upload("承诺书签字页.pdf", "application/pdf", b"%PDF-1.4\n%%EOF\n")]}  # a paper signature
 
 
 def open_task(session, app_id: int) -> HumanTask:
@@ -28,12 +30,12 @@ def open_task(session, app_id: int) -> HumanTask:
     return rows[0]
 
 
-def act(session, app_id, actor, values, step=None, now=T0):
+def act(session, app_id, actor, values, step=None, now=T0, files=None):
     """Complete the open task of an application (asserting which step it is)."""
     task = open_task(session, app_id)
     if step:
         assert task.bpmn_id == step
-    task_service.complete(session, task.id, actor, values, {}, now)
+    task_service.complete(session, task.id, actor, values, files or {}, now)
     assert session.get(HumanTask, task.id).state == "done"
     return task
 
@@ -62,8 +64,8 @@ def test_full_approval_admits_expert_with_three_year_term(session, users, submit
     app = session.get(Application, submitted.id)
     expert = session.get(Expert, app.expert_id)
     assert app.status == "admitted"
-    assert expert.status == "active" and expert.term_start == date(2026, 3, 10)
-    assert expert.term_end == date(2029, 3, 9)
+    assert expert.status == "active" and expert.term_start == date(2026, 3, 2)
+    assert expert.term_end == date(2029, 3, 1)
     assert expert.certificate_no == "闽质安专聘〔2026〕0001号"
     assert sorted(m.group.code for m in expert.memberships) == ["risk_monitoring", "supervision_sampling"]
     assert "expert" in session.get(type(users["applicant"]), users["applicant"].id).roles
@@ -100,14 +102,15 @@ def test_reject_at_each_step(session, users, submitted, stage, values, end):
     assert session.get(ProcessInstance, app.instance_id).end_event == end
 
 
-def test_ineligible_application_is_rejected_with_every_reason(session, users):
+def test_ineligible_application_goes_to_the_initial_review_with_every_reason(session, users):
     call = make_call(session)
-    form = application_form(birth_date="1960-01-01", title_level="intermediate", field_years="2")
+    form = application_form(birth_date="1960-01-01", id_number=id_number(1, birth="19600101"),
+                            title_level="intermediate", field_years="2")
     app = admission.submit_public(session, users["applicant"], form, {}, T0, call.id)
-    assert app.status == "rejected" and app.status_stage == "eligibility"
+    assert app.status == "in_review" and app.status_stage == "eligibility"
     codes = {r["code"] for r in app.eligibility["reasons"]}
     assert codes == {"age_over_limit", "experience_insufficient"}
-    assert session.get(ProcessInstance, app.instance_id).status == "completed"
+    assert open_task(session, app.id).bpmn_id == "initial_review"
 
 
 def test_commitment_lapses_when_timer_fires(session, users, submitted):
@@ -124,12 +127,12 @@ def test_commitment_lapses_when_timer_fires(session, users, submitted):
 
 
 def test_invited_path_admits(session, users):
-    app = admission.nominate(session, users["quality_division"], application_form(id_number="350102198001011235"),
+    app = admission.nominate(session, users["quality_division"], application_form(id_number=id_number(5)),
                              {}, T0, "急需风险监控专家")
     act(session, app.id, users["quality_division"], {"decision": "pass", "propose_role": "none"}, "division_review")
     act(session, app.id, users["bureau_leader"], {"decision": "approve"}, "leader_approval")
     act(session, app.id, users["talent_center"], DOC, "record_document")
-    act(session, app.id, users["quality_division"], SIGN, "sign_commitment")
+    act(session, app.id, users["quality_division"], SIGN, "sign_commitment", files=SCAN)
     session.expire_all()
     assert session.get(Application, app.id).status == "admitted"
     assert session.get(Expert, session.get(Application, app.id).expert_id).admission_route == "invited"

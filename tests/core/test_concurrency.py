@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
 from engine.admission import services as admission
+from engine.admission.uploads import upload
 from engine.core import audit, runner
 from engine.core.errors import Conflict
 from engine.core.integrity import DOMAIN_ROWS, check
@@ -21,6 +22,7 @@ from engine.core.timers import fire_due
 from engine.evaluation import campaign
 from engine.evaluation.models import Evaluation
 from engine.platform.accounts import LOCK_MINUTES, MAX_FAILURES, LoginFailed, authenticate
+from engine.platform.attachments import Upload
 from engine.platform.models import User
 from engine.platform.settings import LOCAL_TZ
 from engine.renewal import services as renewals
@@ -262,7 +264,9 @@ def _commitment_cases(session, users) -> list[Case]:
             task_service.complete(session, task.id, actor, values, {}, signed_off)
             task = open_task_of(session, task.instance_id)
         assert task.bpmn_id == "sign_commitment"
-        cases.append(Case(task.id, qd.id, SIGN, signed_off + timedelta(days=14, seconds=1), task.instance_id))
+        scan = upload(session, qd, Upload("承诺书.pdf", "application/pdf", b"%PDF-1.4\n%%EOF\n"), signed_off)
+        cases.append(Case(task.id, qd.id, SIGN | {"signed_scan": [scan.id]},  # a paper signature: its scan
+                          signed_off + timedelta(days=14, seconds=1), task.instance_id))
     return cases
 
 

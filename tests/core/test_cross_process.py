@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import func, select
 
 from engine.admission.models import Application
+from engine.admission.uploads import upload
 from engine.assignment.models import WorkRequest
 from engine.core.integrity import check
 from engine.core.models import Incident, ProcessInstance
@@ -22,6 +23,7 @@ from engine.evaluation.models import Evaluation
 from engine.exit.models import ExitCase
 from engine.experts.models import Expert, UsageRecord
 from engine.groups.models import GroupChange
+from engine.platform.attachments import Upload
 from engine.renewal.models import RenewalCase
 from tests import assignment_support as assignment
 from tests.admission.test_admission_paths import DOC, PASS, SIGN
@@ -126,9 +128,10 @@ def test_admission_public_admits_with_every_step_in_its_own_process(session, use
 def test_admission_invited_admits_with_every_step_in_its_own_process(session, users, step):
     qd = users["quality_division"]
     started = step("nominate", T0, user_id=qd.id, form=application_form(), reason="急需风险监控专家")
+    scan = upload(session, qd, Upload("承诺书.pdf", "application/pdf", b"%PDF-1.4\n%%EOF\n"), T0)  # paper signature
     walk(step, started["instance_id"], [
         ("division_review", qd, DIVISION_PASS), ("leader_approval", users["bureau_leader"], APPROVE),
-        ("record_document", users["talent_center"], DOC), ("sign_commitment", qd, SIGN)])
+        ("record_document", users["talent_center"], DOC), ("sign_commitment", qd, SIGN | {"signed_scan": [scan.id]})])
     app = session.get(Application, started["application_id"])
     assert app.status == "admitted" and session.get(Expert, app.expert_id).admission_route == "invited"
     assert_ended(session, started["instance_id"], "已入库")

@@ -16,7 +16,7 @@ from engine.deploy import versions as registry
 from engine.deploy.versions import shipped_file
 from engine.tasks import services as task_service
 from tests.admission.test_admission_paths import PASS, open_task
-from tests.support import T0, application_form, make_call, make_user
+from tests.support import T0, application_form, id_number, make_call, make_user
 
 PUBLIC_BPMN = shipped_file("admission_public.bpmn").read_text(encoding="utf-8")
 
@@ -43,7 +43,7 @@ def test_shipped_versions_deploy_once_and_changes_make_a_new_version(session, us
     task = open_task(session, app.id)
     assert task.name == "人才开发中心初审"
     task_service.complete(session, task.id, users["talent_center"], PASS, {}, T0)  # still runs on version 1
-    other = submit(session, make_user(session, "second", "applicant"), id_number="350102197506180001")
+    other = submit(session, make_user(session, "second", "applicant"), id_number=id_number(1))
     assert open_task(session, other.id).name == "人才开发中心资格初审"
 
 

@@ -52,12 +52,18 @@ PDF = Upload("证据.pdf", "application/pdf", b"%PDF-1.4\n1 0 obj << >> endobj\n
 APPLICANTS = st.sampled_from([
     {}, {}, {"groups": ["general"], "work_areas": ["legal"]},  # eligible by title
     {"rank_level": "vice_division", "title_level": "none", "field_years": "4"},  # eligible by rank
-    {"title_level": "intermediate", "field_years": "2"},  # ineligible: rejected at once
+    {"title_level": "intermediate", "field_years": "2"},  # ineligible: referred to 初审 with the reasons
     {"birth_date": "1962-05-01", "age_exemptions": ["urgent_need"], "exemption_note": TEXT},  # exemption claimed
 ])
 
 
 # ----------------------------------------------------------------------------------------- admission
+def _applicant(n: int, name: str, drawn: dict) -> dict:
+    """A 推荐表 whose ID number carries its birth date (both are checked against each other)."""
+    birth = drawn.get("birth_date", application_form()["birth_date"])
+    return application_form(id_number=id_number(n, birth=birth.replace("-", "")), name=name, **drawn)
+
+
 class AdmissionPublicWalk(ProcessWalk):
     process, start_at = "admission_public", T0
 
@@ -65,8 +71,7 @@ class AdmissionPublicWalk(ProcessWalk):
         self.call_id = make_call(self.session, closes=T0 + timedelta(days=400)).id
 
     def start(self, data):
-        form = application_form(id_number=id_number(self.starts), name=f"申请人{self.starts}",
-                                **data.draw(APPLICANTS, label="applicant"))
+        form = _applicant(self.starts, f"申请人{self.starts}", data.draw(APPLICANTS, label="applicant"))
         if data.draw(st.booleans(), label="paper"):
             admission.submit_public(self.session, self.user("talent_center"), form, {}, self.now, self.call_id,
                                     paper=True)
@@ -80,8 +85,7 @@ class AdmissionInvitedWalk(ProcessWalk):
 
     def start(self, data):
         role = data.draw(st.sampled_from(["talent_center", "quality_division"]), label="nominator")
-        form = application_form(id_number=id_number(self.starts), name=f"被邀请人{self.starts}",
-                                **data.draw(APPLICANTS, label="nominee"))
+        form = _applicant(self.starts, f"被邀请人{self.starts}", data.draw(APPLICANTS, label="nominee"))
         admission.nominate(self.session, self.user(role), form, {}, self.now, "急需风险监控专家")
 
 

@@ -38,7 +38,7 @@ from tests.support import make_user
 STATS: dict[str, Counter] = defaultdict(Counter)  # process -> walks, steps, checks, completions, ...
 TEXT = "全年参加抽查方案评审3次，提出的修改意见均被采纳，评审报告按时提交，质量较高"  # specific enough for 附件3
 PATTERN_VALUES = {"phone": "13905910000", "email": "walk@example.test", "doc_no": "闽市监函〔2026〕88号",
-                  "credit_code": "91350100MA3123456D", "id_number": "350102197506181234"}
+                  "credit_code": "91350100MA3123456D", "id_number": "350102197506181233"}
 EXTERNAL = "王某，某大学材料学院，13900000000，高分子材料"
 
 
@@ -107,6 +107,14 @@ def _application(session, task, ctx) -> tuple[dict, dict]:
     return {}, {k: str(v) for k, v in form.items() if isinstance(v, str | int) and not isinstance(v, bool)}
 
 
+def _division_review(session, task, ctx) -> tuple[dict, dict]:
+    return {"propose_group": list(application_for_instance(session, task.instance_id).groups)}, {}  # applied ones
+
+
+def _commitment(session, task, ctx) -> tuple[dict, dict]:
+    return {}, {"signature": application_for_instance(session, task.instance_id).name}  # signed in own name
+
+
 def free_experts(session) -> list[int]:
     """Active experts with no engagement that could overlap (a designation must not name a busy expert)."""
     busy = select(Engagement.expert_id).where(Engagement.status.in_((*flow.OPEN, "completed")),
@@ -143,7 +151,8 @@ def _exit_review(session, task, ctx) -> tuple[dict, dict]:
 
 
 # Hooks with rules of their own narrow the drawn values (so the walk submits what a careful user would).
-NARROWING = {"application": _application, "cancellation_approval": _cancellation,
+NARROWING = {"application": _application, "division_review": _division_review, "sign_commitment": _commitment,
+             "cancellation_approval": _cancellation,
              "shortfall_decision": _shortfall, "exit_center_review": _exit_review}
 
 

@@ -13,7 +13,7 @@ from engine.deploy import versions as registry
 from engine.tasks import services as task_service
 from tests.admission.test_admission_paths import PASS
 from tests.deploy.deploy_support import PUBLIC_BPMN, open_rows
-from tests.support import T0, application_form, make_call, make_user
+from tests.support import T0, application_form, id_number, make_call, make_user
 
 DMN = registry.dmn_files_for(PUBLIC_BPMN)
 
@@ -27,7 +27,7 @@ def deploy(session, users, xml):
 def submit(session, users, n=1):
     call = make_call(session)
     apps = [admission.submit_public(session, make_user(session, f"app{i}", "applicant"),
-                                    application_form(id_number=f"35010219750618{i:04d}"), {}, T0, call.id)
+                                    application_form(id_number=id_number(i)), {}, T0, call.id)
             for i in range(n)]
     return [a.instance_id for a in apps]
 

@@ -7,6 +7,9 @@ they start run on it. The earlier files are kept in tests/processes/old_versions
 - admission_public_status_tasks.bpmn, admission_invited_status_tasks.bpmn: status-only service tasks
   (mark_returned, mark_approved, await_commitment, reject_initial/division/leader) call set_application_status
   after the review tasks, whose form hooks now record the same status first;
+- admission_public_ineligible_ends.bpmn: an application the eligibility check found wanting ends at once
+  (reject_ineligible → set_application_status); the current version refers it to the 初审 (run by
+  tests/admission/test_admission_ineligible.py);
 - term_renewal_status_tasks.bpmn: mark_not_renewing_task calls mark_not_renewing after the decision that the
   renewal_* form hooks now record first.
 
@@ -90,6 +93,7 @@ ASSIGNMENT_SCENARIOS = {
     ("assignment_tally_next.bpmn", {"tally_request", "designation_rejected"}),
     ("admission_public_status_tasks.bpmn", {"set_application_status"}),
     ("admission_invited_status_tasks.bpmn", {"set_application_status"}),
+    ("admission_public_ineligible_ends.bpmn", {"set_application_status"}),
     ("term_renewal_status_tasks.bpmn", {"mark_not_renewing"}),
 ])
 def test_old_versions_call_only_registered_host_functions(file_name, kept):

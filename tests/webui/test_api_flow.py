@@ -69,8 +69,8 @@ def test_public_admission_end_to_end_through_the_api(client, session, users, h):
     assert detail["history"][0]["values"]["decision"] == "pass"
     detail = _step(client, h["bureau_leader"], "leader_approval", {"decision": "approve", "comment": "同意"})
     assert detail["application"]["form"]["phone"] == "138****2345"  # 局领导 has no PII flag
-    assert detail["application"]["form"]["id_number"] == "3501**********1234"
-    _step(client, h["talent_center"], "record_document", {"doc_no": "闽市监函〔2026〕88号", "doc_date": "2026-03-20"})
+    assert detail["application"]["form"]["id_number"] == "3501**********1233"
+    _step(client, h["talent_center"], "record_document", {"doc_no": "闽市监函〔2026〕88号", "doc_date": "2026-03-02"})
     _step(client, h["applicant"], "sign_commitment", {"agree": True, "signature": "林建华"})
 
     instance = client.get(f"{API}/instances/{started['instance_id']}", headers=h["applicant"]).get_json()
@@ -84,8 +84,8 @@ def test_public_admission_end_to_end_through_the_api(client, session, users, h):
     assert found["total"] == 1
     expert = found["items"][0]
     assert expert["status"] == "active" and expert["certificate_no"] == "闽质安专聘〔2026〕0001号"
-    assert expert["term_start"] == "2026-03-20" and expert["term_end"] == "2029-03-19"
-    assert date.fromisoformat(expert["term_end"]) == date(2026 + 3, 3, 20) - timedelta(days=1)
+    assert expert["term_start"] == "2026-03-02" and expert["term_end"] == "2029-03-01"
+    assert date.fromisoformat(expert["term_end"]) == date(2026 + 3, 3, 2) - timedelta(days=1)
     mine = client.get(f"{API}/applications/mine", headers=h["applicant"]).get_json()["items"]
     assert mine[0]["status"] == "admitted" and mine[0]["expert_id"] == expert["id"]
 

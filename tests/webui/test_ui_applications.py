@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from engine.admission.models import Application, PublicCall
 from engine.core.models import HumanTask, ProcessInstance
 from engine.platform.models import Attachment
-from tests.support import T0, birth_date_for_age, make_call, make_user
+from tests.support import T0, birth_date_for_age, id_number, make_call, make_user
 from tests.webui.test_ui_support import EXE, PDF, client_for, count, submit, text_of, ui_application
 
 MULTIPART = "multipart/form-data"
@@ -84,11 +84,11 @@ def test_my_applications_show_status_steps_and_eligibility_reasons(app, session,
     assert "审核中" in page and "人才开发中心初审" in page and call.title in page
 
     old = make_user(session, "old_applicant", "applicant")
-    rejected = submit(session, old, call, id_number="350102195006181234",
+    rejected = submit(session, old, call, id_number=id_number(1, birth=birth_date_for_age(70, T0.date()).replace("-", "")),
                       birth_date=birth_date_for_age(70, T0.date()))
-    assert rejected.status == "rejected"
+    assert rejected.status == "in_review" and rejected.status_stage == "eligibility"
     page = text_of(client_for(app, old).get("/applications/mine"))
-    assert "未通过" in page and "年龄限制" in page and 'class="small text-danger mb-0 eligibility-reasons"' in page
+    assert "资格校验未通过" in page and "年龄限制" in page and 'class="small text-danger mb-0 eligibility-reasons"' in page
 
 
 def test_application_detail_access(app, session, users):

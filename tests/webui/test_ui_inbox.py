@@ -34,7 +34,7 @@ def test_counts_filters_and_sort(app, session, users):
     call = make_call(session)
     first = submit(session, users["applicant"], call, name="甲专家")
     second_applicant = make_user(session, "applicant2", "applicant")
-    second = submit(session, second_applicant, call, name="乙专家", id_number="350102197506181235")
+    second = submit(session, second_applicant, call, name="乙专家", id_number=id_number(124))
     advance(session, users, second, "division_review")
     tc = client_for(app, users["talent_center"])
     page = text_of(tc.get("/"))

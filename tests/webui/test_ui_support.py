@@ -17,7 +17,7 @@ EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 
 PASS = {"decision": "pass", "credit_checked": "on", "checklist_ok": "on", "comment": "材料齐全"}
 DIVISION_PASS = {"decision": "pass", "propose_role": "none", "comment": "同意"}
 APPROVE = {"decision": "approve", "comment": ""}
-DOC = {"doc_no": "闽市监函〔2026〕88号", "doc_date": "2026-03-10"}
+DOC = {"doc_no": "闽市监函〔2026〕88号", "doc_date": "2026-03-02"}
 STEPS = [("initial_review", "talent_center", PASS), ("division_review", "quality_division", DIVISION_PASS),
          ("leader_approval", "bureau_leader", APPROVE), ("record_document", "talent_center", DOC)]
 

@@ -33,14 +33,14 @@ def test_task_page_shows_form_application_eligibility_attachments(app, session, 
     assert "符合基本条件" in page and "第七条知识技能核查清单" in page
     attachment = session.query(Attachment).filter_by(application_id=application.id).one()
     assert f'href="/attachments/{attachment.id}"' in page and "证明材料.pdf" in page
-    assert "350102197506181234" in page  # talent_center may see the ID number
+    assert "350102197506181233" in page  # talent_center may see the ID number
 
 
 def test_pii_masked_on_task_page_for_bureau_leader(app, session, users):
     application = submit(session, users["applicant"], make_call(session))
     task = advance(session, users, application, "leader_approval")
     page = text_of(client_for(app, users["bureau_leader"]).get(f"/tasks/{task.id}"))
-    assert "350102197506181234" not in page and "3501**********1234" in page
+    assert "350102197506181233" not in page and "3501**********1233" in page
     assert "13805912345" not in page and "138****2345" in page
 
 

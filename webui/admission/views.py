@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 from engine.admission import calls
 from engine.admission import queries as ui_queries
 from engine.admission import services as admission
+from engine.admission.status import ApplicationStatus
 from engine.admission.uploads import get_for_download
 from engine.core import inbox
 from engine.core.errors import ValidationFailed
@@ -53,8 +54,19 @@ def _submit(mode: str):
                                           request.form.get("call_id", type=int), paper=mode == "paper")
     except ValidationFailed as exc:
         return _render_form(mode, raw, exc.errors, 422)
-    flash(f"已提交：{app.name}，进入资格校验与审核流程。", "success")
+    flash(*_submitted_message(app))
     return redirect(url_for("admission.detail", application_id=app.id))
+
+
+def _submitted_message(app) -> tuple[str, str]:
+    """What the submitter is told: submitted, or what the eligibility check found and where the case went."""
+    reasons = "；".join(r["message"] for r in (app.eligibility or {}).get("reasons", []))
+    if not reasons:
+        return f"已提交：{app.name}，进入资格校验与审核流程。", "success"
+    if app.status == ApplicationStatus.IN_REVIEW:
+        return (f"已提交：{app.name}。资格条件校验发现不符合的情形：{reasons}。申请已连同理由转人才开发中心初审，"
+                "由审核人员决定退回补正或不予通过。"), "warning"
+    return f"已提交：{app.name}，但资格条件校验未通过，未进入审核：{reasons}。", "warning"
 
 
 @bp.route("/applications/new", methods=["GET", "POST"])
