@@ -5,7 +5,7 @@ appointment (group_nomination) — issue 11 items 13 and 14
 Existing rows stay empty: no earlier admission recorded who signed or kept a proposal.
 
 Revision ID: b7d41e9a2c63
-Revises: e5a7c3d9b214
+Revises: b7e3f2a1c904
 Create Date: 2026-12-02 09:00:00
 
 """
@@ -16,7 +16,7 @@ from sqlalchemy.dialects import postgresql
 import engine.core.types  # noqa: F401  (custom column types)
 
 revision = 'b7d41e9a2c63'
-down_revision = 'e5a7c3d9b214'
+down_revision = 'b7e3f2a1c904'
 branch_labels = None
 depends_on = None
 
