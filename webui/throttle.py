@@ -1,5 +1,5 @@
-"""Throttling of the doors anyone can knock on (UI login, API token; registration and password reset join
-them) with Flask-Limiter, per client address and per account name. The counters live in the store configured
+"""Throttling of the doors anyone can knock on (UI login, API token, registration and its code, the
+forgotten-password request and reset) with Flask-Limiter, per client address and per account name. The counters live in the store configured
 by EXPERTPOOL_RATELIMIT_STORAGE (Redis, shared by every gunicorn worker); the single-process demo keeps them in
 memory. Each app gets its own Limiter (a Limiter binds to one app), wrapping the guarded views."""
 
@@ -10,7 +10,8 @@ from flask_limiter.util import get_remote_address
 TOO_MANY = "尝试过于频繁，请稍后再试。"
 PER_ADDRESS = "30 per minute;300 per hour"  # one office's NAT shares an address: generous per address
 PER_ACCOUNT = "10 per 5 minutes;40 per hour"  # failures only (the lock-out also counts them, per account)
-GUARDED = ("auth.login", "api.issue_token")
+GUARDED = ("auth.login", "api.issue_token", "register.register", "register.verify", "register.forgot",
+           "register.reset")
 
 
 def _account_key() -> str:

@@ -82,6 +82,16 @@ def notify(session, user_ids: Iterable[int], subject: str, body: str, now: datet
     return created
 
 
+def mail_to(session, name: str, address: str, subject: str, body: str, now: datetime) -> None:
+    """Queue one e-mail to an address that is not (yet) an active user's — e.g. a registration code (no commit)."""
+    try:
+        to = formataddr((name, address))
+    except UnicodeError:
+        to = address
+    session.add(OutboxMail(to_address=to, subject=subject[:200], body=body, created_at=now, attempts=0))
+    session.info[MAIL_QUEUED] = True
+
+
 def _due(now: datetime):
     return or_(OutboxMail.next_attempt_at.is_(None), OutboxMail.next_attempt_at <= now)
 

@@ -59,6 +59,15 @@ ROUTES = {
     ("auth.login", "GET"): R(public=True),
     ("auth.login", "POST"): R(public=True, data={}),  # an empty form: shown again
     ("auth.logout", "POST"): R(ok=(302,)),  # sent last: it ends the session
+    ("register.open_calls", "GET"): R(public=True),
+    ("register.register", "GET"): R(public=True),
+    ("register.register", "POST"): R(public=True, ok=(422,), data={}),
+    ("register.verify", "GET"): R(public=True),
+    ("register.verify", "POST"): R(public=True, ok=(422,), data={}),
+    ("register.forgot", "GET"): R(public=True),
+    ("register.forgot", "POST"): R(public=True, ok=(302,), data={}),
+    ("register.reset", "GET"): R(public=True),
+    ("register.reset", "POST"): R(public=True, ok=(422,), data={}),
     ("account.index", "GET"): R(),
     # --- administration ------------------------------------------------------------------------------------
     ("administration.users_index", "GET"): R(P.ADMINISTER),
