@@ -50,6 +50,20 @@ def _ineligible(app: Application | None) -> bool:
     return app is not None and app.eligibility is not None and not app.eligibility.get("eligible", True)
 
 
+def _check_age_exemption(app: Application | None, decision: str, answer: str | None) -> None:
+    """Art 6(三): an applicant over the age limit who asks for the exemption passes 初审 only when the reviewer
+    agrees to it; the answer is required then, and 不适用 otherwise."""
+    flags = {f.get("code") for f in ((app.eligibility or {}).get("flags") or [])} if app is not None else set()
+    if "age_exemption_claimed" not in flags:
+        if answer == "yes":
+            raise ValidationFailed({"accept_age_exemption": "申请人未超过年龄限制或未申请放宽，此项应为“不适用”"})
+        return
+    if answer not in ("yes", "no"):
+        raise ValidationFailed({"accept_age_exemption": "申请人超过年龄限制并申请放宽（第六条第三项）：请选择同意或不同意"})
+    if answer == "no" and decision == "pass":
+        raise ValidationFailed({"decision": "不同意放宽年龄限制时不能初审通过（第六条第三项）：请退回补正或不予通过"})
+
+
 # The gateways after these tasks route on the same form values (their default flows are the "reject"
 # branches, hence `else REJECTED`). Instances on versions deployed earlier still run their
 # set_application_status service tasks after the task, which set the same values again.
@@ -58,9 +72,10 @@ def _ineligible(app: Application | None) -> bool:
 def record_initial_review(ctx: HostContext, task_row, cleaned: dict) -> dict:
     """Art 8(一)3: talent_center's 初审 — returned for correction (退回补正) or not passed; a pass goes on, but
     never for an application the eligibility check found wanting (Art 6: its reasons are on the page)."""
-    decision = cleaned["decision"]
-    if decision == "pass" and _ineligible(application_for_instance(ctx.session, task_row.instance_id)):
+    decision, app = cleaned["decision"], application_for_instance(ctx.session, task_row.instance_id)
+    if decision == "pass" and _ineligible(app):
         raise ValidationFailed({"decision": "资格条件校验未通过（理由见“资格条件校验”），不能初审通过：请退回补正或不予通过"})
+    _check_age_exemption(app, decision, cleaned.get("accept_age_exemption"))
     _record_stage(ctx, task_row, None if decision == "pass" else ApplicationStatus.RETURNED if decision == "return"
                   else ApplicationStatus.REJECTED,
                   "initial_review")
