@@ -19,6 +19,7 @@ from engine.platform import policy
 from engine.platform.models import Attachment, Unit
 from engine.tasks.services import dynamic_choices, task_history
 from engine.tasks.views import iso
+from rules import identity
 
 exports = Contributions()  # installed by engine.bootstrap
 
@@ -150,3 +151,12 @@ def applicant_sees_own(session, viewer, instance) -> bool:
     """An applicant may follow the process of their own application."""
     return session.scalar(select(Application.id).where(
         Application.instance_id == instance.id, Application.applicant_user_id == viewer.id).limit(1)) is not None
+
+
+def registered_values(user) -> dict:
+    """The 推荐表 fields an applicant already gave at registration (name, ID number, birth date, phone, e-mail)."""
+    values = {"name": user.display_name, "phone": user.phone or "", "email": user.email or ""}
+    if getattr(user, "id_number", None):
+        born = identity.embedded_birth_date(user.id_number)
+        values |= {"id_number": user.id_number, "birth_date": born.isoformat() if born else ""}
+    return values

@@ -52,7 +52,9 @@ def test_register_verify_by_mailed_code_log_in_and_apply(app, session, users):
     assert client.post("/register/verify", data={"username": GOOD["username"], "code": _code(mail)}).status_code == 302
     applicant = _client(app)
     assert login(applicant, GOOD["username"], GOOD["password"]).status_code == 302
-    assert applicant.get("/applications/new").status_code == 200  # the applicant may fill the 推荐表
+    form = applicant.get("/applications/new").get_data(as_text=True)  # the applicant may fill the 推荐表
+    for given in (GOOD["display_name"], GOOD["id_number"], "1975-06-18", GOOD["phone"], GOOD["email"]):
+        assert given in form  # what registration asked is filled in
 
 
 def test_a_taken_username_or_address_gets_the_same_reply_and_its_owner_is_told(app, session, users):

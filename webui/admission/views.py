@@ -72,8 +72,10 @@ def _submitted_message(app) -> tuple[str, str]:
 @bp.route("/applications/new", methods=["GET", "POST"])
 @requires(policy.SUBMIT_APPLICATION)
 def new():
-    """The applicant fills in the 推荐表 within an open call (Art 8(一))."""
-    return _submit("new") if request.method == "POST" else _render_form("new")
+    """The applicant fills in the 推荐表 within an open call (Art 8(一)); what they gave at registration is filled in."""
+    if request.method == "POST":
+        return _submit("new")
+    return _render_form("new", ui_queries.registered_values(current_user))
 
 
 @bp.route("/applications/paper", methods=["GET", "POST"])
