@@ -137,6 +137,10 @@ def apply_usage(ctx: HostContext, task_row, cleaned: dict) -> dict:
     row = task_engagement(ctx, task_row)
     if row.status != EngagementStatus.CONFIRMED:
         raise Conflict("该专家的使用情况已登记或选派已变更")
+    today = local_date(ctx.now)
+    if today < row.end_date:  # Art 14: the unit reports how the work went, so only once it has ended
+        raise ValidationFailed({"completion": f"工作结束日期为 {row.end_date}，今天（{today}）工作尚未结束，"
+                                              f"不能登记使用情况；请于 {row.end_date} 起登记"})
     ctx.session.add(UsageRecord(
         engagement_id=row.id, completion=cleaned["completion"], professional_level=cleaned["professional_level"],
         attitude=cleaned["attitude"], commitment_compliance=cleaned["commitment_compliance"],

@@ -216,12 +216,14 @@ def task_context(session, task_row: HumanTask, viewer) -> dict:
     if request is None:
         return {}
     context = {"request": request, "unit_name": (session.get(Unit, request.unit_id) or Unit(name="")).name,
-               "engagement": None, "person": None, "history": None, "designated": []}
+               "engagement": None, "person": None, "history": None, "designated": [], "usage_from": None}
     if task_row.bpmn_id in ENGAGEMENT_STEPS and task_row.item_id is not None:
         row = session.get(Engagement, task_row.item_id)
         if row is not None:
             context["engagement"] = row
             context["person"] = _names(session, [row]).get(row.id)
+            if task_row.bpmn_id == "record_usage":  # Art 14: usage is reported once the work has ended
+                context["usage_from"] = row.end_date
     if task_row.bpmn_id.endswith("_designation"):
         context["history"] = designation_history(session, request.unit_id, task_row.created_at, request.id)
         context["designated"] = _designated_people(session, request)
