@@ -20,3 +20,27 @@ def api_headers(client, user) -> dict:
     response = client.post("/api/v1/auth/token", json={"username": user.username, "password": PASSWORD})
     assert response.status_code == 200, response.get_json()
     return {"Authorization": f"Bearer {response.get_json()['token']}"}
+
+
+def declare(session, expert, now=None, **fields):
+    """The expert declares an organisation on their own page (engine.experts.selfservice), as recusal reads it."""
+    from engine.experts import selfservice
+    from engine.platform.models import User
+    from tests.support import T0
+
+    raw = {"kind": "employment", "org_name": "", "credit_code": "", "start": "", "end": "", "note": ""} | fields
+    return selfservice.add_declaration(session, session.get(User, expert.user_id), raw, now or T0)
+
+
+def exclusion_codes(session, request_id: int) -> dict[str, set[str]]:
+    """Expert name → the exclusion codes stored for the request's draw."""
+    from sqlalchemy import select
+
+    from engine.assignment.models import DrawExclusion
+    from engine.experts.models import Expert
+
+    found: dict[str, set[str]] = {}
+    for name, code in session.execute(select(Expert.name, DrawExclusion.code).join(
+            Expert, Expert.id == DrawExclusion.expert_id).where(DrawExclusion.request_id == request_id)):
+        found.setdefault(name, set()).add(code)
+    return found

@@ -5,10 +5,8 @@ from datetime import datetime
 from engine.assignment import notices
 from engine.assignment.models import ExternalExpert, WorkRequest
 from engine.assignment.parsing import parse_externals, resolve_designated
-from engine.assignment.profiles import load_profiles, spec_of
+from engine.assignment.profiles import load_profiles, screen_request
 from engine.assignment.status import RequestStatus
-from engine.core.clock import local_date
-from rules.recusal import screen
 
 # A designated expert is chosen on purpose, so group/specialty/region may differ; conflicts never may.
 BLOCKING = ("not_active", "term_expired", "unit_is_party", "affiliated_with_party", "declared_conflict", "busy")
@@ -19,7 +17,7 @@ def designated_problems(session, request: WorkRequest, experts: list, now: datet
     if not experts:
         return []
     profiles = load_profiles(session, [e.id for e in experts], request.group_code)
-    _, exclusions = screen(profiles, spec_of(request), local_date(now))
+    _, exclusions = screen_request(session, profiles, request, now)
     names = {e.id: e.name for e in experts}
     return [f"指定专家“{names[x.expert_id]}”不能选派：{x.reason}（{x.article}）"
             for x in exclusions if x.code in BLOCKING]

@@ -14,15 +14,14 @@ from datetime import datetime
 from sqlalchemy import insert, select
 
 from engine.assignment.models import DrawExclusion, DrawRecordRow, WorkRequest
-from engine.assignment.profiles import load_profiles, spec_of
+from engine.assignment.profiles import known_codes, load_profiles, screen_request
 from engine.core import audit
-from engine.core.clock import local_date
 from engine.core.errors import NotFound
 from engine.core.models import AuditEvent
 from engine.experts.models import Engagement
 from engine.experts.status import EngagementStatus
 from rules import draw as draw_rules
-from rules.recusal import RECUSAL_RULES_VERSION, Exclusion, legal_entity_keys, screen
+from rules.recusal import RECUSAL_RULES_VERSION, Exclusion, legal_entity_keys
 
 NO_LONGER_ENGAGED = (EngagementStatus.CANCELLED, EngagementStatus.RELEASED)
 ART_13 = "第十三条"
@@ -69,14 +68,14 @@ def _engaged_elsewhere(session, request: WorkRequest) -> set[int]:
 def first_draw(session, request: WorkRequest, wanted: int, actor, now: datetime, instance, rng=None) -> list[int]:
     """Screen the group, freeze the candidates, draw round 1 (seeded from `rng`, else os.urandom); returns
     the picked ids in rank order."""
-    profiles = load_profiles(session, None, request.group_code)
-    eligible, exclusions = screen(profiles, spec_of(request), local_date(now))
+    profiles, known = load_profiles(session, None, request.group_code), known_codes(session)
+    eligible, exclusions = screen_request(session, profiles, request, now, known)
     engaged = _engaged_elsewhere(session, request)
     eligible = [i for i in eligible if i not in engaged]
     in_group = {p.id for p in profiles}
     exclusions = list(exclusions) + [_engaged_exclusion(i) for i in sorted(engaged & in_group)]
     keep = set(eligible)
-    entity_of = legal_entity_keys(p for p in profiles if p.id in keep)
+    entity_of = legal_entity_keys((p for p in profiles if p.id in keep), known)
     record = draw_rules.new_draw(eligible, _seed(rng), max(wanted, 1), entity_of)
     data = record.to_dict()
     row = DrawRecordRow(request_id=request.id, record=data, candidates_sha256=record.candidates_sha256,
@@ -102,7 +101,7 @@ def remaining_candidates(session, request: WorkRequest, row: DrawRecordRow, now:
         Engagement.expert_id.is_not(None))))
     left = sorted(set(record.candidates) - set(record.drawn()) - set(record.excluded()) - gone)
     profiles = load_profiles(session, left, request.group_code)
-    still, exclusions = screen(profiles, spec_of(request), local_date(now))  # status, term, dates may change
+    still, exclusions = screen_request(session, profiles, request, now)  # status, term, dates may change
     engaged = _engaged_elsewhere(session, request) & set(left)
     taken = _designated_entities(session, request, record)
     same_entity = {i for i in still if i not in engaged and record.entity_of.get(i) in taken}
@@ -118,7 +117,8 @@ def _designated_entities(session, request: WorkRequest, record) -> set[str]:
     ids = _engaged_elsewhere(session, request) - set(record.drawn())
     if not ids:
         return set()
-    return set(legal_entity_keys(load_profiles(session, sorted(ids), request.group_code)).values())
+    profiles = load_profiles(session, sorted(ids), request.group_code)
+    return set(legal_entity_keys(profiles, known_codes(session)).values())
 
 
 def next_round(session, request: WorkRequest, wanted: int, actor, now: datetime, instance, rng=None) -> list[int]:

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from engine.assignment import designation, draws, flow, notices
 from engine.assignment.models import WorkRequest
-from engine.assignment.profiles import load_profiles, spec_of
+from engine.assignment.profiles import load_profiles, screen_request
 from engine.assignment.status import RequestStatus
 from engine.core.clock import local_date
 from engine.core.contributions import Contributions
@@ -16,7 +16,6 @@ from engine.core.errors import Conflict, NotFound, ValidationFailed
 from engine.core.scripting import HostContext
 from engine.experts.models import Engagement, Expert, UsageRecord
 from engine.experts.status import EngagementStatus
-from rules.recusal import screen
 
 exports = Contributions()  # installed by engine.bootstrap
 
@@ -96,7 +95,7 @@ def _pool_left(ctx: HostContext, request: WorkRequest) -> int:
         return len(draws.remaining_candidates(ctx.session, request, row, ctx.now)[0])
     profiles = load_profiles(ctx.session, None, request.group_code)
     engaged = {e.expert_id for e in flow.engagements(ctx.session, request.id)}
-    eligible, _ = screen(profiles, spec_of(request), local_date(ctx.now))
+    eligible, _ = screen_request(ctx.session, profiles, request, ctx.now)
     return len(set(eligible) - engaged)
 
 
