@@ -44,3 +44,31 @@ def exclusion_codes(session, request_id: int) -> dict[str, set[str]]:
             Expert, Expert.id == DrawExclusion.expert_id).where(DrawExclusion.request_id == request_id)):
         found.setdefault(name, set()).add(code)
     return found
+
+
+TOOL = __import__("pathlib").Path(__file__).resolve().parents[1] / "tools" / "verify_draw.py"
+
+
+def run_verifier(tmp_path, document: dict) -> tuple[int, str]:
+    """Run tools/verify_draw.py as an outsider would: a copy of the script alone in an empty directory, an
+    isolated interpreter (no PYTHONPATH, no site packages, no product code); returns (exit code, output)."""
+    import json
+    import shutil
+    import subprocess
+    import sys
+
+    workdir = tmp_path / "outsider"
+    workdir.mkdir(exist_ok=True)
+    script = shutil.copy(TOOL, workdir / "verify_draw.py")
+    (workdir / "draw.json").write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+    done = subprocess.run([sys.executable, "-I", "-S", str(script), "draw.json"], cwd=workdir, capture_output=True,
+                          text=True, timeout=60, env={"PATH": "/usr/bin:/bin"})
+    return done.returncode, done.stdout + done.stderr
+
+
+def user_for(session, expert_id: int):
+    """The login of a pool expert by expert id."""
+    from engine.experts.models import Expert
+    from engine.platform.models import User
+
+    return session.get(User, session.get(Expert, expert_id).user_id)

@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import select
 
 from engine.assignment import queries
-from engine.assignment.draws import verify_draw
 from engine.assignment.models import DrawRecordRow, WorkRequest
+from engine.assignment.verification import verify_draw
 from engine.core.errors import ValidationFailed
 from engine.core.models import ProcessInstance
 from engine.core.timers import fire_due
