@@ -5,6 +5,7 @@ import ast
 import hashlib
 import importlib.util
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -110,3 +111,17 @@ def test_the_standalone_verifier_uses_the_standard_library_only():
                 for alias in node.names}
     imported |= {node.module.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
     assert imported <= {"hashlib", "hmac", "json", "sys"}
+
+
+def test_the_worked_example_of_the_documentation_is_right():
+    text = (ROOT / "docs" / "draw-record.md").read_text(encoding="utf-8").split("## Worked example", 1)[1]
+    example = json.loads(text.split("```json", 1)[1].split("```", 1)[0])
+    record = new_draw([13, 3, 8, 5], bytes(range(32)), 2, {int(k): v for k, v in example["entity_of"].items()},
+                      [(21, "unit_is_party")])
+    record = redraw(record, 1, also_exclude=[13])
+    assert record.to_dict() == example and verify(example).match and tool().check(example)[1] == []
+    prefix = dict(example, rounds=example["rounds"][:1])
+    for value in (record.entity_of_sha256, record_sha256(example), record_sha256(prefix)):
+        assert value in text
+    inputs = re.search(r"```\n(\{\"candidates_sha256\".*?)\n```", text).group(1)  # round 1's inputs document
+    assert sha(inputs.encode("utf-8")) == example["rounds"][0]["inputs_sha256"]
