@@ -8,7 +8,7 @@ recover the names. Only "full" viewers (engine.assignment.access) get them, and 
 from sqlalchemy import select
 
 from engine.assignment import draws, verification
-from engine.assignment.access import access, get_request
+from engine.assignment.access import access
 from engine.assignment.models import DrawRecordRow, WorkRequest
 from engine.core.errors import Forbidden, NotFound
 from engine.experts.models import Expert
@@ -31,10 +31,12 @@ def draw_summary(session, request: WorkRequest, level: str) -> dict | None:
     return summary
 
 
-def _draw_level(session, viewer, draw_id: int) -> tuple[dict, str]:
-    """(the draw's verification, the viewer's access level to its request); 404 unknown, 403 not allowed."""
-    result = verification.verify_draw(session, draw_id)
-    return result, get_request(session, viewer, result["request_id"])[1]
+def _level(session, viewer, draw_id: int) -> str:
+    """The viewer's access level to the draw's request; 404 unknown draw, 403 not allowed."""
+    row = session.get(DrawRecordRow, draw_id)
+    if row is None:
+        raise NotFound("抽取记录不存在")
+    return access(session, viewer, session.get(WorkRequest, row.request_id))
 
 
 SEALED_VERIFY_KEYS = ("draw_id", "request_id", "match", "rules_version", "rounds")
@@ -43,7 +45,8 @@ SEALED_VERIFY_KEYS = ("draw_id", "request_id", "match", "rules_version", "rounds
 def verify_view(session, viewer, draw_id: int) -> dict:
     """The draw's verification for a viewer: every problem, hash and seed for "full" viewers; for the others
     only whether it matches and how many problems there are (problems name expert ids)."""
-    result, level = _draw_level(session, viewer, draw_id)
+    level = _level(session, viewer, draw_id)
+    result = verification.verify_draw(session, draw_id)
     if level == "full":
         return result | {"sealed": False}
     return {k: result[k] for k in SEALED_VERIFY_KEYS} | {"problem_count": len(result["problems"]), "sealed": True}
@@ -51,9 +54,6 @@ def verify_view(session, viewer, draw_id: int) -> dict:
 
 def export_view(session, viewer, draw_id: int) -> dict:
     """The draw record export (docs/draw-record.md) for those who may see the names; 403 for the others."""
-    row = session.get(DrawRecordRow, draw_id)
-    if row is None:
-        raise NotFound("抽取记录不存在")
-    if access(session, viewer, session.get(WorkRequest, row.request_id)) != "full":
+    if _level(session, viewer, draw_id) != "full":
         raise Forbidden("抽取记录（含种子与候选名单）仅申请单位、人才开发中心和审计人员可以下载（第十三条：抽中名单密封）")
     return verification.export_draw(session, draw_id)
