@@ -16,7 +16,7 @@ from functools import lru_cache
 from operator import attrgetter
 
 # legal_entity_key(s) and normalize_org are re-exported: the engine, the bench and the tests import them here.
-from rules.entities import KnownCodes, entity_name_key, is_branch, legal_entity_key, legal_entity_keys
+from rules.entities import KnownCodes, Parties, entity_name_key, legal_entity_key, legal_entity_keys
 from rules.groups import GROUP_NAMES, group_code_for_name, normalize_group_name
 from rules.orgs import normalize_credit_code, normalize_org, text_key
 
@@ -134,14 +134,14 @@ def years_before(day: date, years: int) -> date:
         return day.replace(year=day.year - years, day=28)
 
 
-class _Request:
+class _Request(Parties):
     """Per-request keys computed once: parties by legal person, group, specialty keywords, region, date limits."""
 
     def __init__(self, spec: RequestSpec, today: date, known: KnownCodes) -> None:
         if spec.end < spec.start:
             raise ValueError(f"工作结束日期 {spec.end} 早于开始日期 {spec.start}")
+        super().__init__(spec.parties, known)
         self.spec, self.today = spec, today
-        self._party_keys(spec.parties, known)
         self.group = next(iter(_group_keys((spec.group,))))
         self.group_label = GROUP_NAMES.get(self.group, spec.group)
         keywords = [re.escape(k) for k in (text_key(s) for s in spec.specialties) if k]
@@ -149,40 +149,6 @@ class _Request:
         self.region = text_key(spec.region or "")
         self.term_floor = max(spec.start, today)  # a term that ended before today cannot serve either
         self.affiliation_floor = years_before(spec.start, AFFILIATION_YEARS)
-
-    def _party_keys(self, parties: Sequence[Party], known: KnownCodes) -> None:
-        """Index the parties by code and by legal person's name, widened by the codes declared anywhere."""
-        self.by_name: dict[str, str] = {}  # entity_name_key → the party as the requester wrote it
-        self.by_code: dict[str, str] = {}
-        self.declared: dict[str, str] = {}  # a key found through a declared code → that code (for the reason)
-        for party in parties:  # first listing wins, so reasons name the party as the requester wrote it
-            named = party.name or party.credit_code
-            self.by_name.setdefault(entity_name_key(party.name), named)
-            self.by_code.setdefault(normalize_credit_code(party.credit_code), named)
-            for code in known.get(normalize_org(party.name), ()):  # the party's codes declared by experts
-                if code not in self.by_code:
-                    self.by_code[code], self.declared[code] = named, code
-        self.by_name.pop("", None)  # an empty name or code matches nothing
-        self.by_code.pop("", None)
-        for name, codes in known.items():  # an organisation declared with a party's code is that party
-            if (hit := min((c for c in codes if c in self.by_code), default=None)) is not None:
-                key = entity_name_key(name)
-                if key not in self.by_name:
-                    self.by_name[key], self.declared[key] = self.by_code[hit], hit
-
-    def learn_units(self, pool: Sequence[ExpertProfile]) -> None:
-        """An expert's own unit recorded with a party's code makes that unit's name the party's for colleagues."""
-        codes, code_of = self.by_code, normalize_credit_code
-        for p in pool:
-            if p.unit_credit_code and (code := code_of(p.unit_credit_code)) in codes:
-                key = entity_name_key(p.unit_name)
-                if key and key not in self.by_name:
-                    self.by_name[key], self.declared[key] = codes[code], code
-
-    def party_of(self, name: str, code: str) -> str | None:
-        """Return the party an organisation belongs to, by credit code first, then by legal person's name."""
-        by_code = self.by_code.get(normalize_credit_code(code)) if code else None
-        return by_code or self.by_name.get(entity_name_key(name))
 
 
 def _exclusion(expert_id: int, code: str, reason: str, article: str) -> Exclusion:
@@ -231,27 +197,13 @@ def _outside_region(pool: Sequence[ExpertProfile], r: _Request) -> list[Exclusio
             for p in pool if text_key(p.region) != r.region]
 
 
-def _unit_reason(p: ExpertProfile, r: _Request, party: str) -> str:
-    """Return why the expert's unit is the party's legal person: a code, the name, a branch, or a declared code."""
-    unit, code, key = p.unit_name, normalize_credit_code(p.unit_credit_code), entity_name_key(p.unit_name)
-    if code in r.declared:
-        return f"所在单位“{unit}”的统一社会信用代码 {code}，与库内专家为当事方“{party}”申报的统一社会信用代码相同"
-    if code in r.by_code:
-        return f"所在单位“{unit}”的统一社会信用代码 {code} 与当事方“{party}”相同"
-    if key in r.declared:
-        return f"据库内专家的申报记录，所在单位“{unit}”的统一社会信用代码为 {r.declared[key]}，与当事方“{party}”相同"
-    if is_branch(unit) or normalize_org(unit) != key or key != normalize_org(party):
-        return f"所在单位“{unit}”与当事方“{party}”属同一公司（分公司等分支机构不具有法人资格，视为同一法人）"
-    return f"所在单位“{unit}”即当事方“{party}”"
-
-
 def _unit_is_party(pool: Sequence[ExpertProfile], r: _Request) -> list[Exclusion]:
     """Art 11(5): the expert's unit is (a branch of) a party's legal person, by code, name or a declared code."""
     rows, names, codes, key_of, code_of = [], r.by_name, r.by_code, entity_name_key, normalize_credit_code
     for p in pool:
         party = codes.get(code_of(p.unit_credit_code)) if p.unit_credit_code else None
         if party or (party := names.get(key_of(p.unit_name))):
-            rows.append(_exclusion(p.id, "unit_is_party", _unit_reason(p, r, party), ART_11_5))
+            rows.append(_exclusion(p.id, "unit_is_party", r.unit_reason(p, party), ART_11_5))
     return rows
 
 
