@@ -27,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from rules import orgs, recusal  # noqa: E402
+from rules import entities, orgs, recusal  # noqa: E402
 from rules.draw import new_draw  # noqa: E402
 from rules.groups import GROUP_CODES  # noqa: E402
 from rules.recusal import (  # noqa: E402
@@ -114,7 +114,8 @@ def draw_once(profiles: list[ExpertProfile], spec: RequestSpec, seed: bytes) -> 
 
 def clear_caches() -> None:
     """Forget every normalised name, as a freshly started worker would."""
-    for fn in (recusal.normalize_org, recusal.normalize_credit_code, orgs.text_key, recusal._group_keys):
+    for fn in (recusal.normalize_org, recusal.normalize_credit_code, orgs.text_key, recusal._group_keys,
+               entities.entity_name_key):
         fn.cache_clear()
 
 

@@ -99,7 +99,8 @@ def _install_contributions(contributions: Contributions) -> None:
                             (hooks.TASK_CONTEXT, contributions.task_contexts),
                             (jobs.JOBS, contributions.jobs),
                             (hooks.TASK_FACTS, contributions.task_facts),
-                            (hooks.INSTANCE_VIEWERS, contributions.instance_viewers)):
+                            (hooks.INSTANCE_VIEWERS, contributions.instance_viewers),
+                            (hooks.SEALED_STEPS, contributions.sealed_steps)):
         for key, value in items.items():
             if registry.get(key, value) is not value:
                 raise ValueError(f"{key} is contributed twice")

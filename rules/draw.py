@@ -1,4 +1,5 @@
 """Verifiable random draw of experts (Art 13): frozen candidate list, recorded seed, HMAC ranking, redraw rounds.
+The record and its canonical hashes live in rules.draw_record (docs/draw-record.md).
 
 Each candidate's score in a round is HMAC-SHA256(seed, f"{round}:{expert_id}"); the lowest scores are drawn,
 at most one expert per legal entity. Anyone holding the record (candidates, their sha256, the seed, every
@@ -12,18 +13,24 @@ import hashlib
 import heapq
 import hmac
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 
-RULES_VERSION = "draw-1"
+from rules.draw_record import (
+    INPUTS_HASHED,
+    DrawRecord,
+    RoundRecord,
+    candidates_sha256,
+    ids_of,
+    inputs_sha256,
+    screened_of,
+)
+
+RULES_VERSION = "draw-2"  # 2: each round also records the screening's exclusions and the hash of all its inputs
+VERSIONS = ("draw-1", "draw-2")  # records of every version still verify and redraw under their own version
 SEED_BYTES = 32
 _BLOCK = 64  # SHA-256 block size, for the HMAC pads
 _IPAD = bytes(b ^ 0x36 for b in range(256))
 _OPAD = bytes(b ^ 0x5C for b in range(256))
-
-
-def candidates_sha256(ids: Sequence[int]) -> str:
-    """Return the sha256 hex of the sorted ids joined by commas."""
-    return hashlib.sha256(",".join(map(str, sorted(ids))).encode("ascii")).hexdigest()
 
 
 def score(seed: bytes, round_no: int, expert_id: int) -> str:
@@ -67,98 +74,6 @@ def new_seed(rng: Callable[[int], bytes]) -> bytes:
     return bytes(seed)
 
 
-@dataclass(frozen=True)
-class RoundRecord:
-    """One round: who could be drawn, how many were wanted, who was drawn (rank order) and who was skipped."""
-
-    round: int
-    available: tuple[int, ...]  # sorted ids eligible in this round
-    wanted: int
-    picked: tuple[int, ...]  # in rank order
-    skipped_same_entity: tuple[int, ...]
-    excluded: tuple[int, ...] = ()  # ids the caller excluded when asking for this round (redraw also_exclude)
-
-    def to_dict(self) -> dict:
-        """Return the round as JSON-safe lists."""
-        return {"round": self.round, "available": list(self.available), "wanted": self.wanted,
-                "picked": list(self.picked), "skipped_same_entity": list(self.skipped_same_entity),
-                "excluded": list(self.excluded)}
-
-    @classmethod
-    def from_dict(cls, d: Mapping) -> RoundRecord:
-        """Rebuild a round from to_dict output."""
-        return cls(round=_int(d["round"]), available=_ids(d["available"]), wanted=_int(d["wanted"]),
-                   picked=_ids(d["picked"]), skipped_same_entity=_ids(d["skipped_same_entity"]),
-                   excluded=_ids(d.get("excluded", ())))
-
-
-@dataclass(frozen=True)
-class DrawRecord:
-    """Everything needed to recompute a draw: candidates and their hash, seed, entity map and every round."""
-
-    candidates: tuple[int, ...]
-    candidates_sha256: str
-    seed_hex: str
-    rules_version: str
-    entity_of: dict[int, str] = field(hash=False)  # copied at construction: later changes by the caller stay out
-    rounds: tuple[RoundRecord, ...]
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "candidates", tuple(self.candidates))
-        object.__setattr__(self, "entity_of", dict(self.entity_of))
-        object.__setattr__(self, "rounds", tuple(self.rounds))
-
-    def to_dict(self) -> dict:
-        """Return the record as JSON-safe data (entity_of keys become strings)."""
-        return {"candidates": list(self.candidates), "candidates_sha256": self.candidates_sha256,
-                "seed_hex": self.seed_hex, "rules_version": self.rules_version,
-                "entity_of": {str(i): self.entity_of[i] for i in sorted(self.entity_of)},
-                "rounds": [r.to_dict() for r in self.rounds]}
-
-    @classmethod
-    def from_dict(cls, d: Mapping) -> DrawRecord:
-        """Rebuild a record from to_dict output (or its JSON), restoring integer ids."""
-        try:
-            return cls(candidates=_ids(d["candidates"]), candidates_sha256=str(d["candidates_sha256"]),
-                       seed_hex=str(d["seed_hex"]), rules_version=str(d["rules_version"]),
-                       entity_of={_int(k): str(v) for k, v in dict(d["entity_of"]).items()},
-                       rounds=tuple(RoundRecord.from_dict(r) for r in d["rounds"]))
-        except KeyError as exc:
-            raise ValueError(f"抽取记录缺少字段 {exc}") from exc
-        except (TypeError, AttributeError) as exc:
-            raise ValueError(f"抽取记录格式无效：{exc}") from exc
-
-    def drawn(self) -> tuple[int, ...]:
-        """Return every id picked in any round, round by round in rank order."""
-        return tuple(i for r in self.rounds for i in r.picked)
-
-    def excluded(self) -> tuple[int, ...]:
-        """Return every id excluded by a redraw so far, ascending."""
-        return tuple(sorted({i for r in self.rounds for i in r.excluded}))
-
-    def engaged(self) -> tuple[int, ...]:
-        """Return the drawn ids not excluded since (still holding the engagement), in draw order."""
-        gone = set(self.excluded())
-        return tuple(i for i in self.drawn() if i not in gone)
-
-
-def _int(value: object) -> int:
-    """Return value as an int id, accepting integral strings (JSON object keys)."""
-    if isinstance(value, bool) or not isinstance(value, int | str):
-        raise ValueError(f"编号应为整数：{value!r}")
-    try:
-        return int(value)
-    except ValueError:
-        raise ValueError(f"编号应为整数：{value!r}") from None
-
-
-def _ids(values: Iterable[object]) -> tuple[int, ...]:
-    """Return a tuple of int ids."""
-    if isinstance(values, str | bytes | Mapping):
-        raise ValueError(f"应为编号列表：{values!r}")
-    return tuple(_int(v) for v in values)
-
-
 def _check_request(candidates: Sequence[int], seed: bytes, wanted: int) -> None:
     """Raise ValueError with a Chinese message for a bad candidate list, seed or wanted count."""
     if not set(map(type, candidates)) <= {int}:  # exact type: rejects bool and str ids in one C-level pass
@@ -200,15 +115,24 @@ def _run_round(record: DrawRecord, seed: bytes, wanted: int, exclude: set[int]) 
                        tuple(sorted(exclude)))
 
 
-def _append(record: DrawRecord, seed: bytes, wanted: int, exclude: set[int]) -> DrawRecord:
-    """Return a copy of the record with its next round computed and appended."""
+def _append(record: DrawRecord, seed: bytes, wanted: int, exclude: set[int],
+            screened: tuple[tuple[int, str], ...] = ()) -> DrawRecord:
+    """Return a copy of the record with its next round computed and appended ("draw-2": with its inputs hash)."""
     next_round = _run_round(record, seed, wanted, exclude)
+    if record.rules_version in INPUTS_HASHED:
+        previous = record.rounds[-1].inputs_sha256 if record.rounds else ""
+        digest = inputs_sha256(record, next_round.round, wanted, next_round.excluded, screened, previous)
+        next_round = replace(next_round, screened=screened, inputs_sha256=digest)
     return DrawRecord(record.candidates, record.candidates_sha256, record.seed_hex, record.rules_version,
                       record.entity_of, (*record.rounds, next_round))
 
 
-def new_draw(candidates: Sequence[int], seed: bytes, wanted: int, entity_of: Mapping[int, str]) -> DrawRecord:
-    """Draw round 1: the `wanted` lowest-scoring candidates, at most one per legal entity (fewer if exhausted)."""
+def new_draw(candidates: Sequence[int], seed: bytes, wanted: int, entity_of: Mapping[int, str],
+             screened: Iterable[tuple[int, str]] = ()) -> DrawRecord:
+    """Draw round 1: the `wanted` lowest-scoring candidates, at most one per legal entity (fewer if exhausted).
+
+    `screened`: (expert id, exclusion code) of everyone the screening left out, recorded and hashed with the round.
+    """
     candidates = list(candidates)
     _check_request(candidates, seed, wanted)
     frozen = tuple(sorted(candidates))
@@ -217,17 +141,21 @@ def new_draw(candidates: Sequence[int], seed: bytes, wanted: int, entity_of: Map
         keys = [None if key is None else str(key) for key in keys]
     entities = {i: key for i, key in zip(frozen, keys, strict=True) if key is not None}
     empty = DrawRecord(frozen, candidates_sha256(frozen), seed.hex(), RULES_VERSION, entities, ())
-    return _append(empty, seed, wanted, set())
+    return _append(empty, seed, wanted, set(), screened_of(screened))
 
 
-def redraw(record: DrawRecord, wanted: int, also_exclude: Iterable[int] = ()) -> DrawRecord:
-    """Draw the next round over candidates not drawn before and not excluded (now or in earlier rounds)."""
-    exclude = set(_ids(also_exclude))
+def redraw(record: DrawRecord, wanted: int, also_exclude: Iterable[int] = (),
+           screened: Iterable[tuple[int, str]] = ()) -> DrawRecord:
+    """Draw the next round over candidates not drawn before and not excluded (now or in earlier rounds), under the
+    record's own rules version."""
+    exclude = set(ids_of(also_exclude))
     seed = _seed_of(record)
     if seed is None:
         raise ValueError(f"抽取记录的种子“{record.seed_hex}”无效，无法继续抽取")
+    if record.rules_version not in VERSIONS:
+        raise ValueError(f"抽取记录的规则版本“{record.rules_version}”未知，无法继续抽取")
     _check_request(list(record.candidates), seed, wanted)
-    return _append(record, seed, wanted, exclude)
+    return _append(record, seed, wanted, exclude, screened_of(screened))
 
 
 @dataclass(frozen=True)
@@ -241,8 +169,8 @@ class Verification:
 def _header_problems(record: DrawRecord) -> list[str]:
     """Return problems with the version, candidate list and its hash."""
     problems = []
-    if record.rules_version != RULES_VERSION:
-        problems.append(f"规则版本“{record.rules_version}”与本程序的“{RULES_VERSION}”不同，无法按同一规则复核")
+    if record.rules_version not in VERSIONS:
+        problems.append(f"规则版本“{record.rules_version}”不是本程序能复核的版本（{'、'.join(VERSIONS)}）")
     if list(record.candidates) != sorted(set(record.candidates)):
         problems.append("候选名单未按专家编号升序排列或含重复编号")
     recomputed = candidates_sha256(record.candidates)
@@ -276,22 +204,26 @@ def _round_problems(n: int, stored: RoundRecord, again: RoundRecord) -> list[str
     """Return the differences between a stored round and its recomputation."""
     problems = [f"第 {n} 轮的轮次编号为 {stored.round}，应为 {again.round}"] if stored.round != again.round else []
     labels = (("available", "可抽名单"), ("picked", "抽中名单"), ("skipped_same_entity", "因同一法人单位跳过的名单"))
-    return problems + [
+    problems += [
         f"第 {n} 轮的{label}与按种子重算的结果不符：{_difference(getattr(stored, name), getattr(again, name))}"
         for name, label in labels if getattr(stored, name) != getattr(again, name)]
+    if stored.inputs_sha256 != again.inputs_sha256:
+        problems.append(f"第 {n} 轮的输入哈希（inputs_sha256）不符：记录为“{stored.inputs_sha256}”，"
+                        f"按本轮输入重算为“{again.inputs_sha256}”")
+    return problems
 
 
 def _replay_problems(record: DrawRecord, seed: bytes) -> list[str]:
     """Recompute every round from the seed and return how the stored rounds differ."""
     problems: list[str] = []
-    replay = DrawRecord(record.candidates, record.candidates_sha256, record.seed_hex, RULES_VERSION,
+    replay = DrawRecord(record.candidates, record.candidates_sha256, record.seed_hex, record.rules_version,
                         record.entity_of, ())
     for n, stored in enumerate(record.rounds, start=1):
         try:
             _check_request(list(record.candidates), seed, stored.wanted)
         except ValueError as exc:
             return [*problems, f"第 {n} 轮无法重算：{exc}"]
-        replay = _append(replay, seed, stored.wanted, set(stored.excluded))
+        replay = _append(replay, seed, stored.wanted, set(stored.excluded), stored.screened)
         problems.extend(_round_problems(n, stored, replay.rounds[-1]))
     return problems
 
@@ -307,6 +239,6 @@ def verify(record: DrawRecord | dict) -> Verification:
     seed = _seed_of(record)
     if seed is None:
         problems.append(f"种子“{record.seed_hex}”不是 {SEED_BYTES} 字节的十六进制串，无法重算")
-    else:
+    elif record.rules_version in VERSIONS:
         problems.extend(_replay_problems(record, seed))
     return Verification(not problems, tuple(problems))

@@ -15,10 +15,17 @@ from datetime import date
 from functools import lru_cache
 from operator import attrgetter
 
+# legal_entity_key(s) and normalize_org are re-exported: the engine, the bench and the tests import them here.
+from rules.entities import KnownCodes, Parties, entity_name_key, legal_entity_key, legal_entity_keys
 from rules.groups import GROUP_NAMES, group_code_for_name, normalize_group_name
 from rules.orgs import normalize_credit_code, normalize_org, text_key
 
-RECUSAL_RULES_VERSION = "recusal-1"
+__all__ = ["AFFILIATION_YEARS", "ART_8", "ART_9", "ART_11_5", "ART_13", "CONFLICT_LABELS", "EXCLUSION_CODES",
+           "EXCLUSION_LABELS", "RECUSAL_RULES_VERSION", "RELATION_LABELS", "STATUS_LABELS", "Affiliation", "Busy",
+           "DeclaredConflict", "Exclusion", "ExpertProfile", "Party", "RequestSpec", "legal_entity_key",
+           "legal_entity_keys", "normalize_org", "screen", "years_before"]
+
+RECUSAL_RULES_VERSION = "recusal-2"  # 2: legal persons (branches, codes declared by anyone)
 
 ART_8 = "第八条"
 ART_9 = "第九条"
@@ -119,31 +126,6 @@ def _group_keys(groups: tuple[str, ...]) -> frozenset[str]:
     return frozenset(group_code_for_name(g) or normalize_group_name(g) for g in groups)
 
 
-def legal_entity_key(profile: ExpertProfile) -> str:
-    """Return the "one expert per legal entity per request" key: credit code, else the normalised unit name."""
-    key = normalize_credit_code(profile.unit_credit_code) or normalize_org(profile.unit_name)
-    # An expert whose unit is unknown must not share an entity with every other such expert.
-    return key or f"expert:{profile.id}"
-
-
-def legal_entity_keys(experts: Iterable[ExpertProfile]) -> dict[int, str]:
-    """Return legal_entity_key per expert; a unit known only by name takes the credit code others record for it."""
-    keys: dict[int, str] = {}
-    code_of_name: dict[str, str] = {}
-    name_only = []
-    for p in experts:
-        code = normalize_credit_code(p.unit_credit_code) if p.unit_credit_code else ""
-        if code:
-            keys[p.id] = code_of_name[normalize_org(p.unit_name)] = code
-        else:
-            name_only.append(p)
-    code_of_name.pop("", None)
-    for p in name_only:  # after the loop above, so input order does not matter
-        name = normalize_org(p.unit_name)
-        keys[p.id] = code_of_name.get(name) or name or f"expert:{p.id}"
-    return keys
-
-
 def years_before(day: date, years: int) -> date:
     """Return the same calendar day `years` earlier; 29 February falls back to 28 February."""
     try:
@@ -152,20 +134,14 @@ def years_before(day: date, years: int) -> date:
         return day.replace(year=day.year - years, day=28)
 
 
-class _Request:
-    """Per-request keys computed once: party lookups, group, specialty keywords, region, date limits."""
+class _Request(Parties):
+    """Per-request keys computed once: parties by legal person, group, specialty keywords, region, date limits."""
 
-    def __init__(self, spec: RequestSpec, today: date) -> None:
+    def __init__(self, spec: RequestSpec, today: date, known: KnownCodes) -> None:
         if spec.end < spec.start:
             raise ValueError(f"工作结束日期 {spec.end} 早于开始日期 {spec.start}")
+        super().__init__(spec.parties, known)
         self.spec, self.today = spec, today
-        self.by_name: dict[str, str] = {}
-        self.by_code: dict[str, str] = {}
-        for party in spec.parties:  # first listing wins, so reasons name the party as the requester wrote it
-            self.by_name.setdefault(normalize_org(party.name), party.name or party.credit_code)
-            self.by_code.setdefault(normalize_credit_code(party.credit_code), party.name or party.credit_code)
-        self.by_name.pop("", None)  # an empty name or code matches nothing
-        self.by_code.pop("", None)
         self.group = next(iter(_group_keys((spec.group,))))
         self.group_label = GROUP_NAMES.get(self.group, spec.group)
         keywords = [re.escape(k) for k in (text_key(s) for s in spec.specialties) if k]
@@ -173,11 +149,6 @@ class _Request:
         self.region = text_key(spec.region or "")
         self.term_floor = max(spec.start, today)  # a term that ended before today cannot serve either
         self.affiliation_floor = years_before(spec.start, AFFILIATION_YEARS)
-
-    def party_of(self, name: str, code: str) -> str | None:
-        """Return the party an organisation is, by credit code first, then by normalised name."""
-        by_code = self.by_code.get(normalize_credit_code(code)) if code else None
-        return by_code or self.by_name.get(normalize_org(name))
 
 
 def _exclusion(expert_id: int, code: str, reason: str, article: str) -> Exclusion:
@@ -227,15 +198,12 @@ def _outside_region(pool: Sequence[ExpertProfile], r: _Request) -> list[Exclusio
 
 
 def _unit_is_party(pool: Sequence[ExpertProfile], r: _Request) -> list[Exclusion]:
-    """Art 11(5): the expert's own unit is a party concerned, by credit code or normalised name."""
-    rows, names, codes, org, code_of = [], r.by_name, r.by_code, normalize_org, normalize_credit_code
+    """Art 11(5): the expert's unit is (a branch of) a party's legal person, by code, name or a declared code."""
+    rows, names, codes, key_of, code_of = [], r.by_name, r.by_code, entity_name_key, normalize_credit_code
     for p in pool:
-        code = code_of(p.unit_credit_code) if p.unit_credit_code else ""
-        if code in codes:
-            reason = f"所在单位“{p.unit_name}”的统一社会信用代码 {code} 与当事方“{codes[code]}”相同"
-            rows.append(_exclusion(p.id, "unit_is_party", reason, ART_11_5))
-        elif party := names.get(org(p.unit_name)):
-            rows.append(_exclusion(p.id, "unit_is_party", f"所在单位“{p.unit_name}”即当事方“{party}”", ART_11_5))
+        party = codes.get(code_of(p.unit_credit_code)) if p.unit_credit_code else None
+        if party or (party := names.get(key_of(p.unit_name))):
+            rows.append(_exclusion(p.id, "unit_is_party", r.unit_reason(p, party), ART_11_5))
     return rows
 
 
@@ -256,11 +224,11 @@ def _affiliation_reason(p: ExpertProfile, r: _Request) -> str:
 def _affiliated_with_party(pool: Sequence[ExpertProfile], r: _Request) -> list[Exclusion]:
     """Art 11(5): worked for, held office in or controls a party within 3 years before the work starts."""
     rows, names, codes, floor = [], r.by_name, r.by_code, r.affiliation_floor
-    org, code_of = normalize_org, normalize_credit_code
+    key_of, code_of = entity_name_key, normalize_credit_code
     for p in pool:
         for a in p.affiliations:  # plain loops and set lookups: this runs for every affiliation in the pool
             if (a.end is None or a.end >= floor) and (
-                    org(a.org_name) in names or a.credit_code and code_of(a.credit_code) in codes):
+                    key_of(a.org_name) in names or a.credit_code and code_of(a.credit_code) in codes):
                 rows.append(_exclusion(p.id, "affiliated_with_party", _affiliation_reason(p, r), ART_11_5))
                 break
     return rows
@@ -310,10 +278,16 @@ _CHECKS = (_inactive, _term_expired, _not_in_group, _specialty_mismatch, _outsid
            _affiliated_with_party, _declared_conflict, _busy)
 
 
-def screen(experts: Iterable[ExpertProfile], spec: RequestSpec, today: date) -> tuple[list[int], list[Exclusion]]:
-    """Return (eligible expert ids ascending, every exclusion ordered by expert id, then code) for one request."""
-    r = _Request(spec, today)
+def screen(experts: Iterable[ExpertProfile], spec: RequestSpec, today: date,
+           known: KnownCodes | None = None) -> tuple[list[int], list[Exclusion]]:
+    """Return (eligible expert ids ascending, every exclusion ordered by expert id, then code) for one request.
+
+    `known`: the credit codes declared for organisations anywhere (rules.entities.known_unit_codes), so that a
+    unit's code known from any declaration applies to every expert of that unit (Art 11(5)).
+    """
     pool = experts if isinstance(experts, list | tuple) else list(experts)
+    r = _Request(spec, today, known or {})
+    r.learn_units(pool)
     excluded: list[Exclusion] = []
     for check in _CHECKS:
         excluded.extend(check(pool, r))

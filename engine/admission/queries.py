@@ -89,12 +89,12 @@ class TaskPage:
     forms_by_step: dict[str, dict] = field(default_factory=dict)
 
 
-def task_page(session, task: HumanTask) -> TaskPage:
-    """Collect the reviewed application, its attachments and earlier steps for one task."""
+def task_page(session, task: HumanTask, viewer=None) -> TaskPage:
+    """Collect the reviewed application, its attachments and earlier steps (those the viewer may see) for one task."""
     app = application_for_instance(session, task.instance_id)
     return TaskPage(task=task, lock_version=task.instance.lock_version, dynamic=dynamic_choices(session),
                     application=app, attachments=application_attachments(session, app),
-                    history=task_history(session, task.instance_id),
+                    history=task_history(session, task.instance_id, viewer),
                     forms_by_step=step_forms(session, task.instance_id))
 
 

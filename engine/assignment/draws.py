@@ -1,12 +1,10 @@
-"""The verifiable draw (Art 13) on the database: screen, freeze, rank, store, redraw, verify.
+"""The verifiable draw (Art 13) on the database: screen, freeze, rank, store, redraw (verification.py checks it).
 
 rules.recusal decides who may be drawn and why not; rules.draw ranks by HMAC-SHA256(seed, "round:id").
 This module only loads inputs, stores the record and its exclusions, and anchors a hash of every stored
 record in the hash-chained audit log, so a record edited in place no longer verifies.
 """
 
-import hashlib
-import json
 import os
 from collections.abc import Callable
 from datetime import datetime
@@ -14,15 +12,14 @@ from datetime import datetime
 from sqlalchemy import insert, select
 
 from engine.assignment.models import DrawExclusion, DrawRecordRow, WorkRequest
-from engine.assignment.profiles import load_profiles, spec_of
+from engine.assignment.profiles import known_codes, load_profiles, screen_request
+from engine.assignment.verification import verify_draw  # noqa: F401  (its earlier home: callers import it here)
 from engine.core import audit
-from engine.core.clock import local_date
-from engine.core.errors import NotFound
-from engine.core.models import AuditEvent
 from engine.experts.models import Engagement
 from engine.experts.status import EngagementStatus
 from rules import draw as draw_rules
-from rules.recusal import RECUSAL_RULES_VERSION, Exclusion, legal_entity_keys, screen
+from rules.draw_record import record_sha256
+from rules.recusal import RECUSAL_RULES_VERSION, Exclusion, legal_entity_keys
 
 NO_LONGER_ENGAGED = (EngagementStatus.CANCELLED, EngagementStatus.RELEASED)
 ART_13 = "第十三条"
@@ -31,12 +28,6 @@ ART_13 = "第十三条"
 def _seed(rng: Callable[[int], bytes] | None) -> bytes:
     """A new draw seed from the host context's random source (production: os.urandom)."""
     return draw_rules.new_seed(rng or os.urandom)
-
-
-def record_sha256(record: dict) -> str:
-    """sha256 of a stored record's canonical JSON (anchored in the audit chain)."""
-    canonical = json.dumps(record, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 def draw_row(session, request_id: int) -> DrawRecordRow | None:
@@ -52,11 +43,18 @@ def _store_exclusions(session, request_id: int, exclusions, round_no: int) -> No
 
 
 def _anchor(session, row: DrawRecordRow, ctx_actor, now: datetime, instance) -> None:
+    """Anchor the record as it stands after a round in the audit chain (docs/draw-record.md, "anchors")."""
     last = row.record["rounds"][-1] if row.record["rounds"] else {}
     audit.record(session, "draw_round", ctx_actor, now, instance=instance, after={
         "request_id": row.request_id, "draw_id": row.id, "round": last.get("round"),
         "picked": last.get("picked", []), "candidates_sha256": row.candidates_sha256,
-        "seed_hex": row.seed_hex, "record_sha256": record_sha256(row.record)})
+        "seed_hex": row.seed_hex, "rules_version": row.rules_version,
+        "inputs_sha256": last.get("inputs_sha256", ""), "record_sha256": record_sha256(row.record)})
+
+
+def _screened(exclusions) -> list[tuple[int, str]]:
+    """The (expert id, code) pairs a round records and hashes for its stored exclusions."""
+    return [(e.expert_id, e.code) for e in exclusions]
 
 
 def _engaged_elsewhere(session, request: WorkRequest) -> set[int]:
@@ -69,15 +67,15 @@ def _engaged_elsewhere(session, request: WorkRequest) -> set[int]:
 def first_draw(session, request: WorkRequest, wanted: int, actor, now: datetime, instance, rng=None) -> list[int]:
     """Screen the group, freeze the candidates, draw round 1 (seeded from `rng`, else os.urandom); returns
     the picked ids in rank order."""
-    profiles = load_profiles(session, None, request.group_code)
-    eligible, exclusions = screen(profiles, spec_of(request), local_date(now))
+    profiles, known = load_profiles(session, None, request.group_code), known_codes(session)
+    eligible, exclusions = screen_request(session, profiles, request, now, known)
     engaged = _engaged_elsewhere(session, request)
     eligible = [i for i in eligible if i not in engaged]
     in_group = {p.id for p in profiles}
     exclusions = list(exclusions) + [_engaged_exclusion(i) for i in sorted(engaged & in_group)]
     keep = set(eligible)
-    entity_of = legal_entity_keys(p for p in profiles if p.id in keep)
-    record = draw_rules.new_draw(eligible, _seed(rng), max(wanted, 1), entity_of)
+    entity_of = legal_entity_keys((p for p in profiles if p.id in keep), known)
+    record = draw_rules.new_draw(eligible, _seed(rng), max(wanted, 1), entity_of, _screened(exclusions))
     data = record.to_dict()
     row = DrawRecordRow(request_id=request.id, record=data, candidates_sha256=record.candidates_sha256,
                         seed_hex=record.seed_hex, rules_version=record.rules_version,
@@ -102,7 +100,7 @@ def remaining_candidates(session, request: WorkRequest, row: DrawRecordRow, now:
         Engagement.expert_id.is_not(None))))
     left = sorted(set(record.candidates) - set(record.drawn()) - set(record.excluded()) - gone)
     profiles = load_profiles(session, left, request.group_code)
-    still, exclusions = screen(profiles, spec_of(request), local_date(now))  # status, term, dates may change
+    still, exclusions = screen_request(session, profiles, request, now)  # status, term, dates may change
     engaged = _engaged_elsewhere(session, request) & set(left)
     taken = _designated_entities(session, request, record)
     same_entity = {i for i in still if i not in engaged and record.entity_of.get(i) in taken}
@@ -118,7 +116,8 @@ def _designated_entities(session, request: WorkRequest, record) -> set[str]:
     ids = _engaged_elsewhere(session, request) - set(record.drawn())
     if not ids:
         return set()
-    return set(legal_entity_keys(load_profiles(session, sorted(ids), request.group_code)).values())
+    profiles = load_profiles(session, sorted(ids), request.group_code)
+    return set(legal_entity_keys(profiles, known_codes(session)).values())
 
 
 def next_round(session, request: WorkRequest, wanted: int, actor, now: datetime, instance, rng=None) -> list[int]:
@@ -129,53 +128,11 @@ def next_round(session, request: WorkRequest, wanted: int, actor, now: datetime,
     available, exclude, exclusions = remaining_candidates(session, request, row, now)
     if not available:
         return []
-    record = draw_rules.redraw(draw_rules.DrawRecord.from_dict(row.record), max(wanted, 1), exclude)
+    record = draw_rules.redraw(draw_rules.DrawRecord.from_dict(row.record), max(wanted, 1), exclude,
+                               _screened(exclusions))
     row.record, row.rounds, row.updated_at = record.to_dict(), len(record.rounds), now
     round_no = len(record.rounds)
     _store_exclusions(session, request.id, exclusions, round_no)
     session.flush()
     _anchor(session, row, actor, now, instance)
     return list(record.rounds[-1].picked)
-
-
-def _audit_problems(session, row: DrawRecordRow, instance_id: int | None) -> list[str]:
-    events = session.scalars(select(AuditEvent).where(
-        AuditEvent.instance_id == instance_id, AuditEvent.action == "draw_round").order_by(AuditEvent.id.desc()))
-    anchored = next((e.data_after for e in events if (e.data_after or {}).get("draw_id") == row.id), None)
-    if anchored is None:
-        return ["审计日志中没有该抽取记录的存证"]
-    if anchored.get("record_sha256") != record_sha256(row.record):
-        return ["抽取记录与审计日志存证的哈希值不一致（记录在存证后被修改）"]
-    return []
-
-
-def _row_problems(row: DrawRecordRow) -> list[str]:
-    problems = []
-    if row.candidates_sha256 != row.record.get("candidates_sha256"):
-        problems.append("抽取记录表中的候选名单哈希与记录内容不一致")
-    if row.seed_hex != row.record.get("seed_hex"):
-        problems.append("抽取记录表中的种子与记录内容不一致")
-    return problems
-
-
-def _engagement_problems(session, row: DrawRecordRow) -> list[str]:
-    drawn = set(draw_rules.DrawRecord.from_dict(row.record).drawn()) if row.record.get("rounds") else set()
-    random_ids = set(session.scalars(select(Engagement.expert_id).where(
-        Engagement.request_id == row.request_id, Engagement.method == "random", Engagement.expert_id.is_not(None))))
-    extra = sorted(random_ids - drawn)
-    return [f"专家 {extra} 以随机方式选派，但不在抽取记录的抽中名单中"] if extra else []
-
-
-def verify_draw(session, draw_id: int) -> dict:
-    """Recompute a stored draw and cross-check it with the audit chain and the engagements."""
-    row = session.get(DrawRecordRow, draw_id)
-    if row is None:
-        raise NotFound("抽取记录不存在")
-    request = session.get(WorkRequest, row.request_id)
-    result = draw_rules.verify(row.record)
-    problems = list(result.problems) + _row_problems(row) + _audit_problems(session, row, request.instance_id)
-    if result.match:  # the engagements can only be compared with a record that parses and replays
-        problems += _engagement_problems(session, row)
-    return {"draw_id": row.id, "request_id": row.request_id, "match": not problems, "problems": problems,
-            "candidates": len(row.record.get("candidates", [])), "candidates_sha256": row.candidates_sha256,
-            "seed_hex": row.seed_hex, "rules_version": row.rules_version, "rounds": row.rounds}

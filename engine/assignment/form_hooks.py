@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from engine.assignment import designation, draws, flow, notices
 from engine.assignment.models import WorkRequest
-from engine.assignment.profiles import load_profiles, spec_of
+from engine.assignment.profiles import load_profiles, screen_request
 from engine.assignment.status import RequestStatus
 from engine.core.clock import local_date
 from engine.core.contributions import Contributions
@@ -16,7 +16,6 @@ from engine.core.errors import Conflict, NotFound, ValidationFailed
 from engine.core.scripting import HostContext
 from engine.experts.models import Engagement, Expert, UsageRecord
 from engine.experts.status import EngagementStatus
-from rules.recusal import screen
 
 exports = Contributions()  # installed by engine.bootstrap
 
@@ -96,7 +95,7 @@ def _pool_left(ctx: HostContext, request: WorkRequest) -> int:
         return len(draws.remaining_candidates(ctx.session, request, row, ctx.now)[0])
     profiles = load_profiles(ctx.session, None, request.group_code)
     engaged = {e.expert_id for e in flow.engagements(ctx.session, request.id)}
-    eligible, _ = screen(profiles, spec_of(request), local_date(ctx.now))
+    eligible, _ = screen_request(ctx.session, profiles, request, ctx.now)
     return len(set(eligible) - engaged)
 
 
@@ -137,6 +136,10 @@ def apply_usage(ctx: HostContext, task_row, cleaned: dict) -> dict:
     row = task_engagement(ctx, task_row)
     if row.status != EngagementStatus.CONFIRMED:
         raise Conflict("该专家的使用情况已登记或选派已变更")
+    today = local_date(ctx.now)
+    if today < row.end_date:  # Art 14: the unit reports how the work went, so only once it has ended
+        raise ValidationFailed({"completion": f"工作结束日期为 {row.end_date}，今天（{today}）工作尚未结束，"
+                                              f"不能登记使用情况；请于 {row.end_date} 起登记"})
     ctx.session.add(UsageRecord(
         engagement_id=row.id, completion=cleaned["completion"], professional_level=cleaned["professional_level"],
         attitude=cleaned["attitude"], commitment_compliance=cleaned["commitment_compliance"],

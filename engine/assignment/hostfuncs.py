@@ -5,7 +5,7 @@ from datetime import date
 
 from sqlalchemy import select
 
-from engine.assignment import flow, notices, queries  # noqa: F401  (hooks: registers the form hooks)
+from engine.assignment import access, flow, notices, queries  # noqa: F401  (hooks: registers the form hooks)
 from engine.assignment.models import ApprovalDelegation
 from engine.assignment.status import RequestStatus
 from engine.core.clock import local_date
@@ -18,6 +18,7 @@ from engine.platform import notifications as notify  # noqa: F401  (registers th
 exports = Contributions()  # installed by engine.bootstrap
 
 exports.task_context("assignment")(queries.task_context)  # the request, the engagement, the unit's history
+exports.sealing("assignment")(access.sealed_steps)  # Art 13: drawn names sealed from the process history too
 
 ROUTE_LABELS = {"cancellation": "取消专家选派", "designation": "指定/库外/紧急选派"}
 

@@ -12,17 +12,21 @@ from functools import lru_cache
 from sqlalchemy import select
 
 from engine.assignment.models import RequestParty, WorkRequest
+from engine.core.clock import local_date
 from engine.experts.models import Engagement, Expert, ExpertDeclaration, ExpertGroup, GroupMembership
 from engine.experts.reference import CITIES
 from engine.experts.status import EngagementStatus
+from rules.entities import KnownCodes, known_unit_codes
 from rules.recusal import (
     Affiliation,
     Busy,
     DeclaredConflict,
+    Exclusion,
     ExpertProfile,
     Party,
     RequestSpec,
     normalize_org,
+    screen,
 )
 
 # Regions a request may be restricted to (Art 12: the province's market-supervision system).
@@ -138,3 +142,17 @@ def spec_of(request: WorkRequest) -> RequestSpec:
 def new_parties(parsed: list[tuple[str, str]]) -> list[RequestParty]:
     """RequestParty rows from (name, credit code) pairs."""
     return [RequestParty(name=name, credit_code=code) for name, code in parsed]
+
+
+def known_codes(session) -> dict[str, frozenset[str]]:
+    """The credit codes experts declared for organisations, in any declaration (Art 11(5): a unit's code known
+    from one expert's declaration applies to every expert of that unit)."""
+    return known_unit_codes(session.execute(
+        select(ExpertDeclaration.org_name, ExpertDeclaration.credit_code)
+        .where(ExpertDeclaration.credit_code.is_not(None), ExpertDeclaration.credit_code != "").distinct()))
+
+
+def screen_request(session, profiles: list[ExpertProfile], request: WorkRequest, now,
+                   known: KnownCodes | None = None) -> tuple[list[int], list[Exclusion]]:
+    """rules.recusal.screen of the profiles for the request on today's date, with the codes declared anywhere."""
+    return screen(profiles, spec_of(request), local_date(now), known_codes(session) if known is None else known)

@@ -10,7 +10,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select
 
-from engine.assignment import draws
+from engine.assignment.access import access, get_request, own_engagement
+from engine.assignment.draw_views import draw_summary
 from engine.assignment.models import ApprovalDelegation, DrawExclusion, ExternalExpert, WorkRequest
 from engine.core.errors import Forbidden, NotFound
 from engine.core.inbox import visible_to
@@ -24,40 +25,15 @@ from engine.platform.models import Unit
 HISTORY_DAYS = 365
 
 
-def access(session, viewer, request: WorkRequest) -> str:
-    """"full" (names), "sealed" (no names) or "expert" (own engagement only); 403 otherwise."""
-    if policy.allows(viewer, policy.SEE_DRAWN_NAMES) or (
-            policy.allows(viewer, policy.VIEW_OWN_UNIT) and viewer.unit_id == request.unit_id):
-        return "full"
-    if policy.allows(viewer, policy.VIEW_ALL_REQUESTS):
-        return "sealed"
-    if own_engagement(session, viewer, request.id) is not None:
-        return "expert"
-    raise Forbidden("您无权查看该用人申请")
-
-
-def own_engagement(session, viewer, request_id: int) -> Engagement | None:
-    """The viewer's own engagement on a request (as a pool expert), if any."""
-    return session.scalar(select(Engagement).join(Expert, Expert.id == Engagement.expert_id).where(
-        Engagement.request_id == request_id, Expert.user_id == viewer.id).order_by(Engagement.id.desc()).limit(1))
-
-
-def get_request(session, viewer, request_id: int) -> tuple[WorkRequest, str]:
-    """The request and the viewer's access level (404 unknown, 403 not allowed)."""
-    request = session.get(WorkRequest, request_id)
-    if request is None:
-        raise NotFound("用人申请不存在")
-    return request, access(session, viewer, request)
-
-
 @dataclass
 class EngagementView:
-    """One engagement as shown to a viewer (name None when sealed)."""
+    """One engagement as shown to a viewer: name None and free-text notes hidden when sealed (Art 13)."""
 
     row: Engagement
     name: str | None
     unit: str | None
     usage: UsageRecord | None = None
+    notes: bool = True  # decline / cancellation reasons and the usage comment may name or describe the expert
 
 
 @dataclass
@@ -98,23 +74,8 @@ def engagement_views(session, request: WorkRequest, level: str, viewer) -> list[
     usage = {u.engagement_id: u for u in session.scalars(
         select(UsageRecord).where(UsageRecord.engagement_id.in_([r.id for r in rows])))} if rows else {}
     names = _names(session, rows) if level != "sealed" else {}
-    return [EngagementView(r, *(names.get(r.id) or (None, None)), usage=usage.get(r.id)) for r in rows]
-
-
-def draw_summary(session, request: WorkRequest, level: str) -> dict | None:
-    """The draw record for the page: full record for "full" viewers, hash/seed/counts otherwise."""
-    row = draws.draw_row(session, request.id)
-    if row is None:
-        return None
-    summary = {"id": row.id, "pool_size": row.pool_size, "candidates": len(row.record.get("candidates", [])),
-               "candidates_sha256": row.candidates_sha256, "seed_hex": row.seed_hex,
-               "rules_version": row.rules_version, "recusal_version": row.recusal_version, "rounds": row.rounds,
-               "created_at": row.created_at}
-    if level == "full":
-        summary["record"] = row.record
-        summary["names"] = dict(session.execute(select(Expert.id, Expert.name).where(
-            Expert.id.in_({i for r in row.record["rounds"] for i in r["picked"]}))).all())
-    return summary
+    return [EngagementView(r, *(names.get(r.id) or (None, None)), usage=usage.get(r.id), notes=level != "sealed")
+            for r in rows]
 
 
 def exclusion_rows(session, request: WorkRequest, level: str) -> list[dict]:
@@ -216,12 +177,14 @@ def task_context(session, task_row: HumanTask, viewer) -> dict:
     if request is None:
         return {}
     context = {"request": request, "unit_name": (session.get(Unit, request.unit_id) or Unit(name="")).name,
-               "engagement": None, "person": None, "history": None, "designated": []}
+               "engagement": None, "person": None, "history": None, "designated": [], "usage_from": None}
     if task_row.bpmn_id in ENGAGEMENT_STEPS and task_row.item_id is not None:
         row = session.get(Engagement, task_row.item_id)
         if row is not None:
             context["engagement"] = row
             context["person"] = _names(session, [row]).get(row.id)
+            if task_row.bpmn_id == "record_usage":  # Art 14: usage is reported once the work has ended
+                context["usage_from"] = row.end_date
     if task_row.bpmn_id.endswith("_designation"):
         context["history"] = designation_history(session, request.unit_id, task_row.created_at, request.id)
         context["designated"] = _designated_people(session, request)

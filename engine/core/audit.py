@@ -39,6 +39,11 @@ def _hashed_fields(event: AuditEvent) -> dict:
     }
 
 
+def hashed_fields(event: AuditEvent) -> dict:
+    """What an event's hash covers (with its prev_hash), as JSON-safe values: exports show it to outsiders."""
+    return _hashed_fields(event)
+
+
 def _serialize_chain(session) -> None:
     # Two writers must not both extend the same tail. PostgreSQL: a transaction-scoped advisory lock.
     # SQLite: the database write lock, taken before the tail is read (pysqlite would otherwise read the
@@ -97,8 +102,18 @@ def record(session, action: str, actor, now: datetime, *, instance=None, task=No
 
 def verify_chain(session) -> int | None:
     """Recompute the whole chain; return the id of the first tampered event, or None when intact."""
-    prev = GENESIS
-    for event in session.scalars(select(AuditEvent).order_by(AuditEvent.id)).yield_per(500):
+    return chain_break(session, 0)
+
+
+def chain_break(session, first_id: int, last_id: int | None = None) -> int | None:
+    """Recompute the chain from event `first_id` (linked to the event before it) through `last_id` (default: the
+    tail); return the id of the first event whose prev_hash or hash does not recompute, or None when intact."""
+    prev = session.scalar(select(AuditEvent.hash).where(AuditEvent.id < first_id)
+                          .order_by(AuditEvent.id.desc()).limit(1)) or GENESIS
+    query = select(AuditEvent).where(AuditEvent.id >= first_id)
+    if last_id is not None:
+        query = query.where(AuditEvent.id <= last_id)
+    for event in session.scalars(query.order_by(AuditEvent.id)).yield_per(500):
         if event.prev_hash != prev or event.hash != event_hash(prev, _hashed_fields(event)):
             return event.id
         prev = event.hash

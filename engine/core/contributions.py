@@ -27,6 +27,7 @@ class Contributions:
     jobs: dict[str, ScheduledJob] = field(default_factory=dict)
     task_facts: dict[str, Callable] = field(default_factory=dict)
     instance_viewers: dict[str, Callable] = field(default_factory=dict)
+    sealed_steps: dict[str, Callable] = field(default_factory=dict)
 
     def host_function(self, name: str):
         """Offer `fn(ctx, **params)` as the service-task operator `name` (BPMN `spiffworkflow:serviceTaskOperator`)."""
@@ -47,6 +48,10 @@ class Contributions:
     def instance_viewer(self, process_key: str):
         """`fn(session, viewer, instance) -> bool`: who else may see instances of this process."""
         return self._record(self.instance_viewers, process_key)
+
+    def sealing(self, process_key: str):
+        """`fn(session, viewer, instance) -> frozenset of step ids` sealed from the viewer (hooks.SEALED_STEPS)."""
+        return self._record(self.sealed_steps, process_key)
 
     def scheduled(self, job_id: str, trigger: str, **trigger_args):
         """Run `fn(session, now)` on an APScheduler trigger (jobs must be idempotent)."""

@@ -16,6 +16,11 @@ TASK_FACTS: dict[str, Callable] = {}
 # `fn(session, viewer, instance) -> bool`: who else may see an instance of that process (e.g. its applicant).
 INSTANCE_VIEWERS: dict[str, Callable] = {}
 
+# `fn(session, viewer, instance) -> frozenset of step ids` whose tasks name people the viewer may not know of
+# (assignment: drawn experts, Art 13). Task pages leave those steps out of their history; the instance history,
+# which shows every step's data and the automatic steps' results, is refused to that viewer.
+SEALED_STEPS: dict[str, Callable] = {}
+
 
 def facts_for(session, task_row, viewer) -> dict:
     """The JSON-safe facts a task's process adds to the API's task detail, or {}."""
@@ -27,6 +32,12 @@ def may_view_instance(session, viewer, instance) -> bool:
     """Whether the instance's process lets this viewer see it besides the generic rules."""
     check = INSTANCE_VIEWERS.get(instance.process_key)
     return bool(check and check(session, viewer, instance))
+
+
+def sealed_steps(session, viewer, instance) -> frozenset[str]:
+    """The steps of the instance its process seals from this viewer (empty: nothing sealed)."""
+    check = SEALED_STEPS.get(instance.process_key)
+    return frozenset(check(session, viewer, instance)) if check and viewer is not None else frozenset()
 
 
 def context_for(session, task_row, viewer) -> dict:

@@ -9,7 +9,10 @@ from engine.platform import policy
 
 
 def can_view_instance(session, viewer, instance: ProcessInstance) -> bool:
-    """Oversight roles see all; others see instances they started, hold a task in, or of their unit."""
+    """Oversight roles see all; others see instances they started, hold a task in, or of their unit; nobody sees
+    an instance whose process seals steps from them (the history shows every step's data)."""
+    if hooks.sealed_steps(session, viewer, instance):
+        return False
     if policy.allows(viewer, policy.VIEW_INSTANCES) or instance.started_by == viewer.id:
         return True
     own_unit = instance.unit_id is not None and instance.unit_id == viewer.unit_id

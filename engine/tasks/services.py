@@ -5,11 +5,11 @@ from datetime import datetime
 
 from sqlalchemy import select, update
 
-from engine.core import audit, inbox, runner
+from engine.core import audit, hooks, inbox, runner
 from engine.core.errors import Conflict, Forbidden, NotFound, ServiceError
 from engine.core.forms import task_form, validate_form
 from engine.core.hooks import FORM_HOOKS
-from engine.core.models import AuditEvent, HumanTask
+from engine.core.models import AuditEvent, HumanTask, ProcessInstance
 from engine.core.scripting import HostContext
 from engine.core.status import TaskState
 from engine.core.uow import unit_of_work
@@ -37,11 +37,14 @@ def get_task(session, task_id: int, actor) -> HumanTask:
     return task
 
 
-def task_history(session, instance_id: int) -> list[AuditEvent]:
-    """Completed user tasks of an instance, oldest first (for earlier steps' comments)."""
-    return list(session.scalars(
+def task_history(session, instance_id: int, viewer=None) -> list[AuditEvent]:
+    """Completed user tasks of an instance, oldest first (for earlier steps' comments), without the steps its
+    process seals from the viewer."""
+    events = session.scalars(
         select(AuditEvent).where(AuditEvent.instance_id == instance_id, AuditEvent.action == "task_completed")
-        .order_by(AuditEvent.id)))
+        .order_by(AuditEvent.id))
+    sealed = hooks.sealed_steps(session, viewer, session.get(ProcessInstance, instance_id))
+    return [e for e in events if e.bpmn_id not in sealed]
 
 
 def _open_task(session, task_id: int, actor, free_or_mine: bool = True) -> HumanTask:

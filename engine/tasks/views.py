@@ -73,7 +73,7 @@ def task_detail(session, task_id: int, actor, now: datetime) -> dict:
         "task": task_dict(task, now) | {"lock_version": task.instance.lock_version},
         "form": form_definition(session, task),
         **hooks.facts_for(session, task, actor),
-        "history": [_history_item(e) for e in task_history(session, task.instance_id)],
+        "history": [_history_item(e) for e in task_history(session, task.instance_id, actor)],
     }
 
 

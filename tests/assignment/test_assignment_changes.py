@@ -10,7 +10,6 @@ from engine.tasks import services as task_service
 from tests.assignment_support import (
     APPROVE_JUSTIFIED,
     CONFIRM,
-    USAGE,
     answer,
     complete_all,
     create,
@@ -18,6 +17,7 @@ from tests.assignment_support import (
     make_pool,
     open_tasks,
 )
+from tests.draw_support import record_usage
 from tests.support import T0, make_user
 
 
@@ -41,7 +41,7 @@ def test_conflict_found_during_the_work_interrupts_and_redraws(session, users):
     assert [(e.round, e.status) for e in rows] == [(1, "cancelled"), (1, "confirmed"), (2, "drawn")]
     answer(session, rows[2], CONFIRM)
     assert len(open_tasks(session, request, "record_usage")) == 2
-    complete_all(session, request, "record_usage", users["using_unit"], USAGE)
+    record_usage(session, request, users["using_unit"])
     session.expire_all()
     assert session.get(WorkRequest, request.id).status == "completed"
     assert [e.status for e in engagements(session, request.id)] == ["cancelled", "completed", "completed"]
@@ -76,7 +76,7 @@ def test_only_the_unit_or_talent_center_may_report_and_with_a_reason(session, us
     with pytest.raises(ValidationFailed):
         services.report_conflict(session, row.id, users["using_unit"], "  ", T0)
     assert engagements(session, request.id)[0].status == "confirmed"
-    complete_all(session, request, "record_usage", users["using_unit"], USAGE)
+    record_usage(session, request, users["using_unit"])
     with pytest.raises(Conflict):
         services.report_conflict(session, row.id, users["using_unit"], "事后发现", T0)
 

@@ -13,7 +13,6 @@ from tests.assignment_support import (
     APPROVE_JUSTIFIED,
     CONFIRM,
     DECLINE,
-    USAGE,
     answer,
     complete_all,
     create,
@@ -22,6 +21,7 @@ from tests.assignment_support import (
     make_pool,
     open_tasks,
 )
+from tests.draw_support import record_usage
 from tests.support import T0
 
 FILE = {"filed": "on", "filing_no": "备〔2026〕3号", "comment": ""}
@@ -56,7 +56,7 @@ def test_designation_approved_then_expert_confirms(session, users, method):
     (row,) = engagements(session, request.id)
     assert (row.expert_id, row.method, row.status) == (chosen.id, method, "drawn")
     answer(session, row, CONFIRM)
-    complete_all(session, request, "record_usage", users["using_unit"], USAGE)
+    record_usage(session, request, users["using_unit"])
     session.expire_all()
     assert session.get(WorkRequest, request.id).status == "completed"
 
@@ -80,7 +80,7 @@ def test_external_experts_are_recorded_not_admitted(session, users):
     external = session.get(ExternalExpert, row.external_expert_id)
     assert (external.name, external.unit, row.status) == ("王某", "某大学材料学院", "confirmed")
     assert session.get(WorkRequest, request.id).status == "staffed"
-    assert complete_all(session, request, "record_usage", users["using_unit"], USAGE) == 1
+    assert record_usage(session, request, users["using_unit"]) == 1
 
 
 def test_authorized_division_approves_instead_of_leader(session, users):

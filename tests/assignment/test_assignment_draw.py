@@ -5,8 +5,8 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from engine.assignment.draws import verify_draw
 from engine.assignment.models import DrawExclusion, DrawRecordRow, WorkRequest
+from engine.assignment.verification import verify_draw
 from engine.core.errors import Forbidden, ValidationFailed
 from engine.core.models import AuditEvent
 from engine.experts.models import Expert, ExpertDeclaration

@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import select
 
 from engine.assignment import queries
-from engine.assignment.draws import verify_draw
 from engine.assignment.models import DrawRecordRow, WorkRequest
+from engine.assignment.verification import verify_draw
 from engine.core.errors import ValidationFailed
 from engine.core.models import ProcessInstance
 from engine.core.timers import fire_due
@@ -18,7 +18,6 @@ from tests.assignment_support import (
     APPROVE_UNJUSTIFIED,
     CONFIRM,
     DECLINE,
-    USAGE,
     answer,
     complete_all,
     create,
@@ -26,6 +25,7 @@ from tests.assignment_support import (
     make_pool,
     open_tasks,
 )
+from tests.draw_support import record_usage
 from tests.support import T0
 
 
@@ -41,7 +41,7 @@ def test_random_draw_confirm_usage_completes(session, users):
     session.expire_all()
     assert session.get(WorkRequest, request.id).status == "staffed"
     assert [e.status for e in engagements(session, request.id)] == ["confirmed", "confirmed", "released"]
-    assert complete_all(session, request, "record_usage", users["using_unit"], USAGE) == 2
+    assert record_usage(session, request, users["using_unit"]) == 2
     session.expire_all()
     assert session.get(WorkRequest, request.id).status == "completed"
     assert session.get(ProcessInstance, request.instance_id).status == "completed"

@@ -21,7 +21,6 @@ from tests.assignment_support import (
     APPROVE_JUSTIFIED,
     CONFIRM,
     DECLINE,
-    USAGE,
     answer,
     complete_all,
     create,
@@ -32,6 +31,7 @@ from tests.assignment_support import (
     request_form,
     user_of,
 )
+from tests.draw_support import record_usage
 from tests.support import T0, make_user
 from tests.webui.test_ui_support import client_for, text_of
 from webui.app import create_app
@@ -71,7 +71,7 @@ def test_every_open_multi_instance_task_carries_its_engagement_id(session, users
     assert _items(session, request, "confirm_availability") == {(user_of(session, third).id, third.id)}
     answer(session, third, CONFIRM)
     assert _items(session, request, "record_usage") == {(None, second.id), (None, third.id)}
-    assert complete_all(session, request, "record_usage", users["using_unit"], USAGE) == 2
+    assert record_usage(session, request, users["using_unit"]) == 2
     # Single tasks have no item; every row ever written for a multi-instance step has one.
     rows = session.scalars(select(HumanTask).where(HumanTask.instance_id == request.instance_id)).all()
     assert len(rows) == 8 and all((r.item_id is None) == (r.bpmn_id not in queries.ENGAGEMENT_STEPS) for r in rows)

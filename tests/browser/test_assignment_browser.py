@@ -2,6 +2,7 @@
 Also: bpmn-js (served locally) renders the assignment diagram from its DI without warnings."""
 
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import select
@@ -28,7 +29,7 @@ def log_out(page) -> None:
     page.wait_for_selector("#username")
 
 
-def test_request_confirm_and_record_usage(live_server, page, session, users):
+def test_request_confirm_and_record_usage(app, live_server, page, session, users):
     make_pool(session, 4)
     log_in(page, live_server, users["using_unit"].username)
     page.goto(f"{live_server}/assignment")
@@ -64,6 +65,7 @@ def test_request_confirm_and_record_usage(live_server, page, session, users):
     assert page.locator("#request-status").inner_text() == "已选派"
     log_out(page)
 
+    app.config["FIXED_NOW"] = datetime(2026, 3, 17, 10, 0, tzinfo=UTC)  # the work has ended: usage may be recorded
     log_in(page, live_server, users["using_unit"].username)
     page.goto(f"{live_server}/assignment/requests/{request.id}")
     page.click("#my-actions >> text=登记专家使用情况")

@@ -32,6 +32,7 @@ from tests.deploy.deploy_support import (
     group,
     groups_restored,  # noqa: F401  (fixture)
 )
+from tests.draw_support import AFTER_WORK
 from tests.experts.roster_support import DEC1, expert_user, make_expert
 from tests.support import T0, application_form, make_call
 
@@ -149,7 +150,7 @@ def test_assignment_merges_confirmations_and_usage_across_processes(session, use
                                           assignment.CONFIRM)])
     assert session.get(WorkRequest, request.id).status == "staffed"  # the children merged
     assert [e.status for e in assignment.engagements(session, request.id)] == ["confirmed", "confirmed"]
-    walk(step, request.instance_id, [("record_usage", unit, assignment.USAGE)] * 2)
+    walk(step, request.instance_id, [("record_usage", unit, assignment.USAGE)] * 2, AFTER_WORK)  # Art 14: once ended
     assert session.get(WorkRequest, request.id).status == "completed"
     assert session.scalar(select(func.count()).select_from(UsageRecord)) == 2
     assert_ended(session, request.instance_id)

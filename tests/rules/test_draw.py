@@ -83,7 +83,7 @@ def test_new_draw_takes_the_lowest_scores_and_records_everything():
     first = record.rounds[0]
     assert record.candidates == tuple(ids)
     assert record.candidates_sha256 == candidates_sha256(ids)
-    assert record.seed_hex == SEED.hex() and record.rules_version == RULES_VERSION == "draw-1"
+    assert record.seed_hex == SEED.hex() and record.rules_version == RULES_VERSION == "draw-2"
     assert (first.round, first.wanted, first.available) == (1, 7, tuple(ids))
     assert first.picked == tuple(rank(SEED, 1, ids)[:7])
     assert first.skipped_same_entity == () and record.drawn() == first.picked

@@ -65,7 +65,7 @@ def test_clean_expert_is_eligible_and_ids_come_back_sorted():
     eligible, excluded = screen([expert(9), expert(3), expert(5)], spec(), TODAY)
     assert eligible == [3, 5, 9]
     assert excluded == []
-    assert RECUSAL_RULES_VERSION == "recusal-1"
+    assert RECUSAL_RULES_VERSION == "recusal-2"
 
 
 def test_screen_accepts_any_iterable():

@@ -176,6 +176,10 @@ def _requests(session, w: World, xm_user, experts: dict) -> dict:
     w.own["draw"] = {"using_unit": draws[r_fz.id], "expert": draws[r_fz.id]}
     w.foreign["draw"] = {"*": draws[r_xm.id]}
     w.foreign_label["draw"] = {"*": "another unit's"}
+    # The export holds the seed and the candidates: the drawn expert's own request's is sealed from them (Art 13).
+    w.own["draw_export"] = {"using_unit": draws[r_fz.id]}
+    w.foreign["draw_export"] = {"*": draws[r_xm.id], "expert": draws[r_fz.id]}
+    w.foreign_label["draw_export"] = {"*": "another unit's", "expert": "the expert's own request's (sealed)"}
     w.own["engagement"] = {"using_unit": mine.id, "expert": mine.id}
     w.foreign["engagement"] = {"*": xm_engagement, "expert": theirs.id}
     w.foreign_label["engagement"] = {"*": "another unit's", "expert": "another expert's"}
@@ -187,9 +191,12 @@ def _requests(session, w: World, xm_user, experts: dict) -> dict:
     w.own["task"] |= {"expert": my_task.id, "using_unit": shortfall_fz.id}
     w.foreign["task"] |= {"expert": their_task.id, "using_unit": shortfall_xm.id}
     w.foreign_label["task"] |= {"expert": "another expert's", "using_unit": "another unit's"}
-    w.own["instance"] |= {"using_unit": r_fz.instance_id, "expert": r_fz.instance_id}
-    w.foreign["instance"] |= {"*": r_xm.instance_id}
-    w.foreign_label["instance"] = {"*": "another unit's", "applicant": "another applicant's"}
+    # An assignment instance's history names the drawn experts: only the requesting unit, talent_center and
+    # auditors open it (Art 13, tests/assignment/test_sealed_walk.py); the matrix's instances are therefore the
+    # unit's own request and, as another's, an admission case (the expert's own is their withdrawal, below).
+    w.own["instance"] |= {"using_unit": r_fz.instance_id}
+    w.foreign["instance"] |= {"*": w.foreign["instance"]["applicant"]}
+    w.foreign_label["instance"] = {"*": "another applicant's"}
     return {"me": me, "other": other, "r_fz": r_fz, "r_xm": r_xm}
 
 
@@ -257,6 +264,7 @@ def _yearly(session, w: World, experts: dict, me, other, tc) -> None:
                                  {"reason": "工作调动", "confirm": "on"}, DEC1)
     session.expire_all()
     cases = dict(session.execute(select(ExitCase.expert_id, ExitCase.id)).all())
+    w.own["instance"]["expert"] = session.get(ExitCase, cases[me.id]).instance_id  # started by the expert
     w.own["exit_case"] = {"expert": cases[me.id]}
     w.foreign["exit_case"] = {"*": cases[other.id]}
     w.foreign_label["exit_case"] = {"*": "another expert's"}

@@ -20,6 +20,7 @@ from tests.assignment_support import (
     request_form,
     user_of,
 )
+from tests.draw_support import AFTER_WORK
 from tests.support import make_call, make_user
 from tests.webui.test_ui_support import client_for, count, submit, text_of
 
@@ -201,6 +202,7 @@ def test_generic_task_page_completes_assignment_tasks(app, session, users):
     (row,) = engagements(session, request.id)
     answer(session, row, CONFIRM)
     (task,) = open_tasks(session, request, "record_usage")
+    app.config["FIXED_NOW"] = AFTER_WORK  # usage is recorded once the work has ended (Art 14)
     client = client_for(app, users["using_unit"])
     assert "登记专家使用情况" in text_of(client.get("/tasks"))
     response = client.post(f"/tasks/{task.id}", data={"completion": "completed", "professional_level": "poor",

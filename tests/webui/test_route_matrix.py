@@ -114,6 +114,7 @@ ROUTES = {
     ("assignment.new", "POST"): R(P.START_ASSIGNMENT, ok=(422,), data={}),
     ("assignment.detail", "GET"): R(kind="request", sees_all=P.VIEW_ALL_REQUESTS),
     ("assignment.verify", "GET"): R(kind="draw", sees_all=P.VIEW_ALL_REQUESTS),
+    ("assignment.export", "GET"): R(kind="draw_export", sees_all=P.SEE_DRAWN_NAMES),
     ("assignment.engagement", "GET"): R(kind="engagement", sees_all=P.SEE_DRAWN_NAMES),
     ("assignment.report_conflict", "POST"): R(P.REPORT_CONFLICT, kind="engagement", sees_all=P.REPORT_ANY_CONFLICT,
                                               ok=(422,), data={"reason": ""}),
@@ -188,6 +189,7 @@ ROUTES = {
     ("api_assignment.create_request", "POST"): R(P.START_ASSIGNMENT, ok=(422,), data={}),
     ("api_assignment.show_request", "GET"): R(kind="request", sees_all=P.VIEW_ALL_REQUESTS),
     ("api_assignment.verify", "GET"): R(kind="draw", sees_all=P.VIEW_ALL_REQUESTS),
+    ("api_assignment.export", "GET"): R(kind="draw_export", sees_all=P.SEE_DRAWN_NAMES),
 }
 
 # Routes the matrix does not request, and why.

@@ -3,8 +3,7 @@ verify a draw. Same services, same sealing as the pages."""
 
 from flask import Blueprint, jsonify
 
-from engine.assignment import queries, services
-from engine.assignment.draws import verify_draw
+from engine.assignment import draw_views, queries, services
 from engine.platform import policy
 from webui.api.auth import add_auth_challenge, api_requires, api_user, authenticate_request, json_body
 from webui.extensions import db
@@ -31,17 +30,21 @@ def _request_dict(r) -> dict:
         "parties": [{"name": p.name, "credit_code": p.credit_code} for p in r.parties]}
 
 
+def _usage_dict(v) -> dict | None:
+    if v.usage is None:
+        return None
+    usage = {k: getattr(v.usage, k) for k in ("completion", "professional_level", "attitude", "commitment_compliance")}
+    return usage | {"comment": v.usage.comment if v.notes else None}
+
+
 def _engagement_dict(v) -> dict:
-    e = v.row
+    e, notes = v.row, v.notes  # sealed viewers get no free text: it may name or describe the expert (Art 13)
     return {"id": e.id, "expert_id": e.expert_id if v.name else None, "name": v.name, "unit": v.unit,
             "external": e.external_expert_id is not None, "method": e.method, "round": e.round, "role": e.role,
             "status": e.status, "standby": e.status == "drawn" and e.asked_at is None,
-            "decline_reason": e.decline_reason, "decline_justified": e.decline_justified,
-            "conflict_declared": e.conflict_declared, "cancel_reason": e.cancel_reason,
-            "confirmed_at": _iso(e.confirmed_at), "ended_at": _iso(e.ended_at),
-            "usage": None if v.usage is None else {
-                k: getattr(v.usage, k) for k in ("completion", "professional_level", "attitude",
-                                                 "commitment_compliance", "comment")}}
+            "decline_reason": e.decline_reason if notes else None, "decline_justified": e.decline_justified,
+            "conflict_declared": e.conflict_declared, "cancel_reason": e.cancel_reason if notes else None,
+            "confirmed_at": _iso(e.confirmed_at), "ended_at": _iso(e.ended_at), "usage": _usage_dict(v)}
 
 
 def _draw_dict(draw: dict | None) -> dict | None:
@@ -74,7 +77,11 @@ def show_request(request_id: int):
 
 @bp.get("/draws/<int:draw_id>/verify")
 def verify(draw_id: int):
-    """Recompute a draw from its record: match / mismatch with the differences."""
-    result = verify_draw(db.session, draw_id)
-    queries.get_request(db.session, api_user(), result["request_id"])  # object check: may view the request
-    return jsonify(result)
+    """Recompute a draw from its record: match / mismatch with the differences (sealed viewers: counts only)."""
+    return jsonify(draw_views.verify_view(db.session, api_user(), draw_id))
+
+
+@bp.get("/draws/<int:draw_id>/export")
+def export(draw_id: int):
+    """The draw record with its audit anchors (docs/draw-record.md), for those who may see the names."""
+    return jsonify(draw_views.export_view(db.session, api_user(), draw_id))

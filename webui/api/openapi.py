@@ -58,15 +58,22 @@ ASSIGNMENT_SCHEMAS = {
         "request": OBJ, "access": {"enum": list(REQUEST_ACCESS),
                                    "description": "sealed：局领导/质量监督处，专家姓名与抽中名单密封"},
         "unit_name": STR, "engagements": {"type": "array", "items": OBJ},
-        "draw": {"type": ["object", "null"], "description": "抽取记录：库内人数、候选哈希、种子、规则版本；"
-                                                           "full 访问者另含完整记录 record（可离线复核）"},
+        "draw": {"type": ["object", "null"], "description": "抽取记录：规则版本、轮次；full 访问者另含库内人数、候选哈希、"
+                                                           "种子和完整记录 record（可离线复核）；其他访问者 sealed=true"},
         "exclusions": {"type": "array", "items": _obj({"round": INT, "expert_id": INT, "name": STR, "code": STR,
                                                        "reason": STR, "article": STR})},
         "open_tasks": {"type": "array", "items": INT}}, ("request", "access", "engagements")),
     "DrawVerification": _obj({
-        "draw_id": INT, "request_id": INT, "match": BOOL, "problems": {"type": "array", "items": STR},
+        "draw_id": INT, "request_id": INT, "match": BOOL, "sealed": BOOL, "problems": {"type": "array", "items": STR},
+        "problem_count": {"type": "integer", "description": "sealed 访问者：差异条数（差异内容含专家编号，密封）"},
         "candidates": INT, "candidates_sha256": STR, "seed_hex": STR, "rules_version": STR, "rounds": INT},
-        ("draw_id", "match", "problems")),
+        ("draw_id", "match", "sealed")),
+    "DrawExport": _obj({
+        "format": {"const": "expertpool-draw-record"}, "format_version": INT, "draw_id": INT, "request_id": INT,
+        "record": {"type": "object", "description": "抽取记录（docs/draw-record.md 规定每个字段与规范化序列化）"},
+        "record_sha256": STR, "anchors": {"type": "array", "items": OBJ,
+                                          "description": "审计日志中各轮的存证事件（含 prev_hash 与 hash）"}},
+        ("format", "record", "record_sha256", "anchors")),
 }
 
 
@@ -234,6 +241,9 @@ def _paths() -> dict:
                                               params=[_path("request_id", "用人申请 id")])},
         "/draws/{draw_id}/verify": {"get": _op("复核随机抽取（按记录重新计算）", "专家选派",
                                                ("200", "DrawVerification", "match / mismatch 及差异"), "401 403 404",
+                                               params=[_path("draw_id", "抽取记录 id")])},
+        "/draws/{draw_id}/export": {"get": _op("导出抽取记录及存证（可用 tools/verify_draw.py 离线复核）", "专家选派",
+                                               ("200", "DrawExport", "抽取记录、各轮存证事件"), "401 403 404",
                                                params=[_path("draw_id", "抽取记录 id")])},
     }
 

@@ -1,5 +1,6 @@
-"""`expertpool` commands of the assignment capability: verify-draw, send-mail."""
+"""`expertpool` commands of the assignment capability: verify-draw, export-draw, send-mail."""
 
+import json
 import sys
 from datetime import UTC, datetime
 
@@ -15,11 +16,12 @@ from webui.extensions import db
 @click.argument("draw_id", type=int)
 @with_appcontext
 def verify_draw_command(draw_id: int):
-    """Recompute draw record DRAW_ID from its seed; print match / mismatch (exit 1 on mismatch)."""
-    from engine.assignment.draws import verify_draw
+    """Recompute draw record DRAW_ID from its seed and hold it to the audit chain from its first anchor to the
+    tail; print match / mismatch (exit 1 on mismatch)."""
+    from engine.assignment.verification import verify_draw
 
     try:
-        result = verify_draw(db.session, draw_id)
+        result = verify_draw(db.session, draw_id, full_chain=True)
     except NotFound as exc:
         click.echo(f"mismatch: {exc.message}")
         sys.exit(1)
@@ -33,6 +35,27 @@ def verify_draw_command(draw_id: int):
     for problem in result["problems"]:
         click.echo(f"  - {problem}")
     sys.exit(1)
+
+
+@click.command("export-draw")
+@click.argument("draw_id", type=int)
+@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), help="write to this file")
+@with_appcontext
+def export_draw_command(draw_id: int, output: str | None):
+    """Export draw record DRAW_ID with its audit anchors as JSON (tools/verify_draw.py checks it)."""
+    from engine.assignment.verification import export_draw
+
+    try:
+        text = json.dumps(export_draw(db.session, draw_id), ensure_ascii=False, indent=1)
+    except NotFound as exc:
+        click.echo(exc.message, err=True)
+        sys.exit(1)
+    if output:
+        with open(output, "w", encoding="utf-8") as f:
+            f.write(text + "\n")
+        click.echo(f"written {output}")
+    else:
+        click.echo(text)
 
 
 @click.command("send-mail")
@@ -53,4 +76,5 @@ def send_mail_command():
 def register(group) -> None:
     """Attach this capability's commands to the CLI group."""
     group.add_command(verify_draw_command)
+    group.add_command(export_draw_command)
     group.add_command(send_mail_command)

@@ -4,14 +4,14 @@ Views stay thin: parse, call one service, render or redirect. Mail queued by a s
 right after it (best effort); the scheduled outbox job catches up with anything left.
 """
 
+import json
 from datetime import date
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from engine.assignment import draw_views, queries, services
 from engine.assignment import models as labels
-from engine.assignment import queries, services
-from engine.assignment.draws import verify_draw
 from engine.core.errors import ValidationFailed
 from engine.core.forms import load_form
 from engine.experts import models as expert_labels
@@ -85,10 +85,17 @@ def detail(request_id: int):
 @bp.route("/assignment/draws/<int:draw_id>/verify")
 @login_required
 def verify(draw_id: int):
-    """Recompute a draw from its record and show match / mismatch."""
-    result = verify_draw(db.session, draw_id)
-    queries.get_request(db.session, current_user, result["request_id"])  # object check: may view the request
-    return render_template("assignment/verify.html", result=result)
+    """Recompute a draw from its record and show match / mismatch (details sealed by role)."""
+    return render_template("assignment/verify.html", result=draw_views.verify_view(db.session, current_user, draw_id))
+
+
+@bp.route("/assignment/draws/<int:draw_id>/export.json")
+@login_required
+def export(draw_id: int):
+    """Download the draw record with its audit anchors (docs/draw-record.md); requester, talent_center, auditors."""
+    data = draw_views.export_view(db.session, current_user, draw_id)
+    return Response(json.dumps(data, ensure_ascii=False, indent=1), mimetype="application/json",
+                    headers={"Content-Disposition": f"attachment; filename=draw-{draw_id}.json"})
 
 
 @bp.route("/assignment/engagements/<int:engagement_id>")

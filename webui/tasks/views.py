@@ -134,7 +134,7 @@ def bulk_document():
 
 
 def _render_task(task, values=None, errors=None, lock_version=None, status=200):
-    page = ui_queries.task_page(db.session, task)
+    page = ui_queries.task_page(db.session, task, current_user)
     form = task_form(db.session, task)
     app = page.application
     if task.form_key == "application" and app is not None:  # correction: start from the current 推荐表
