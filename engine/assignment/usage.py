@@ -5,12 +5,10 @@ from datetime import date
 from sqlalchemy import select
 
 from engine.assignment.models import WORK_TYPES, WorkRequest
-from engine.experts.models import COMPLETION, USAGE_RATINGS, Engagement, UsageRecord
+from engine.experts.models import Engagement, UsageRecord
+from engine.experts.usage_labels import label
 from engine.platform.models import Unit
 from rules.evaluation import COUNTED_STATUSES, UsageCounts, UsageFact, usage_counts
-
-# The usage form's compliance answers; rating codes are shared with professional level and attitude.
-COMPLIANCE = USAGE_RATINGS | {"complied": "遵守", "partly": "基本遵守", "violated": "违反"}
 
 
 def counts_for(session, expert_id: int, year: int) -> UsageCounts:
@@ -43,10 +41,9 @@ def _record(engagement: Engagement, request: WorkRequest, unit_name: str, usage:
         "end": engagement.end_date.isoformat(), "title": request.title, "unit": unit_name,
         "work_type": _label(WORK_TYPES, request.work_type), "status": engagement.status,
         "recorded": usage is not None,
-        "completion": _label(COMPLETION, usage.completion) if usage else "",
-        "professional_level": _label(USAGE_RATINGS, usage.professional_level) if usage else "",
-        "attitude": _label(USAGE_RATINGS, usage.attitude) if usage else "",
-        "commitment_compliance": _label(COMPLIANCE, usage.commitment_compliance) if usage else "",
+        # Labels from the usage_record form's own choices (one source: engine/experts/usage_labels.py).
+        **{field: label(field, getattr(usage, field)) if usage else ""
+           for field in ("completion", "professional_level", "attitude", "commitment_compliance")},
         "comment": usage.comment if usage else "",
     }
 

@@ -109,11 +109,6 @@ DECLARATION_KINDS = {
 }
 
 
-USAGE_RATINGS = {"excellent": "优秀", "good": "良好", "fair": "一般", "poor": "差"}
-
-
-COMPLETION = {"completed": "按要求完成", "partial": "部分完成", "not_completed": "未完成"}
-
 
 class Engagement(Base):
     """One expert (pool or external) on one request: drawn → confirmed/declined/cancelled → completed."""

@@ -30,7 +30,7 @@ TITLE = "2026年电线电缆产品监督抽查"
 # Path arguments this scenario has no object for (other procedures' records): those routes are not walked.
 NOT_WALKED = {"application_id", "attachment_id", "evaluation_id", "case_id", "renewal_id", "change_id",
               "draft_id", "item_id", "filename", "package", "source", "name", "incident_id", "delegation_id",
-              "version_id", "process_key"}
+              "version_id", "process_key", "user_id"}  # user_id: account administration (no draw data)
 SEALED_KEYS = {"seed_hex", "candidates_sha256", "record_sha256", "inputs_sha256", "pool_size", "candidates",
                "record", "picked", "available", "names", "problems"}
 
