@@ -24,6 +24,7 @@ from tests.assignment_support import (
 )
 from tests.assignment_support import make_pool as pool
 from tests.draw_support import api_headers, user_for
+from tests.support import UserClient, login
 from tests.webui.test_ui_support import client_for
 
 TITLE = "2026年电线电缆产品监督抽查"
@@ -152,3 +153,14 @@ def test_the_requesting_unit_and_the_auditor_see_everything(app, client, session
         assert history.status_code == 200 and world["names"]["B"] in history.get_data(as_text=True)
     exported = client.get(f"/api/v1/draws/{world['draw'].id}/export", headers=api_headers(client, users["auditor"]))
     assert exported.status_code == 200 and json.dumps(exported.get_json())
+
+
+def test_task_pages_link_the_history_only_for_those_who_may_open_it(app, session, users):
+    world = staffed_after_a_redraw(session, users)
+    history = f'href="/instances/{world["request"].instance_id}"'
+    leader = UserClient(app, app.response_class)
+    assert login(leader, users["bureau_leader"].username).status_code == 302
+    shown = [leader.get(f"/tasks/{task_id}") for task_id in world["tasks"]]
+    pages = [r.get_data(as_text=True) for r in shown if r.status_code == 200]
+    assert pages and not any(history in page for page in pages)  # the history would answer 403
+    assert leader.get(f"/instances/{world['request'].instance_id}").status_code == 403

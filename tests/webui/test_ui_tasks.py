@@ -144,3 +144,20 @@ def test_correction_task_is_prefilled_and_resubmits(app, session, users):
     session.expire_all()
     assert session.get(Application, application.id).form["title_level"] == "senior"
     assert open_task(session, application).bpmn_id == "initial_review"
+
+
+def test_the_task_page_links_the_history_for_whoever_may_open_it(app, session, users):
+    from engine.tasks import services as task_service
+    from tests.support import T0, UserClient, login
+    from tests.webui.test_ui_support import open_task
+
+    application = submit(session, users["applicant"], make_call(session))
+    review = open_task(session, application)
+    task_service.complete(session, review.id, users["talent_center"],
+                          {"decision": "return", "credit_checked": "on", "comment": "请补充职称证书"}, {}, T0)
+    correction = open_task(session, application)
+    applicant = UserClient(app, app.response_class)
+    assert login(applicant, users["applicant"].username).status_code == 302
+    page = applicant.get(f"/tasks/{correction.id}").get_data(as_text=True)
+    assert f'href="/instances/{application.instance_id}"' in page  # the applicant's own case: history is theirs
+    assert applicant.get(f"/instances/{application.instance_id}").status_code == 200

@@ -10,10 +10,11 @@ from engine.core.errors import ValidationFailed
 from engine.core.forms import load_form, task_form
 from engine.core.hooks import context_for
 from engine.core.inbox import SORTS, InboxFilter, inbox_counts, inbox_query
+from engine.core.models import ProcessInstance
 from engine.evaluation import queries as evaluation_queries
 from engine.platform import policy
+from engine.tasks import instances, starts
 from engine.tasks import services as task_service
-from engine.tasks import starts
 from webui.auth import requires
 from webui.extensions import db
 from webui.forms_render import display_rows, event_values, form_context, read_submission
@@ -149,6 +150,8 @@ def _render_task(task, values=None, errors=None, lock_version=None, status=200):
         attachments_by_id={a.id: a for a in page.attachments},
         lock_version=lock_version if lock_version is not None else page.lock_version, at=now(),
         extra=context_for(db.session, task, current_user), extra_template=f"{task.process_key}/_task_context.html",
+        history_link=instances.can_view_instance(db.session, current_user,
+                                                 db.session.get(ProcessInstance, task.instance_id)),
     ), status
 
 
