@@ -38,3 +38,14 @@ def page():
         context.close()
         browser.close()
         assert not refused, refused
+
+
+def wait_until(page, expression: str, timeout: float = 15) -> None:
+    """Poll a JavaScript expression from here until it is true. Playwright's wait_for_function evaluates its
+    predicate with eval inside the page, which the pages' Content-Security-Policy (rightly) refuses."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(f"() => Boolean({expression})"):
+        assert time.monotonic() < deadline, f"not true after {timeout} s: {expression}"
+        page.wait_for_timeout(50)

@@ -5,6 +5,7 @@ verdict on them (a shipped process is started by its own pages and may declare n
 from sqlalchemy import select
 
 from engine.deploy.models import ProcessDraft
+from tests.browser.conftest import wait_until
 from tests.browser.test_workbench_browser import login
 
 
@@ -17,7 +18,7 @@ def test_the_start_event_panel_writes_start_roles_and_the_check_explains_them(li
     page.evaluate("(() => { const m = WorkbenchPage.modeler; "
                   "m.get('selection').select(m.get('elementRegistry').get('start')); })()")
     page.fill("#bio-properties-panel-spiff-startRoles", "质量监督处")
-    page.wait_for_function(
+    wait_until(page,
         "WorkbenchPage.modeler.get('elementRegistry').get('start').businessObject.extensionElements !== undefined")
     page.wait_for_timeout(400)  # the panel debounces input
     page.click("#save-draft")

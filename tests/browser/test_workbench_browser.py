@@ -9,6 +9,7 @@ from engine.admission import services as admission
 from engine.core.models import HumanTask, ProcessInstance
 from engine.core.registry import latest_version
 from engine.deploy.models import ProcessDraft
+from tests.browser.conftest import wait_until
 from tests.deploy.deploy_support import external_files
 from tests.support import PASSWORD, T0, application_form, make_call
 
@@ -32,7 +33,7 @@ def test_rename_a_task_in_bpmn_js_deploy_and_see_it_in_the_inbox(live_server, pa
     name = page.locator("#bio-properties-panel-name")
     name.fill(NEW_NAME)
     page.fill("#bio-properties-panel-spiff-dueDays", "7")  # the 专家库设置 group writes spiffworkflow properties
-    page.wait_for_function(
+    wait_until(page,
         f"WorkbenchPage.modeler.get('elementRegistry').get('initial_review').businessObject.name === '{NEW_NAME}'")
     page.wait_for_timeout(400)  # the panel debounces input
     page.click("#save-draft")
