@@ -21,7 +21,7 @@ from engine.platform.users import EMAIL
 PER_PAGE = 50
 LOG_ACTIONS = ("user_created", "user_updated", "user_activated", "user_deactivated", "password_reset",
                "password_changed", "account_unlocked", "unit_saved", "session_revoked", "token_revoked",
-               "user_registered", "email_verified")
+               "user_registered", "email_verified", "delegation_granted", "delegation_revoked")
 
 
 @dataclass(frozen=True)

@@ -171,6 +171,9 @@ def test_delegations_page(app, session, users):
     assert "年度授权" in text_of(division.get("/assignment/delegations"))
     assert division.post("/assignment/delegations", data={"scope": "designation"}).status_code == 403
     assert client_for(app, users["using_unit"]).get("/assignment/delegations").status_code == 403
+    assert "年度授权" in text_of(client_for(app, users["admin"]).get("/assignment/delegations"))  # admin reads them
+    log = text_of(client_for(app, users["auditor"]).get("/admin/log"))  # the grant is on the account log
+    assert "领导授权（第十三条）" in log and "2026-12-31" in log
 
 
 def test_task_page_is_only_for_assignment_tasks(app, session, users):

@@ -16,7 +16,8 @@ bp = Blueprint("administration", __name__, url_prefix="/admin", template_folder=
 ACCOUNT_ACTIONS = {"user_created": "新建账号", "user_updated": "修改账号", "user_activated": "启用账号",
                    "user_deactivated": "停用账号", "password_reset": "重设密码", "password_changed": "本人修改密码",
                    "account_unlocked": "解除锁定", "unit_saved": "保存单位", "session_revoked": "结束登录会话",
-                   "token_revoked": "撤销 API 令牌", "user_registered": "公众注册", "email_verified": "验证邮箱"}
+                   "token_revoked": "撤销 API 令牌", "user_registered": "公众注册", "email_verified": "验证邮箱",
+                   "delegation_granted": "领导授权（第十三条）", "delegation_revoked": "撤销领导授权"}
 
 
 def _roles():
