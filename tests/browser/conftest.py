@@ -1,10 +1,9 @@
 """Browser fixtures: the app on a live loopback server and Debian's headless Chromium via Playwright."""
 
-import threading
-
 import pytest
 from playwright.sync_api import sync_playwright
-from werkzeug.serving import make_server
+
+from tests.live_server import serving
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -15,12 +14,8 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
 def live_server(app, session):
     """Serve the test app on 127.0.0.1 (random port) with CSRF on, as in production."""
     app.config["WTF_CSRF_ENABLED"] = True
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
+    with serving(app) as base:
+        yield base
     app.config["WTF_CSRF_ENABLED"] = False
 
 

@@ -2,29 +2,24 @@
 one atomic update per attempt, whatever the interleaving (SQLite and PostgreSQL)."""
 
 import json
-import threading
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from engine.platform.accounts import MAX_FAILURES
 from engine.platform.models import User
+from tests.live_server import serving
 from tests.support import PASSWORD
 
 
 @pytest.fixture()
 def server(app, session):
     """The test app on a threaded loopback server (each request in its own thread and session)."""
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}"
-    httpd.shutdown()
-    thread.join(timeout=5)
+    with serving(app) as base:
+        yield base
 
 
 def _token(base: str, password: str) -> int:

@@ -43,19 +43,21 @@ def change_password():
     return redirect(url_for("account.index"))
 
 
+def _revoked(revoke, object_id: int, message: str):
+    revoke(db.session, current_user, object_id, wall_clock())
+    flash(message, "success")
+    return redirect(url_for("account.index"))
+
+
 @bp.post("/sessions/<int:session_id>/revoke")
 @login_required
 def revoke_session(session_id: int):
     """End one of my sessions (e.g. on a computer I left logged in)."""
-    sessions.revoke_session(db.session, current_user, session_id, wall_clock())
-    flash("该登录会话已结束。", "success")
-    return redirect(url_for("account.index"))
+    return _revoked(sessions.revoke_session, session_id, "该登录会话已结束。")
 
 
 @bp.post("/tokens/<int:token_id>/revoke")
 @login_required
 def revoke_token(token_id: int):
     """Revoke one of my API tokens."""
-    sessions.revoke_token(db.session, current_user, token_id, wall_clock())
-    flash("该 API 令牌已撤销。", "success")
-    return redirect(url_for("account.index"))
+    return _revoked(sessions.revoke_token, token_id, "该 API 令牌已撤销。")
