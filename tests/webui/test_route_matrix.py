@@ -128,6 +128,9 @@ ROUTES = {
     # --- experts and instances -----------------------------------------------------------------------------
     ("experts.index", "GET"): R(P.VIEW_EXPERTS),
     ("experts.detail", "GET"): R(kind="expert", sees_all=P.VIEW_EXPERTS),
+    ("experts.export", "GET"): R(P.VIEW_EXPERTS, fmt="csv"),
+    ("audit.events", "GET"): R(P.SEARCH_AUDIT),
+    ("audit.export", "GET"): R(P.SEARCH_AUDIT, fmt="csv"),
     ("instances.index", "GET"): R(P.VIEW_INSTANCES),
     ("instances.detail", "GET"): R(kind="instance", sees_all=P.VIEW_INSTANCES),
     ("incidents.index", "GET"): R(P.VIEW_INCIDENTS),
