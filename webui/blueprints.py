@@ -121,8 +121,9 @@ def _ui_blueprints():
 def _api_blueprints():
     """The JSON API (token auth, CSRF-exempt)."""
     from webui.api import assignment, views
+    from webui.audit import api as audit_api
 
-    return [views.bp, assignment.bp]
+    return [views.bp, assignment.bp, audit_api.bp]
 
 
 def register(app: Flask) -> None:

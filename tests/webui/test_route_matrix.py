@@ -193,6 +193,7 @@ ROUTES = {
     ("api_assignment.show_request", "GET"): R(kind="request", sees_all=P.VIEW_ALL_REQUESTS),
     ("api_assignment.verify", "GET"): R(kind="draw", sees_all=P.VIEW_ALL_REQUESTS),
     ("api_assignment.export", "GET"): R(kind="draw_export", sees_all=P.SEE_DRAWN_NAMES),
+    ("api_audit.audit_events", "GET"): R(P.SEARCH_AUDIT),
 }
 
 # Routes the matrix does not request, and why.
