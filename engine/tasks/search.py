@@ -100,7 +100,7 @@ def _check_choices(args, errors: dict, values: dict) -> None:
                   descending=(args.get("order") or "desc").strip() != "asc")
 
 
-def _check(viewer) -> None:
+def check_viewer(viewer) -> None:
     if not policy.allows(viewer, policy.SEARCH_AUDIT):
         raise Forbidden("您无权检索审计记录")
 
@@ -146,7 +146,8 @@ def _where(session, s: EventSearch) -> list:
     return [build() for active, build in conditions if active]
 
 
-def _query(session, s: EventSearch):
+def matching_events(session, s: EventSearch):
+    """The select of (event, instance, version, unit) rows matching the filters, unordered."""
     query = (select(AuditEvent, ProcessInstance, ProcessVersion, Unit)
              .outerjoin(ProcessInstance, ProcessInstance.id == AuditEvent.instance_id)
              .outerjoin(ProcessVersion, ProcessVersion.id == AuditEvent.version_id)
@@ -163,8 +164,8 @@ def _ordered(query, s: EventSearch):
 
 def search(session, viewer, s: EventSearch) -> dict:
     """One page of matching events (newest first by default) with the total and the counts per action."""
-    _check(viewer)
-    query = _query(session, s)
+    check_viewer(viewer)
+    query = matching_events(session, s)
     total = session.scalar(select(func.count()).select_from(query.subquery()))
     by_action = query.with_only_columns(AuditEvent.action, func.count()).group_by(AuditEvent.action)
     page = max(1, s.page)
@@ -184,8 +185,8 @@ def _row(event: AuditEvent, instance, version, unit) -> dict:
 
 def export_rows(session, viewer, s: EventSearch, now: datetime, fmt: str) -> list[dict]:
     """Every row the search finds, in its order, and an audit event saying who exported what (caller commits)."""
-    _check(viewer)
-    query = _query(session, s)
+    check_viewer(viewer)
+    query = matching_events(session, s)
     total = session.scalar(select(func.count()).select_from(query.subquery()))
     if total > EXPORT_LIMIT:
         raise ValidationFailed({"export": f"结果超过 {EXPORT_LIMIT} 条，请缩小检索范围后再导出"})

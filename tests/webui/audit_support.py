@@ -81,3 +81,14 @@ def xlsx_rows(body: bytes) -> list[list[str]]:
     """An XLSX export's rows (header first), every cell as text ("" when empty)."""
     sheet = load_workbook(io.BytesIO(body)).active
     return [["" if v is None else str(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+
+
+INSTANCE_ROW = re.compile(r'<tr data-instance-id="(\d+)">(.*?)</tr>', re.S)
+
+
+def shown_instances(html: str) -> list[list[str]]:
+    """The instance table's rows as the page shows them (cell texts, tags stripped)."""
+    import html as html_lib
+
+    return [[html_lib.unescape(TAG.sub("", cell)).strip() for cell in CELL.findall(body)]
+            for _, body in INSTANCE_ROW.findall(html)]
