@@ -111,7 +111,9 @@ def _expert_clause(session, expert_id: int):
     if expert is None:
         raise ValidationFailed({"expert_id": "专家不存在"})
     requests = session.scalars(select(Engagement.request_id).where(Engagement.expert_id == expert_id)).all()
-    clauses = [ProcessInstance.subject.contains(expert.name, autoescape=True),
+    # the procedures name an expert's instances "姓名 — 事项" (admission, renewal, exit) or "事项 — 姓名" (evaluation)
+    clauses = [ProcessInstance.subject.startswith(f"{expert.name} — ", autoescape=True),
+               ProcessInstance.subject.endswith(f" — {expert.name}", autoescape=True),
                ProcessInstance.business_key.in_([f"REQ-{r}" for r in requests])]  # assignment's business key
     if expert.user_id is not None:
         clauses.append(AuditEvent.actor_id == expert.user_id)

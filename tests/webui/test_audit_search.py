@@ -8,7 +8,8 @@ from engine.core.errors import Forbidden
 from engine.core.models import AuditEvent, ProcessInstance, ProcessVersion
 from engine.platform import policy
 from engine.tasks import search
-from tests.support import id_number, make_user
+from tests.admission.admission_support import admit
+from tests.support import id_number, make_call, make_user
 from tests.webui.audit_support import make_history, shown_ids, shown_rows, total_of
 from tests.webui.test_ui_support import advance, client_for, submit, text_of
 
@@ -118,3 +119,15 @@ def test_only_roles_that_see_drawn_names_may_search(app, session, users, history
             search.search(session, users[role], search.parse({"expert_id": str(history.confirmed.id)}))
     talent_center = text_of(client_for(app, users["talent_center"]).get(expert_query))
     assert history.confirmed.name in talent_center  # the expert's own answer, by name: they see names
+
+
+def test_expert_filter_finds_the_admission_that_made_the_expert_and_not_a_namesake_prefix(app, session, users):
+    call = make_call(session)
+    expert = admit(session, users, call)  # every admission step: the flow writes the expert row
+    other = submit(session, make_user(session, "applicant_x", "applicant"), call, name=f"{expert.name}华",
+                   id_number=id_number(9))
+    advance(session, users, other, "division_review")
+    admission_instance = session.scalar(select(Application.instance_id).where(Application.expert_id == expert.id))
+    shown = _ids(client_for(app, users["auditor"]), f"expert_id={expert.id}")
+    assert shown == _events(session, AuditEvent.instance_id == admission_instance)
+    assert len(shown) > 4
