@@ -100,6 +100,7 @@ def _ui_blueprints():
     from webui.admin import views as admin
     from webui.admission import views as admission
     from webui.assignment import views as assignment
+    from webui.audit import views as audit_views
     from webui.auth import account, register
     from webui.evaluation import views as evaluation
     from webui.exit import views as exit_views
@@ -113,14 +114,16 @@ def _ui_blueprints():
     from webui.workbench import views as workbench
 
     return [tasks.bp, admission.bp, experts.bp, me.bp, instances.bp, assignment.bp, evaluation.bp, exit_views.bp,
-            renewal.bp, workbench.bp, groups.bp, incidents.bp, account.bp, admin.bp, register.bp]
+            renewal.bp, workbench.bp, groups.bp, incidents.bp, account.bp, admin.bp, register.bp,
+            audit_views.bp]
 
 
 def _api_blueprints():
     """The JSON API (token auth, CSRF-exempt)."""
     from webui.api import assignment, views
+    from webui.audit import api as audit_api
 
-    return [views.bp, assignment.bp]
+    return [views.bp, assignment.bp, audit_api.bp]
 
 
 def register(app: Flask) -> None:

@@ -157,6 +157,10 @@ PROPOSE_GROUP_CHANGE = _cap("PROPOSE_GROUP_CHANGE", (QUALITY_DIVISION,), "propos
 ADMINISTER = _cap("ADMINISTER", (ADMIN,), "manage accounts (create, roles, unit, deactivate, reset, unlock) and units")
 VIEW_ACCOUNT_LOG = _cap("VIEW_ACCOUNT_LOG", (ADMIN, AUDITOR), "read the account and unit changes")
 
+# Search and export (issue 13): only roles that see drawn names — a search by expert, actor or free text over
+# every event would tell a role that sees requests sealed who was drawn (Art 13).
+SEARCH_AUDIT = _cap("SEARCH_AUDIT", FULL_ROLES, "search audit events and instances, export the results")
+
 # Operations
 VIEW_INCIDENTS = _cap("VIEW_INCIDENTS", (PROCESS_OWNER, ADMIN), "see failed automatic steps and retry them")
 

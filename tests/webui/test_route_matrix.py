@@ -128,6 +128,9 @@ ROUTES = {
     # --- experts and instances -----------------------------------------------------------------------------
     ("experts.index", "GET"): R(P.VIEW_EXPERTS),
     ("experts.detail", "GET"): R(kind="expert", sees_all=P.VIEW_EXPERTS),
+    ("experts.export", "GET"): R(P.VIEW_EXPERTS, fmt="csv"),
+    ("audit.events", "GET"): R(P.SEARCH_AUDIT),
+    ("audit.export", "GET"): R(P.SEARCH_AUDIT, fmt="csv"),
     ("instances.index", "GET"): R(P.VIEW_INSTANCES),
     ("instances.detail", "GET"): R(kind="instance", sees_all=P.VIEW_INSTANCES),
     ("incidents.index", "GET"): R(P.VIEW_INCIDENTS),
@@ -190,6 +193,7 @@ ROUTES = {
     ("api_assignment.show_request", "GET"): R(kind="request", sees_all=P.VIEW_ALL_REQUESTS),
     ("api_assignment.verify", "GET"): R(kind="draw", sees_all=P.VIEW_ALL_REQUESTS),
     ("api_assignment.export", "GET"): R(kind="draw_export", sees_all=P.SEE_DRAWN_NAMES),
+    ("api_audit.audit_events", "GET"): R(P.SEARCH_AUDIT),
 }
 
 # Routes the matrix does not request, and why.

@@ -159,6 +159,8 @@ SCHEMAS = {
         "id_number": {"type": "string", "description": "无权查看者仅显示前 4 位和后 4 位"},
         "email": _nullable("string")}, ("id", "name", "status")),
     "ExpertList": _page_of("Expert"),
+    "AuditEventList": _obj({"items": {"type": "array", "items": OBJ}, "total": INT, "page": INT, "per_page": INT,
+                            "by_action": {"type": "object", "additionalProperties": INT}}, ("items", "total")),
     "ApplicationList": _obj({"items": {"type": "array", "items": _ref("Application")}}, ("items",)),
     **ASSIGNMENT_SCHEMAS,
 }
@@ -190,6 +192,21 @@ def _op(summary: str, tag: str, ok: tuple, errors: str, *, params=None, body=Non
     if public:
         operation["security"] = []
     return operation
+
+
+AUDIT_PATHS = {"/audit/events": {"get": _op(
+    "审计检索：按专家、单位、流程及版本、操作人、步骤、操作、日期、实例状态、名称关键字检索审计事件（审计人员、人才开发中心）",
+    "审计", ("200", "AuditEventList", "审计事件、总数及各操作计数"), "401 403 422", params=[
+        _query("expert_id", "专家 id", INT), _query("unit_id", "单位 id", INT), _query("process_key", "流程标识"),
+        _query("version", "流程版本号", INT), _query("actor", "操作人关键字"), _query("step", "步骤标识或名称关键字"),
+        _query("action", "操作"), _query("date_from", "起始日期（北京时间）", {"type": "string", "format": "date"}),
+        _query("date_to", "截止日期（含当日）", {"type": "string", "format": "date"}),
+        _query("outcome", "实例状态", {"enum": ["running", "completed", "error", "terminated"]}),
+        _query("q", "名称关键字（操作人、步骤、实例主题、流程名称）"),
+        _query("sort", "排序", {"enum": ["at", "actor", "action", "process"], "default": "at"}),
+        _query("order", "顺序", {"enum": ["desc", "asc"], "default": "desc"}),
+        _query("page", "页码，从 1 开始", {"type": "integer", "minimum": 1, "default": 1}),
+        _query("per_page", "每页条数", {"enum": [10, 20, 50, 100], "default": 50})])}}
 
 
 def _paths() -> dict:
@@ -245,6 +262,7 @@ def _paths() -> dict:
         "/draws/{draw_id}/export": {"get": _op("导出抽取记录及存证（可用 tools/verify_draw.py 离线复核）", "专家选派",
                                                ("200", "DrawExport", "抽取记录、各轮存证事件"), "401 403 404",
                                                params=[_path("draw_id", "抽取记录 id")])},
+        **AUDIT_PATHS,
     }
 
 

@@ -1,14 +1,19 @@
 """专家库: searchable expert list and expert detail, personal data masked per role (DESIGN §3)."""
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, Response, render_template, request
 from flask_login import current_user, login_required
 
+from engine.core.errors import ValidationFailed
+from engine.core.uow import unit_of_work
 from engine.experts import queries as expert_service
+from engine.experts import roster_export
 from engine.experts.models import EXPERT_STATUSES
 from engine.platform import policy
+from engine.tasks import tabular
 from engine.tasks.services import dynamic_choices
 from webui.auth import requires
 from webui.extensions import db
+from webui.timeutil import now
 
 bp = Blueprint("experts", __name__, template_folder="templates")
 PER_PAGE = 50
@@ -34,6 +39,21 @@ def index():
         "experts/index.html", search=search, total=total, pages=pages, args=args,
         experts=[expert_service.expert_public_dict(db.session, current_user, e) for e in rows],
         groups=dynamic_choices(db.session)["groups"], statuses=EXPERT_STATUSES)
+
+
+@bp.get("/experts/export.<fmt>")
+@requires(policy.VIEW_EXPERTS)
+def export(fmt: str):
+    """The experts the same search finds (all pages), masked as the list shows them, as CSV or XLSX (入库名单)."""
+    if fmt not in tabular.FORMATS:
+        raise ValidationFailed({"format": "仅支持导出 CSV 或 XLSX"})
+    search = _search_from_args(request.args)
+    with unit_of_work(db.session):
+        header, rows = roster_export.export_rows(db.session, current_user, search, now(), fmt)
+    mimetype, ext = tabular.FORMATS[fmt]
+    name = f"experts-{now():%Y%m%d%H%M%S}.{ext}"
+    return Response(tabular.render(fmt, header, rows, "专家名单"), mimetype=mimetype,
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 @bp.route("/experts/<int:expert_id>")
