@@ -157,6 +157,10 @@ PROPOSE_GROUP_CHANGE = _cap("PROPOSE_GROUP_CHANGE", (QUALITY_DIVISION,), "propos
 ADMINISTER = _cap("ADMINISTER", (ADMIN,), "manage accounts (create, roles, unit, deactivate, reset, unlock) and units")
 VIEW_ACCOUNT_LOG = _cap("VIEW_ACCOUNT_LOG", (ADMIN, AUDITOR), "read the account and unit changes")
 
+# Dashboards (the talent center reports to the division and the leaders; counts only, no personal data)
+VIEW_DASHBOARD = _cap("VIEW_DASHBOARD", (TALENT_CENTER, QUALITY_DIVISION, BUREAU_LEADER),
+                      "open 统计看板 (charts, tables, XLSX)")
+
 # Operations
 VIEW_INCIDENTS = _cap("VIEW_INCIDENTS", (PROCESS_OWNER, ADMIN), "see failed automatic steps and retry them")
 
