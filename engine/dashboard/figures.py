@@ -107,6 +107,15 @@ def terms_ending(session, today: date) -> Figure:
                   note=f"{today.isoformat()} 至 {last.isoformat()}")
 
 
+def terms_ending_experts(session, today: date) -> list[tuple[int, str, str, date]]:
+    """The experts behind `terms_ending`: (id, name, certificate number, term end), soonest first."""
+    last = today + timedelta(days=TERM_WINDOW_DAYS)
+    rows = session.execute(select(Expert.id, Expert.name, Expert.certificate_no, Expert.term_end)
+                           .where(Expert.status == ExpertStatus.ACTIVE, Expert.term_end >= today,
+                                  Expert.term_end <= last).order_by(Expert.term_end, Expert.id)).all()
+    return [(r.id, r.name, r.certificate_no or "", r.term_end) for r in rows]
+
+
 def _units(session) -> dict[int, str]:
     return dict(session.execute(select(Unit.id, Unit.name)).all())
 
@@ -126,10 +135,10 @@ def requests_per_unit_month(session) -> Figure:
 
 
 def draws_per_unit_month(session) -> Figure:
-    """Random draws (draw records) per requesting unit and month of the draw (Art 12)."""
+    """Requests drawn at random (one draw record each, its redraw rounds included) per unit and month (Art 12)."""
     rows = session.execute(select(WorkRequest.unit_id, DrawRecordRow.created_at)
                            .join(WorkRequest, WorkRequest.id == DrawRecordRow.request_id)).all()
-    return _per_unit_month(rows, _units(session), "draws", "各单位每月随机抽取次数", "按抽取月份")
+    return _per_unit_month(rows, _units(session), "draws", "各单位每月随机抽取的申请数", "按首次抽取月份")
 
 
 def methods_per_unit(session) -> Figure:
@@ -179,3 +188,8 @@ def dashboard(session, now: datetime) -> list[Figure]:
     return [experts_by_group(session), age_bands(session, today), title_levels(session),
             terms_ending(session, today), requests_per_unit_month(session), draws_per_unit_month(session),
             methods_per_unit(session), declines_per_unit(session), ratings_per_year(session)]
+
+
+def report(session, now: datetime) -> tuple[list[Figure], list[tuple[int, str, str, date]]]:
+    """The page's and the workbook's content: every figure and the experts whose terms end in the window."""
+    return dashboard(session, now), terms_ending_experts(session, local_date(now))

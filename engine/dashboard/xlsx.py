@@ -12,8 +12,12 @@ from engine.dashboard.figures import Figure
 SHEET_NAME_MAX = 31  # Excel's limit on a sheet name
 
 
-def workbook_bytes(figures: list[Figure], generated: str) -> bytes:
-    """An .xlsx with one sheet per figure: title, period note, header row, one row per category."""
+ENDING_SHEET = "terms_ending_experts"
+
+
+def workbook_bytes(figures: list[Figure], generated: str, ending: list[tuple] = ()) -> bytes:
+    """An .xlsx with one sheet per figure (title, period note, header row, one row per category) and the experts
+    whose terms end within the window."""
     book = Workbook()
     book.remove(book.active)
     for figure in figures:
@@ -25,6 +29,10 @@ def workbook_bytes(figures: list[Figure], generated: str) -> bytes:
         for row in figure.rows():
             sheet.append(row)
         sheet.column_dimensions["A"].width = 28
+    sheet = book.create_sheet(ENDING_SHEET)
+    sheet.append(["姓名", "聘书编号", "聘期届满日"])
+    for _id, name, certificate, end in ending:
+        sheet.append([name, certificate, end.isoformat()])
     out = BytesIO()
     book.save(out)
     return out.getvalue()

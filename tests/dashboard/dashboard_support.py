@@ -1,6 +1,8 @@
 """The dashboard's world, produced by the flows: the demo pool and users, the assignment demo's requests (random,
 emergency designation, declines, cancellation) and the 2026 evaluation campaign with forms rated to the end."""
 
+from datetime import UTC, date, datetime, timedelta
+
 from sqlalchemy import select, text
 
 from demo.assignment import seed_assignment_demo
@@ -9,6 +11,7 @@ from engine.assignment.models import WorkRequest
 from engine.evaluation import campaign
 from engine.evaluation.models import Evaluation
 from engine.platform.models import User
+from engine.platform.settings import LOCAL_TZ
 from tests.assignment_support import complete_all
 from tests.experts.roster_support import DEC1, act
 from tests.support import T0
@@ -46,3 +49,10 @@ def sql_pairs(session, sql: str, **params) -> dict:
         *key, n = row
         out[key[0] if len(key) == 1 else tuple(key)] = n
     return out
+
+
+def instant_with_terms_ending(session) -> tuple[datetime, date]:
+    """09:00 local, 30 days before the first active expert's term ends (so the 90-day window is not empty)."""
+    first_end = session.execute(text("SELECT MIN(term_end) FROM expert WHERE status = 'active'")).scalar_one()
+    day = date.fromisoformat(str(first_end)) - timedelta(days=30)
+    return datetime(day.year, day.month, day.day, 9, tzinfo=LOCAL_TZ).astimezone(UTC), day

@@ -1,14 +1,13 @@
 """The dashboard's numbers equal SQL counts on the world the flows produced (demo pool, assignment demo with its
 decline approved by the leader, the 2026 campaign with two forms finalized)."""
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import text
 
 from engine.dashboard.figures import AGE_BANDS, TERM_WINDOW_DAYS, dashboard
-from engine.platform.settings import LOCAL_TZ
-from tests.dashboard.dashboard_support import seed_dashboard_world, sql_pairs
+from tests.dashboard.dashboard_support import instant_with_terms_ending, seed_dashboard_world, sql_pairs
 
 
 def _years_before(day: date, years: int) -> date:
@@ -19,10 +18,7 @@ def _years_before(day: date, years: int) -> date:
 def world(session):
     """The seeded world and an instant that has some active terms ending within the window."""
     seeded = seed_dashboard_world(session)
-    first_end = session.execute(text("SELECT MIN(term_end) FROM expert WHERE status = 'active'")).scalar_one()
-    first_end = date.fromisoformat(str(first_end))
-    day = first_end - timedelta(days=30)
-    at = datetime(day.year, day.month, day.day, 9, tzinfo=LOCAL_TZ).astimezone(UTC)
+    at, day = instant_with_terms_ending(session)
     return seeded | {"at": at, "today": day}
 
 

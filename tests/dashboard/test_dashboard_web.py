@@ -2,14 +2,17 @@
 every other role gets 403 and nothing of it."""
 
 import re
+from datetime import timedelta
 from io import BytesIO
 
 import pytest
 from openpyxl import load_workbook
+from sqlalchemy import text
 
 from demo.seed import DEMO_PASSWORD
-from engine.dashboard.figures import dashboard
-from tests.dashboard.dashboard_support import seed_dashboard_world
+from engine.dashboard.figures import TERM_WINDOW_DAYS, dashboard
+from engine.dashboard.xlsx import ENDING_SHEET
+from tests.dashboard.dashboard_support import instant_with_terms_ending, seed_dashboard_world
 from tests.experts.roster_support import DEC1
 from tests.support import login
 from webui.extensions import db
@@ -45,7 +48,7 @@ def test_reporting_roles_see_the_tables_and_the_xlsx_holds_the_same_numbers(app,
     xlsx = client.get("/dashboard/dashboard.xlsx")
     assert xlsx.status_code == 200 and xlsx.mimetype.endswith("spreadsheetml.sheet")
     book = load_workbook(BytesIO(xlsx.data), read_only=True)
-    assert book.sheetnames == [f.key for f in figures]
+    assert book.sheetnames == [f.key for f in figures] + [ENDING_SHEET]
     for figure in figures:
         expected = [[str(v) for v in row] for row in figure.rows()]
         assert _table_rows(html, figure.key) == (expected or [["暂无数据"]]), figure.key
@@ -53,6 +56,25 @@ def test_reporting_roles_see_the_tables_and_the_xlsx_holds_the_same_numbers(app,
         assert sheet[0][0] == figure.title and list(sheet[2]) == [figure.dimension, *(n for n, _ in figure.series)]
         assert [list(r) for r in sheet[3:]] == figure.rows(), figure.key
     assert sum(figures[-1].series[0][1]) == 1  # the ratings figure carries the finalized 优秀 form
+
+
+def test_terms_ending_soon_are_listed_by_name_on_the_page_and_in_the_xlsx(app, session, world):
+    at, today = instant_with_terms_ending(session)
+    app.config["FIXED_NOW"] = at
+    expected = session.execute(text(
+        "SELECT name, certificate_no, term_end FROM expert WHERE status = 'active' AND term_end >= :today "
+        "AND term_end <= :last ORDER BY term_end, id"),
+        {"today": today, "last": today + timedelta(days=TERM_WINDOW_DAYS)}).all()
+    expected = [[name, certificate, str(end)[:10]] for name, certificate, end in expected]
+    assert expected
+    client = _as(app, "talent")
+    html = client.get("/dashboard/").get_data(as_text=True)
+    listed = re.search(r'id="terms-ending-experts".*?<tbody>(.*?)</tbody>', html, re.S).group(1)
+    rows = [re.findall(r"<td>(?:<a [^>]*>)?(.*?)(?:</a>)?</td>", row) for row in re.findall(r"<tr>(.*?)</tr>", listed)]
+    assert rows == expected
+    book = load_workbook(BytesIO(client.get("/dashboard/dashboard.xlsx").data), read_only=True)
+    sheet = list(book[ENDING_SHEET].iter_rows(values_only=True))
+    assert sheet[0] == ("姓名", "聘书编号", "聘期届满日") and [list(r) for r in sheet[1:]] == expected
 
 
 @pytest.mark.parametrize("username", ["fzunit", "expert1", "groupleader", "auditor", "owner", "admin", "applicant"])

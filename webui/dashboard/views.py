@@ -5,7 +5,7 @@ from io import BytesIO
 
 from flask import Blueprint, render_template, send_file
 
-from engine.dashboard.figures import dashboard
+from engine.dashboard.figures import report
 from engine.dashboard.xlsx import workbook_bytes
 from engine.platform import policy
 from webui.auth import requires
@@ -21,17 +21,18 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def index():
     """Every figure as a chart with its table beside it."""
     at = now()
-    figures = dashboard(db.session, at)
-    return render_template("dashboard/index.html", figures=figures, at=at,
-                           chart_data=[f.as_json() for f in figures])
+    figures, ending = report(db.session, at)
+    return render_template("dashboard/index.html", figures=figures, at=at, chart_data=[f.as_json() for f in figures],
+                           ending=ending)
 
 
 @bp.get("/dashboard.xlsx")
 @requires(policy.VIEW_DASHBOARD)
 def export_xlsx():
-    """The same numbers as one workbook (a sheet per figure)."""
+    """The same numbers as one workbook (a sheet per figure, and the experts whose terms end soon)."""
     at = now()
-    data = workbook_bytes(dashboard(db.session, at), local(at))
+    figures, ending = report(db.session, at)
+    data = workbook_bytes(figures, local(at), ending)
     response = send_file(BytesIO(data), mimetype=XLSX, as_attachment=True, max_age=0,
                          download_name=f"统计看板-{local(at)[:10]}.xlsx")
     response.headers["Cache-Control"] = "private, no-store"
