@@ -20,7 +20,8 @@ NODE_MODULES = Path(__file__).resolve().parent / "frontend" / "node_modules"
 # Only these package folders are served (never the whole node_modules tree).
 VENDOR_PATHS = {"bootstrap": "bootstrap/dist", "bpmn-js": "bpmn-js/dist", "dmn-js": "dmn-js/dist",
                 "properties-panel": "@bpmn-io/properties-panel/dist/assets",
-                "workbench": "../build"}  # our own esbuild bundle (.ci/setup), never committed
+                "workbench": "../build",  # our own esbuild bundle (.ci/setup), never committed
+                "echarts": "echarts/dist"}
 ERROR_TITLES = {400: "请求有误", 401: "请先登录", 403: "无权访问", 404: "页面不存在", 405: "不支持该请求方式",
                 409: "操作冲突", 413: "上传文件过大", 422: "提交内容有误", 429: "请求过于频繁", 500: "系统错误"}
 CSRF_MESSAGE = "表单已过期或缺少安全令牌，请刷新页面后重新提交。"
@@ -102,6 +103,7 @@ def _ui_blueprints():
     from webui.assignment import views as assignment
     from webui.audit import views as audit_views
     from webui.auth import account, register
+    from webui.dashboard import views as dashboard
     from webui.evaluation import views as evaluation
     from webui.exit import views as exit_views
     from webui.experts import me
@@ -115,7 +117,7 @@ def _ui_blueprints():
 
     return [tasks.bp, admission.bp, experts.bp, me.bp, instances.bp, assignment.bp, evaluation.bp, exit_views.bp,
             renewal.bp, workbench.bp, groups.bp, incidents.bp, account.bp, admin.bp, register.bp,
-            audit_views.bp]
+            audit_views.bp, dashboard.bp]
 
 
 def _api_blueprints():

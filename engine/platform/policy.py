@@ -161,6 +161,10 @@ VIEW_ACCOUNT_LOG = _cap("VIEW_ACCOUNT_LOG", (ADMIN, AUDITOR), "read the account 
 # every event would tell a role that sees requests sealed who was drawn (Art 13).
 SEARCH_AUDIT = _cap("SEARCH_AUDIT", FULL_ROLES, "search audit events and instances, export the results")
 
+# Dashboards (the talent center reports to the division and the leaders; counts only, no personal data)
+VIEW_DASHBOARD = _cap("VIEW_DASHBOARD", (TALENT_CENTER, QUALITY_DIVISION, BUREAU_LEADER),
+                      "open 统计看板 (charts, tables, XLSX)")
+
 # Operations
 VIEW_INCIDENTS = _cap("VIEW_INCIDENTS", (PROCESS_OWNER, ADMIN), "see failed automatic steps and retry them")
 

@@ -6,8 +6,10 @@ names a drawn expert the viewer may not know of. The unit (full access) still se
 
 import json
 import re
+from io import BytesIO
 
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import select
 
 from engine.assignment.models import DrawRecordRow
@@ -102,6 +104,15 @@ def sealed_keys(value, own: set[int], path="") -> list[str]:
     return found
 
 
+def body_text(response) -> str:
+    """A response's text; an XLSX download (统计看板) is read cell by cell, so a workbook cannot leak either."""
+    if response.mimetype.endswith("spreadsheetml.sheet"):
+        book = load_workbook(BytesIO(response.data), read_only=True)
+        return "\n".join(str(v) for sheet in book for row in sheet.iter_rows(values_only=True) for v in row
+                         if v is not None)
+    return response.get_data(as_text=True)
+
+
 def leaks(app, client, world, user, allowed_names: set[str]) -> list[str]:
     """Every sealed value any GET response gives this viewer."""
     found, ui, headers = [], client_for(app, user), api_headers(client, user)
@@ -111,7 +122,7 @@ def leaks(app, client, world, user, allowed_names: set[str]) -> list[str]:
         assert response.status_code < 500, url
         if response.status_code != 200:
             continue
-        text = response.get_data(as_text=True)
+        text = body_text(response)
         found += [f"{url}: {h}" for h in world["hexes"] if h in text]
         if TITLE in text:  # a response that shows the request names no one the viewer may not know of
             found += [f"{url}: {n}" for n in sealed_names if n in text]

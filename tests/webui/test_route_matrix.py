@@ -82,6 +82,8 @@ ROUTES = {
     ("administration.units", "POST"): R(P.ADMINISTER, ok=(422,), data={}),
     ("administration.roles", "GET"): R(P.ADMINISTER),
     ("administration.account_log", "GET"): R(P.VIEW_ACCOUNT_LOG),
+    ("dashboard.index", "GET"): R(P.VIEW_DASHBOARD),
+    ("dashboard.export_xlsx", "GET"): R(P.VIEW_DASHBOARD),
     ("account.change_password", "POST"): R(ok=(422,), data={}),  # nothing filled in: the form again
     ("account.revoke_session", "POST"): R(ok=(404,), session_id=2_000_000_000),  # nobody's session
     ("account.revoke_token", "POST"): R(ok=(404,), token_id=2_000_000_000),
