@@ -5,11 +5,17 @@ python-docx, personal data masked for roles that do not see it, and refused with
 
 import io
 
+from sqlalchemy import select
+
 from engine.admission import services as admission
 from engine.admission.models import Application
+from engine.evaluation import campaign
+from engine.evaluation.models import Evaluation
 from engine.experts.models import Expert
 from tests.admission.documents_support import cell_right_of, png, read_docx
 from tests.admission.test_admission_paths import DOC, PASS, SCAN, SIGN, act
+from tests.experts.roster_support import DEC1
+from tests.experts.roster_support import act as act_on
 from tests.support import T0, application_form, id_number, make_call, make_user
 from tests.webui.test_ui_support import PDF, client_for, text_of, ui_application
 
@@ -112,3 +118,26 @@ def test_documents_are_refused_to_others_and_for_unknown_documents_with_a_messag
     empty = staff.get("/admission/list.docx")
     assert empty.status_code == 422 and "请填写正式发文的文号" in text_of(empty)
     assert staff.get(f"/applications/{application.id}/documents/other.docx").status_code == 404
+
+
+def test_the_experts_pages_link_the_documents_and_the_final_evaluation_form(app, session, users):
+    application = _web_admission(app, session, users, make_call(session))
+    expert = session.get(Expert, application.expert_id)
+    app.config["FIXED_NOW"] = DEC1
+    campaign.year_end_job(session, DEC1)  # the December campaign (Art 14) opens a 评价表 for the new expert
+    form = session.scalar(select(Evaluation).where(Evaluation.expert_id == expert.id))
+    staff, own = client_for(app, users["talent_center"]), client_for(app, users["applicant"])
+    docx_link = f"/yearly/evaluations/{form.id}/form.docx"
+    assert docx_link not in text_of(staff.get(f"/experts/{expert.id}"))  # not final yet: no 评价表 to print
+    act_on(session, form.instance_id, users["talent_center"], {"overall_rating": "good", "opinion": "履职认真"},
+        "center_evaluation")
+
+    page = text_of(staff.get(f"/experts/{expert.id}"))
+    assert docx_link in page and "2026年度履职情况评价表（附件3）" in page
+    assert f"/experts/{expert.id}/documents/recommendation.docx" in page
+    table, text = read_docx(staff.get(docx_link))
+    assert "专家履职情况评价表" in text and "林建华" in text and "☑良好" in text and "履职认真" in text
+    mine = text_of(own.get("/yearly/me"))
+    assert docx_link in mine and f"/experts/{expert.id}/certificate.docx" in mine
+    assert f"/experts/{expert.id}/documents/commitment.docx" in mine
+    assert docx_link not in text_of(client_for(app, users["using_unit"]).get(f"/experts/{expert.id}"))
