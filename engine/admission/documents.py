@@ -3,12 +3,13 @@ the 推荐表 (附件1, with the photo) and the 专家履职承诺书 (附件2, 
 made for an application (what was submitted) or for an admitted expert (what the roster holds now); phone and
 ID number are masked unless the viewer is the person or a role that sees personal data."""
 
+import struct
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from io import BytesIO
 
-from docx.image.exceptions import UnrecognizedImageError
+from docx.image.exceptions import InvalidImageStreamError, UnexpectedEndOfFileError, UnrecognizedImageError
 from docx.shared import Cm
 from sqlalchemy import select
 
@@ -92,7 +93,8 @@ def _photo(session, cell, photo_id: int | None) -> None:
     write(cell, [])
     try:
         cell.paragraphs[0].add_run().add_picture(BytesIO(row.data), width=PHOTO_WIDTH)
-    except (UnrecognizedImageError, ValueError, KeyError, IndexError):
+    except (UnrecognizedImageError, UnexpectedEndOfFileError, InvalidImageStreamError, struct.error, ValueError,
+            KeyError, IndexError):  # the upload check reads the magic bytes only, not the whole image
         write(cell, ["照片", f"（见附件：{row.filename}）"])
 
 

@@ -30,10 +30,10 @@ def _approve(session, users, app_id: int, division: dict) -> None:
     act(session, app_id, users["talent_center"], DOC, "record_document")
 
 
-def _web_admission(app, session, users, call) -> Application:
+def _web_admission(app, session, users, call, photo: bytes | None = None) -> Application:
     """The applicant applies on the web with a photo; proposed as 风险监控组组长; approved; signs online."""
     data = ui_application(call.id, files=[(io.BytesIO(PDF), "职称证书.pdf", "application/pdf")])
-    data["photo"] = (io.BytesIO(png()), "证件照.png", "image/png")
+    data["photo"] = (io.BytesIO(photo or png()), "证件照.png", "image/png")
     applicant = client_for(app, users["applicant"])
     assert applicant.post("/applications/new", data=data, content_type="multipart/form-data").status_code == 302
     application = session.query(Application).one()
@@ -141,3 +141,11 @@ def test_the_experts_pages_link_the_documents_and_the_final_evaluation_form(app,
     assert docx_link in mine and f"/experts/{expert.id}/certificate.docx" in mine
     assert f"/experts/{expert.id}/documents/commitment.docx" in mine
     assert docx_link not in text_of(client_for(app, users["using_unit"]).get(f"/experts/{expert.id}"))
+
+
+def test_a_photo_python_docx_cannot_place_is_named_instead(app, session, users):
+    broken = b"\x89PNG\r\n\x1a\n" + b"\0" * 64  # passes the upload's magic-byte check, not an image parser
+    application = _web_admission(app, session, users, make_call(session), photo=broken)
+    form, text = read_docx(client_for(app, users["talent_center"]).get(
+        f"/applications/{application.id}/documents/recommendation.docx"))
+    assert "（见附件：证件照.png）" in text and len(form.inline_shapes) == 0
