@@ -49,9 +49,9 @@ def test_the_documents_of_an_online_admission_read_back_with_the_record(app, ses
     applicant = client_for(app, users["applicant"])
 
     page = text_of(applicant.get(f"/applications/{application.id}"))
-    assert f"/applications/{application.id}/documents/recommendation.docx" in page
+    assert f"/applications/{application.id}/recommendation.docx" in page
     assert f"/experts/{expert.id}/certificate.docx" in page and "/admission/list.docx" not in page  # staff only
-    form, text = read_docx(applicant.get(f"/applications/{application.id}/documents/recommendation.docx"))
+    form, text = read_docx(applicant.get(f"/applications/{application.id}/recommendation.docx"))
     assert "附件1" in text and "福建省产品质量安全监管专家推荐表" in text
     assert cell_right_of(form, "姓名") == "林建华" and cell_right_of(form, "工作单位") == "福建省产品质量检验研究院"
     assert cell_right_of(form, "身份证号码") == ID and cell_right_of(form, "联系方式") == "13805912345"  # own data
@@ -59,7 +59,7 @@ def test_the_documents_of_an_online_admission_read_back_with_the_record(app, ses
     assert "承诺人签字：林建华    2026年03月02日" in text
     assert len(form.inline_shapes) == 1  # the photo, in its cell
 
-    _, commitment = read_docx(applicant.get(f"/applications/{application.id}/documents/commitment.docx"))
+    _, commitment = read_docx(applicant.get(f"/applications/{application.id}/commitment.docx"))
     assert "附件2" in commitment and "专家履职承诺书" in commitment and "在3年任期内认真履职" in commitment
     assert "承诺人：林建华" in commitment and "2026年03月02日" in commitment and "在线签署" in commitment
 
@@ -80,12 +80,12 @@ def test_the_documents_of_an_online_admission_read_back_with_the_record(app, ses
 def test_the_id_number_and_phone_are_masked_for_a_role_that_does_not_see_personal_data(app, session, users):
     application = _web_admission(app, session, users, make_call(session))
     leader = client_for(app, users["bureau_leader"])  # reads every application, sees_pii off
-    form, _ = read_docx(leader.get(f"/applications/{application.id}/documents/recommendation.docx"))
+    form, _ = read_docx(leader.get(f"/applications/{application.id}/recommendation.docx"))
     assert cell_right_of(form, "身份证号码") == "3501**********1233" and cell_right_of(form, "联系方式") == "138****2345"
-    form, text = read_docx(leader.get(f"/experts/{application.expert_id}/documents/recommendation.docx"))
+    form, text = read_docx(leader.get(f"/experts/{application.expert_id}/recommendation.docx"))
     assert cell_right_of(form, "身份证号码") == "3501**********1233" and ID not in text
     form, _ = read_docx(client_for(app, users["talent_center"]).get(
-        f"/experts/{application.expert_id}/documents/recommendation.docx"))
+        f"/experts/{application.expert_id}/recommendation.docx"))
     assert cell_right_of(form, "身份证号码") == ID
 
 
@@ -94,13 +94,13 @@ def test_a_paper_commitment_names_and_links_the_signed_scan(app, session, users)
     paper = admission.submit_public(session, tc, application_form(name="郑立新", id_number=id_number(3)), {}, T0,
                                     make_call(session).id, paper=True)
     staff = client_for(app, tc)
-    _, blank = read_docx(staff.get(f"/applications/{paper.id}/documents/commitment.docx"))
+    _, blank = read_docx(staff.get(f"/applications/{paper.id}/commitment.docx"))
     assert "承诺人：\n" in blank and "扫描件" not in blank  # printed for the person to sign by hand
     _approve(session, users, paper.id, {"decision": "pass", "propose_role": "none"})
     act(session, paper.id, tc, SIGN | {"signature": "郑立新"}, "sign_commitment", files=SCAN)
     session.expire_all()
     expert = session.get(Expert, session.get(Application, paper.id).expert_id)
-    for url in (f"/applications/{paper.id}/documents/commitment.docx", f"/experts/{expert.id}/documents/commitment.docx"):
+    for url in (f"/applications/{paper.id}/commitment.docx", f"/experts/{expert.id}/commitment.docx"):
         _, text = read_docx(staff.get(url))
         assert "承诺人：郑立新" in text
         assert f"本人签字的承诺书扫描件：承诺书签字页.pdf（http://localhost/attachments/{expert.commitment_scan_id}）" in text
@@ -109,7 +109,7 @@ def test_a_paper_commitment_names_and_links_the_signed_scan(app, session, users)
 def test_documents_are_refused_to_others_and_for_unknown_documents_with_a_message(app, session, users):
     application = _web_admission(app, session, users, make_call(session))
     other = client_for(app, make_user(session, "other_applicant", "applicant"))
-    for url in (f"/applications/{application.id}/documents/recommendation.docx",
+    for url in (f"/applications/{application.id}/recommendation.docx",
                 f"/experts/{application.expert_id}/certificate.docx", "/admission/list.docx?doc_no=x"):
         assert other.get(url).status_code == 403
     staff = client_for(app, users["talent_center"])
@@ -117,7 +117,7 @@ def test_documents_are_refused_to_others_and_for_unknown_documents_with_a_messag
     assert missing.status_code == 404 and "没有以“闽市监函〔2026〕99号”正式发文入库的专家" in text_of(missing)
     empty = staff.get("/admission/list.docx")
     assert empty.status_code == 422 and "请填写正式发文的文号" in text_of(empty)
-    assert staff.get(f"/applications/{application.id}/documents/other.docx").status_code == 404
+    assert staff.get(f"/applications/{application.id}/other.docx").status_code == 404
 
 
 def test_the_experts_pages_link_the_documents_and_the_final_evaluation_form(app, session, users):
@@ -134,12 +134,12 @@ def test_the_experts_pages_link_the_documents_and_the_final_evaluation_form(app,
 
     page = text_of(staff.get(f"/experts/{expert.id}"))
     assert docx_link in page and "2026年度履职情况评价表（附件3）" in page
-    assert f"/experts/{expert.id}/documents/recommendation.docx" in page
+    assert f"/experts/{expert.id}/recommendation.docx" in page
     table, text = read_docx(staff.get(docx_link))
     assert "专家履职情况评价表" in text and "林建华" in text and "☑良好" in text and "履职认真" in text
     mine = text_of(own.get("/yearly/me"))
     assert docx_link in mine and f"/experts/{expert.id}/certificate.docx" in mine
-    assert f"/experts/{expert.id}/documents/commitment.docx" in mine
+    assert f"/experts/{expert.id}/commitment.docx" in mine
     assert docx_link not in text_of(client_for(app, users["using_unit"]).get(f"/experts/{expert.id}"))
 
 
@@ -147,5 +147,5 @@ def test_a_photo_python_docx_cannot_place_is_named_instead(app, session, users):
     broken = b"\x89PNG\r\n\x1a\n" + b"\0" * 64  # passes the upload's magic-byte check, not an image parser
     application = _web_admission(app, session, users, make_call(session), photo=broken)
     form, text = read_docx(client_for(app, users["talent_center"]).get(
-        f"/applications/{application.id}/documents/recommendation.docx"))
+        f"/applications/{application.id}/recommendation.docx"))
     assert "（见附件：证件照.png）" in text and len(form.inline_shapes) == 0

@@ -172,7 +172,6 @@ def attachment(attachment_id: int):
 
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-PERSON_DOCUMENTS = {"recommendation": "推荐表", "commitment": "承诺书"}
 
 
 def _docx(name: str, data: bytes):
@@ -181,9 +180,7 @@ def _docx(name: str, data: bytes):
     return response
 
 
-def _person_docx(record, doc: str):
-    if doc == "recommendation":
-        return _docx(*official.recommendation_docx(db.session, record))
+def _commitment(record):
     return _docx(*official.commitment_docx(db.session, record, _scan_link))
 
 
@@ -191,18 +188,33 @@ def _scan_link(attachment_id: int) -> str:
     return url_for("admission.attachment", attachment_id=attachment_id, _external=True)
 
 
-@bp.route("/applications/<int:application_id>/documents/<any(recommendation, commitment):doc>.docx")
+@bp.route("/applications/<int:application_id>/recommendation.docx")
 @login_required
-def application_document(application_id: int, doc: str):
-    """The application's 推荐表 (附件1) or 承诺书 (附件2) as DOCX, for whoever may read the application."""
-    return _person_docx(official.application_record(db.session, current_user, application_id), doc)
+def application_recommendation(application_id: int):
+    """The application's 推荐表 (附件1) as DOCX, for whoever may read the application."""
+    return _docx(*official.recommendation_docx(db.session, official.application_record(
+        db.session, current_user, application_id)))
 
 
-@bp.route("/experts/<int:expert_id>/documents/<any(recommendation, commitment):doc>.docx")
+@bp.route("/applications/<int:application_id>/commitment.docx")
 @login_required
-def expert_document(expert_id: int, doc: str):
-    """An expert's 推荐表 or 承诺书 as the roster holds them, for staff and the expert."""
-    return _person_docx(official.expert_record(db.session, current_user, expert_id), doc)
+def application_commitment(application_id: int):
+    """The application's 专家履职承诺书 (附件2): signed, or blank to be signed by hand."""
+    return _commitment(official.application_record(db.session, current_user, application_id))
+
+
+@bp.route("/experts/<int:expert_id>/recommendation.docx")
+@login_required
+def expert_recommendation(expert_id: int):
+    """An expert's 推荐表 as the roster holds it, for staff and the expert."""
+    return _docx(*official.recommendation_docx(db.session, official.expert_record(db.session, current_user, expert_id)))
+
+
+@bp.route("/experts/<int:expert_id>/commitment.docx")
+@login_required
+def expert_commitment(expert_id: int):
+    """An expert's signed 专家履职承诺书, for staff and the expert."""
+    return _commitment(official.expert_record(db.session, current_user, expert_id))
 
 
 @bp.route("/experts/<int:expert_id>/certificate.docx")
