@@ -90,6 +90,7 @@ def expert_public_dict(session, viewer, expert: Expert) -> dict:
         "groups": [{"code": m.group.code, "name": m.group.name, "position": m.position} for m in expert.memberships],
         "term_start": expert.term_start and expert.term_start.isoformat(),
         "term_end": expert.term_end and expert.term_end.isoformat(), "certificate_no": expert.certificate_no,
+        "admission_doc_no": expert.admission_doc_no,
         "phone": expert.phone if show else mask_phone(expert.phone),
         "id_number": expert.id_number if show else mask_id_number(expert.id_number),
         "email": expert.email if show else None,

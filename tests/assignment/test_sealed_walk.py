@@ -15,6 +15,7 @@ from sqlalchemy import select
 from engine.assignment.models import DrawRecordRow
 from engine.core.models import AuditEvent, HumanTask
 from engine.experts.models import Expert
+from tests.admission.documents_support import DOCX, read_docx
 from tests.assignment_support import (
     APPROVE_JUSTIFIED,
     CONFIRM,
@@ -105,7 +106,9 @@ def sealed_keys(value, own: set[int], path="") -> list[str]:
 
 
 def body_text(response) -> str:
-    """A response's text; an XLSX download (统计看板) is read cell by cell, so a workbook cannot leak either."""
+    """A response's text; a DOCX by its printed text and an XLSX (统计看板) cell by cell, so neither can leak."""
+    if response.mimetype == DOCX:  # an expert's 推荐表, 承诺书, 聘书: read as the text it prints
+        return read_docx(response)[1]
     if response.mimetype.endswith("spreadsheetml.sheet"):
         book = load_workbook(BytesIO(response.data), read_only=True)
         return "\n".join(str(v) for sheet in book for row in sheet.iter_rows(values_only=True) for v in row

@@ -110,6 +110,12 @@ ROUTES = {
     ("admission.attachment", "GET"): R(kind="attachment", sees_all=P.VIEW_ATTACHMENTS),
     ("admission.calls", "GET"): R(P.MANAGE_CALLS),
     ("admission.calls", "POST"): R(P.MANAGE_CALLS, P.PUBLISH_CALL, ok=(422,), data={}),
+    ("admission.application_recommendation", "GET"): R(kind="application", sees_all=P.VIEW_APPLICATIONS),
+    ("admission.application_commitment", "GET"): R(kind="application", sees_all=P.VIEW_APPLICATIONS),
+    ("admission.expert_recommendation", "GET"): R(kind="expert", sees_all=P.VIEW_EXPERTS),
+    ("admission.expert_commitment", "GET"): R(kind="expert", sees_all=P.VIEW_EXPERTS),
+    ("admission.certificate", "GET"): R(kind="expert", sees_all=P.VIEW_EXPERTS),
+    ("admission.admission_list", "GET"): R(P.VIEW_APPLICATIONS, ok=(422,)),  # no 文号 given: asked for one
     # --- assignment ----------------------------------------------------------------------------------------
     ("assignment.index", "GET"): R(P.VIEW_ASSIGNMENT),
     ("assignment.new", "GET"): R(P.START_ASSIGNMENT),

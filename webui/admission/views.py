@@ -6,7 +6,8 @@ from io import BytesIO
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 
-from engine.admission import calls
+from engine.admission import appointments, calls
+from engine.admission import documents as official
 from engine.admission import queries as ui_queries
 from engine.admission import services as admission
 from engine.admission.status import ApplicationStatus
@@ -113,7 +114,8 @@ def detail(application_id: int):
         rows=display_rows(load_form("application"), ui_queries.visible_form(db.session, current_user, app),
                           dynamic_choices(db.session)),
         steps=inbox.step_names(db.session, app.instance_id),
-        call_title=ui_queries.call_titles(db.session, [app.call_id]).get(app.call_id))
+        call_title=ui_queries.call_titles(db.session, [app.call_id]).get(app.call_id),
+        doc_no=appointments.admission_doc_no(db.session, app))
 
 
 def _local_datetime(text: str) -> datetime | None:
@@ -167,3 +169,63 @@ def attachment(attachment_id: int):
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def _docx(name: str, data: bytes):
+    response = send_file(BytesIO(data), mimetype=DOCX, as_attachment=True, download_name=name, max_age=0)
+    response.headers["Cache-Control"] = "private, no-store"  # personal data: never kept by a shared cache
+    return response
+
+
+def _commitment(record):
+    return _docx(*official.commitment_docx(db.session, record, _scan_link))
+
+
+def _scan_link(attachment_id: int) -> str:
+    return url_for("admission.attachment", attachment_id=attachment_id, _external=True)
+
+
+@bp.route("/applications/<int:application_id>/recommendation.docx")
+@login_required
+def application_recommendation(application_id: int):
+    """The application's 推荐表 (附件1) as DOCX, for whoever may read the application."""
+    return _docx(*official.recommendation_docx(db.session, official.application_record(
+        db.session, current_user, application_id)))
+
+
+@bp.route("/applications/<int:application_id>/commitment.docx")
+@login_required
+def application_commitment(application_id: int):
+    """The application's 专家履职承诺书 (附件2): signed, or blank to be signed by hand."""
+    return _commitment(official.application_record(db.session, current_user, application_id))
+
+
+@bp.route("/experts/<int:expert_id>/recommendation.docx")
+@login_required
+def expert_recommendation(expert_id: int):
+    """An expert's 推荐表 as the roster holds it, for staff and the expert."""
+    return _docx(*official.recommendation_docx(db.session, official.expert_record(db.session, current_user, expert_id)))
+
+
+@bp.route("/experts/<int:expert_id>/commitment.docx")
+@login_required
+def expert_commitment(expert_id: int):
+    """An expert's signed 专家履职承诺书, for staff and the expert."""
+    return _commitment(official.expert_record(db.session, current_user, expert_id))
+
+
+@bp.route("/experts/<int:expert_id>/certificate.docx")
+@login_required
+def certificate(expert_id: int):
+    """The expert's 聘书 (number and term), for staff and the expert."""
+    return _docx(*appointments.certificate_docx(db.session, current_user, expert_id))
+
+
+@bp.route("/admission/list.docx")
+@requires(policy.VIEW_APPLICATIONS)
+def admission_list():
+    """The 入库名单 attached to one 正式发文 (?doc_no=), with groups and 组长/副组长 proposals."""
+    return _docx(*appointments.admission_list_docx(db.session, current_user, request.args.get("doc_no", "")[:80]))

@@ -5,6 +5,7 @@ from flask_login import current_user, login_required
 
 from engine.core.errors import ValidationFailed
 from engine.core.uow import unit_of_work
+from engine.evaluation.queries import can_view_evaluation, final_evaluations_of
 from engine.experts import queries as expert_service
 from engine.experts import roster_export
 from engine.experts.models import EXPERT_STATUSES
@@ -61,5 +62,7 @@ def export(fmt: str):
 def detail(expert_id: int):
     """One expert (staff, or the expert themself), PII masked unless the viewer may see it."""
     expert = expert_service.get_expert(db.session, current_user, expert_id)
-    return render_template("experts/detail.html",
+    evaluations = [(ev, year) for ev, year in final_evaluations_of(db.session, expert.id)
+                   if can_view_evaluation(db.session, current_user, ev)]  # the 评价表 (附件3) DOCX links
+    return render_template("experts/detail.html", evaluations=evaluations,
                            expert=expert_service.expert_public_dict(db.session, current_user, expert))
