@@ -246,7 +246,7 @@ def list_experts():
                                   status=request.args.get("status", ""), page=page, per_page=per_page)
     user = api_user()
     rows, total = experts.search_experts(db.session, user, search)
-    return jsonify(items=[experts.expert_public_dict(db.session, user, e) for e in rows], total=total,
+    return jsonify(items=experts.shown_experts(db.session, user, rows, "接口：专家列表", now()), total=total,
                    page=page, per_page=per_page)
 
 
@@ -254,7 +254,8 @@ def list_experts():
 def show_expert(expert_id: int):
     """One expert (staff roles, or the expert themself)."""
     user = api_user()
-    return jsonify(experts.expert_public_dict(db.session, user, experts.get_expert(db.session, user, expert_id)))
+    expert = experts.get_expert(db.session, user, expert_id)
+    return jsonify(experts.shown_experts(db.session, user, [expert], "接口：专家详情", now())[0])
 
 
 @bp.post("/attachments")

@@ -3,12 +3,14 @@
 from flask import Blueprint, render_template, request
 from flask_login import current_user, login_required
 
+from engine.experts import privacy
 from engine.experts import queries as expert_service
 from engine.experts.models import EXPERT_STATUSES
 from engine.platform import policy
 from engine.tasks.services import dynamic_choices
 from webui.auth import requires
 from webui.extensions import db
+from webui.timeutil import now
 
 bp = Blueprint("experts", __name__, template_folder="templates")
 PER_PAGE = 50
@@ -32,7 +34,7 @@ def index():
     args = {k: v for k, v in request.args.items() if k != "page"}
     return render_template(
         "experts/index.html", search=search, total=total, pages=pages, args=args,
-        experts=[expert_service.expert_public_dict(db.session, current_user, e) for e in rows],
+        experts=expert_service.shown_experts(db.session, current_user, rows, "专家库列表", now()),
         groups=dynamic_choices(db.session)["groups"], statuses=EXPERT_STATUSES)
 
 
@@ -41,5 +43,13 @@ def index():
 def detail(expert_id: int):
     """One expert (staff, or the expert themself), PII masked unless the viewer may see it."""
     expert = expert_service.get_expert(db.session, current_user, expert_id)
-    return render_template("experts/detail.html",
-                           expert=expert_service.expert_public_dict(db.session, current_user, expert))
+    shown = expert_service.shown_experts(db.session, current_user, [expert], "专家详情", now())[0]
+    return render_template("experts/detail.html", expert=shown)
+
+
+@bp.route("/experts/pii-views")
+@requires(policy.VIEW_PII_LOG)
+def pii_views():
+    """The auditor's list of unmasked views of personal data: who saw whose data, where, when."""
+    return render_template("experts/pii_views.html", events=privacy.pii_views(db.session),
+                           field_names=privacy.FIELD_NAMES)
