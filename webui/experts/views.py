@@ -1,12 +1,17 @@
 """专家库: searchable expert list and expert detail, personal data masked per role (DESIGN §3)."""
 
-from flask import Blueprint, render_template, request
+from io import BytesIO
+
+from flask import Blueprint, render_template, request, send_file
 from flask_login import current_user, login_required
 
+from engine.core.models import ProcessInstance
+from engine.experts import history as history_service
 from engine.experts import privacy
 from engine.experts import queries as expert_service
 from engine.experts.models import EXPERT_STATUSES
 from engine.platform import policy
+from engine.tasks import instances as instance_service
 from engine.tasks.services import dynamic_choices
 from webui.auth import requires
 from webui.extensions import db
@@ -14,6 +19,7 @@ from webui.timeutil import now
 
 bp = Blueprint("experts", __name__, template_folder="templates")
 PER_PAGE = 50
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _search_from_args(args) -> expert_service.ExpertSearch:
@@ -44,7 +50,7 @@ def detail(expert_id: int):
     """One expert (staff, or the expert themself), PII masked unless the viewer may see it."""
     expert = expert_service.get_expert(db.session, current_user, expert_id)
     shown = expert_service.shown_experts(db.session, current_user, [expert], "专家详情", now())[0]
-    return render_template("experts/detail.html", expert=shown)
+    return render_template("experts/detail.html", expert=shown, own=expert.user_id == current_user.id)
 
 
 @bp.route("/experts/pii-views")
@@ -53,3 +59,25 @@ def pii_views():
     """The auditor's list of unmasked views of personal data: who saw whose data, where, when."""
     return render_template("experts/pii_views.html", events=privacy.pii_views(db.session),
                            field_names=privacy.FIELD_NAMES)
+
+
+@bp.route("/experts/<int:expert_id>/history")
+@login_required
+def history(expert_id: int):
+    """The expert's whole history on one printable page (oversight roles, or the expert themself)."""
+    expert, items = history_service.expert_history(db.session, current_user, expert_id)
+    linked = {i.instance_id for i in items if i.instance_id}  # a case's history links only where it may be opened
+    linked = {i for i in linked if instance_service.can_view_instance(
+        db.session, current_user, db.session.get(ProcessInstance, i))}
+    return render_template("experts/history.html", expert=expert, items=items, linked=linked,
+                           sections=history_service.SECTIONS)
+
+
+@bp.route("/experts/<int:expert_id>/history.xlsx")
+@login_required
+def history_xlsx(expert_id: int):
+    """The same history as an XLSX workbook."""
+    data, name = history_service.history_xlsx(db.session, current_user, expert_id)
+    response = send_file(BytesIO(data), mimetype=XLSX, as_attachment=True, download_name=name, max_age=0)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
