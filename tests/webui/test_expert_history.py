@@ -67,7 +67,9 @@ def test_expert_history_page_and_xlsx(app, session, users):
 def test_expert_history_is_for_oversight_and_the_expert_themself(app, session, users):
     expert = admit(session, users, make_call(session))
     url = f"/experts/{expert.id}/history"
-    assert client_for(app, session.get(User, expert.user_id)).get(url).status_code == 200
+    own = client_for(app, session.get(User, expert.user_id))
+    assert f'href="{url}"' in text_of(own.get("/yearly/me"))  # linked from the expert's own page
+    assert own.get(url).status_code == 200
     assert client_for(app, users["talent_center"]).get(url).status_code == 200
     assert client_for(app, users["using_unit"]).get(url).status_code == 403
     assert client_for(app, users["using_unit"]).get(url + ".xlsx").status_code == 403
