@@ -12,7 +12,7 @@ from sqlalchemy import select
 from engine.core.forms import version_forms
 from engine.core.models import AuditEvent, HumanTask, ProcessVersion
 from engine.experts.privacy import has_pii, mask_fields, record_view, sees_pii
-from engine.platform.models import Role, User
+from engine.platform.models import Attachment, Role, User
 
 DAYS = re.compile(r"P(\d+)D")  # ISO periods the processes pass in (e.g. commitment_period "P14D")
 START_LABELS = {"commitment_period": "承诺书签署期限"}  # start data outside any form definition
@@ -148,3 +148,11 @@ def viewed_timeline(session, viewer, instance, events: list[AuditEvent], now) ->
         record_view(session, viewer, now, "流程历史", [("instance", instance.id, instance.subject)], fields,
                     instance=instance)
     return entries
+
+
+def attachment_names(session, ids) -> dict[int, str]:
+    """File names of attachments the timeline links (only two columns read, not the bytes)."""
+    ids = {int(i) for i in ids}
+    if not ids:
+        return {}
+    return dict(session.execute(select(Attachment.id, Attachment.filename).where(Attachment.id.in_(ids))).all())

@@ -2,8 +2,13 @@
 
 import re
 
+from sqlalchemy import select
+
+from engine.admission import services as admission
 from engine.core.models import ProcessInstance
-from tests.support import make_call
+from engine.platform.models import Attachment
+from tests.admission.test_admission_paths import SCAN, act, approve_to_commitment
+from tests.support import T0, application_form, make_call
 from tests.webui.history_support import returned_then_passed
 from tests.webui.test_ui_support import client_for, submit, text_of
 
@@ -40,3 +45,14 @@ def test_every_page_links_the_print_stylesheet(app, session, users):
     assert 'href="/static/print.css" media="print"' in page
     css = text_of(client_for(app).get("/static/print.css"))
     assert "@media print" in css and "size: A4" in css and "nav, .navbar" in css
+
+
+def test_timeline_links_the_attachments_a_step_uploaded(app, session, users):
+    paper = admission.submit_public(session, users["talent_center"], application_form(name="郑立新"), {}, T0,
+                                    make_call(session).id, paper=True)
+    approve_to_commitment(session, users, paper.id)
+    act(session, paper.id, users["talent_center"], {"agree": "on", "signature": "郑立新"}, "sign_commitment",
+        files=SCAN)
+    scan = session.scalar(select(Attachment).where(Attachment.filename == "承诺书签字页.pdf"))
+    page = text_of(client_for(app, users["auditor"]).get(f"/instances/{paper.instance_id}"))
+    assert f'<a href="/attachments/{scan.id}">承诺书签字页.pdf</a>' in _timeline(page)

@@ -60,7 +60,8 @@ def detail(instance_id: int):
     events = instance_service.instance_events(db.session, instance.id)
     entries = timeline_service.viewed_timeline(db.session, current_user, instance, events, now())
     dynamic = dynamic_choices(db.session)
+    timeline = [(e, changes(e, dynamic)) for e in entries]
+    files = timeline_service.attachment_names(db.session, (i for _, rows in timeline for r in rows for i in r["ids"]))
     return render_template(
-        "instances/detail.html", instance=instance, actions=ACTIONS, diagram=shown,
-        tasks=instance_service.instance_tasks(db.session, instance.id),
-        timeline=[(e, changes(e, dynamic)) for e in entries])
+        "instances/detail.html", instance=instance, actions=ACTIONS, diagram=shown, files=files,
+        tasks=instance_service.instance_tasks(db.session, instance.id), timeline=timeline)
