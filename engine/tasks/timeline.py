@@ -156,3 +156,25 @@ def attachment_names(session, ids) -> dict[int, str]:
     if not ids:
         return {}
     return dict(session.execute(select(Attachment.id, Attachment.filename).where(Attachment.id.in_(ids))).all())
+
+
+def _masked_data(data):
+    if not isinstance(data, dict):
+        return data
+    return {k: mask_fields(v) if isinstance(v, dict) else v for k, v in mask_fields(data).items()}
+
+
+def viewed_event_data(session, viewer, instance, events: list[AuditEvent], now) -> list[dict]:
+    """Each event's (before, after) for the API: personal-data fields masked as on the page, and one audit event
+    when they are returned unmasked (a masked copy no longer matches the event's hash; the chain is unchanged)."""
+    own = instance.started_by == viewer.id
+    masked = not (own or sees_pii(session, viewer))
+    pairs = [(e.data_before, e.data_after) for e in events]
+    if masked:
+        return [(_masked_data(b), _masked_data(a)) for b, a in pairs]
+    fields = {f for b, a in pairs for d in (b, a) if isinstance(d, dict)
+              for v in [d, *d.values()] if isinstance(v, dict) for f in has_pii(v)}
+    if fields and not own:
+        record_view(session, viewer, now, "接口：流程历史", [("instance", instance.id, instance.subject)], fields,
+                    instance=instance)
+    return pairs

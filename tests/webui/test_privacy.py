@@ -71,3 +71,12 @@ def test_instance_history_masks_contact_data_from_roles_without_pii(app, session
     (event,) = pii_events(session)
     assert (event.instance_id, event.data_after["page"], event.data_after["fields"]) == (
         case.instance_id, "流程历史", ["phone"])
+
+    api = client_for(app, users["bureau_leader"])  # the API's instance history: the same masking, the same trace
+    body = api.get(f"{API}/instances/{case.instance_id}", headers=api_headers(api, users["bureau_leader"]))
+    confirm = next(e for e in body.get_json()["events"] if e["bpmn_id"] == "renewal_confirm")
+    assert confirm["data_after"]["renewal_confirm"]["phone"] == "139****0000" and "13905910000" not in body.text
+    center = client_for(app, users["talent_center"])
+    body = center.get(f"{API}/instances/{case.instance_id}", headers=api_headers(center, users["talent_center"]))
+    assert "13905910000" in body.text
+    assert [e.data_after["page"] for e in pii_events(session)] == ["流程历史", "接口：流程历史"]
