@@ -19,5 +19,6 @@ def expert_cases(session, expert_id: int) -> list[HistoryItem]:
         WorkRequest, WorkRequest.id == DrawExclusion.request_id).where(DrawExclusion.expert_id == expert_id)
         .order_by(DrawExclusion.id)).all()
     items += [HistoryItem("抽取与回避", r.created_at, f"未列入候选：工作任务 #{r.id}：{r.title}（第 {x.round} 轮）",
-                          f"{x.reason}（{x.article}）", r.instance_id, own_steps_only=True) for x, r in exclusions]
+                          f"{x.reason}（{x.article}）", r.instance_id, own_steps_only=True, exclusion=True)
+              for x, r in exclusions]
     return items

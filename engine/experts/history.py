@@ -23,6 +23,7 @@ from engine.platform import policy
 from engine.platform.settings import LOCAL_TZ
 
 SECTIONS = ("申请与审核", "入库与聘期", "专家组", "参与工作", "抽取与回避", "续聘", "评价", "退出", "声明")
+DRAW_SECTIONS = ("参与工作", "抽取与回避")  # who was drawn for what (Art 13 sealing)
 METHODS = {"random": "随机抽取", "designated": "指定", "external": "库外邀请", "emergency": "紧急选派"}
 
 
@@ -36,6 +37,7 @@ class HistoryItem:
     detail: str = ""
     instance_id: int | None = None
     own_steps_only: bool = False  # a shared case (a request drawing several experts): only the expert's own steps
+    exclusion: bool = False  # a round that left the expert out: not the expert's own request (Art 13 sealing)
 
     @property
     def day(self) -> str:
@@ -134,13 +136,26 @@ def _sort_key(item: HistoryItem):
     return (SECTIONS.index(item.section) if item.section in SECTIONS else len(SECTIONS), when or datetime.min)
 
 
+def _unsealed(viewer, expert: Expert, items: list[HistoryItem]) -> list[HistoryItem]:
+    """Art 13: who was drawn for which request is sealed from the leader, the quality division and admin (only
+    talent_center and auditors see the names); the expert sees their own engagements, not rounds that left
+    them out (requests they have no access to)."""
+    if policy.allows(viewer, policy.SEE_DRAWN_NAMES):
+        return items
+    if expert.user_id == viewer.id:
+        return [i for i in items if not i.exclusion]
+    kept = [i for i in items if i.section not in DRAW_SECTIONS]
+    return kept + [HistoryItem(s, None, "抽取信息密封", "第十三条：抽中名单仅人才开发中心、审计人员可见")
+                   for s in DRAW_SECTIONS]
+
+
 def expert_history(session, viewer, expert_id: int) -> tuple[Expert, list[HistoryItem]]:
-    """Every recorded fact of one expert's life in the pool, by section, oldest first within a section."""
+    """Every recorded fact of one expert's life in the pool the viewer may know, by section, oldest first."""
     expert = history_expert(session, viewer, expert_id)
     cases = list(ports.expert_cases(session, expert.id))
     items = _roster(expert) + _engagements(session, expert.id) + _declarations_and_exit(session, expert.id)
     items += cases + _reviews(session, expert, cases)
-    return expert, sorted(items, key=_sort_key)
+    return expert, sorted(_unsealed(viewer, expert, items), key=_sort_key)
 
 
 def history_xlsx(session, viewer, expert_id: int) -> tuple[bytes, str]:

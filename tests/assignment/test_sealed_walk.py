@@ -4,10 +4,12 @@ division, admin, the process owner — and as one drawn expert; no response hold
 the record's hashes, the pool size, a candidate or drawn expert id field, and no response that shows the request
 names a drawn expert the viewer may not know of. The unit (full access) still sees all of it."""
 
+import io
 import json
 import re
 
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import select
 
 from engine.assignment.models import DrawRecordRow
@@ -101,6 +103,14 @@ def sealed_keys(value, own: set[int], path="") -> list[str]:
     return found
 
 
+def _text(response) -> str:
+    """A response's text; an XLSX download (e.g. an expert's history) by its cells."""
+    if response.mimetype.endswith("spreadsheetml.sheet"):
+        book = load_workbook(io.BytesIO(response.data))
+        return "\n".join(str(c) for sheet in book for row in sheet.iter_rows(values_only=True) for c in row if c)
+    return response.get_data(as_text=True)
+
+
 def leaks(app, client, world, user, allowed_names: set[str]) -> list[str]:
     """Every sealed value any GET response gives this viewer."""
     found, ui, headers = [], client_for(app, user), api_headers(client, user)
@@ -110,7 +120,7 @@ def leaks(app, client, world, user, allowed_names: set[str]) -> list[str]:
         assert response.status_code < 500, url
         if response.status_code != 200:
             continue
-        text = response.get_data(as_text=True)
+        text = _text(response)
         found += [f"{url}: {h}" for h in world["hexes"] if h in text]
         if TITLE in text:  # a response that shows the request names no one the viewer may not know of
             found += [f"{url}: {n}" for n in sealed_names if n in text]

@@ -75,3 +75,13 @@ def test_expert_history_is_for_oversight_and_the_expert_themself(app, session, u
     assert client_for(app, users["using_unit"]).get(url + ".xlsx").status_code == 403
     assert client_for(app, make_user(session, "other_expert", "expert")).get(url).status_code == 403
     assert client_for(app, users["auditor"]).get("/experts/2000000000/history").status_code == 404
+
+
+def test_draws_in_the_history_stay_sealed_from_the_leader_art_13(app, session, users):
+    expert, request = _declined_once(session, users)
+    url = f"/experts/{expert.id}/history"
+    leader = _plain(text_of(client_for(app, users["bureau_leader"]).get(url)))  # sees requests with names sealed
+    assert "抽取信息密封" in leader and "2026年电线电缆产品监督抽查" not in leader and "拒绝理由" not in leader
+    assert "人才开发中心初审（tc_staff） 初审结论：通过" in leader  # the rest of the history stays
+    own = _plain(text_of(client_for(app, session.get(User, expert.user_id)).get(url)))
+    assert f"工作任务 #{request.id}：2026年电线电缆产品监督抽查" in own and "抽取信息密封" not in own
