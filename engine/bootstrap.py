@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from engine.admission import admit as admission_admit
 from engine.admission import commitment as admission_commitment
+from engine.admission import history as admission_history
 from engine.admission import models as admission_models
 from engine.admission import ports as admission_ports
 from engine.admission import queries as admission_queries
@@ -19,6 +20,7 @@ from engine.admission import reviews as admission_reviews
 from engine.admission import services as admission_services
 from engine.admission.status import ApplicationStatus
 from engine.assignment import form_hooks as assignment_form_hooks
+from engine.assignment import history as assignment_history
 from engine.assignment import hostfuncs as assignment_hostfuncs
 from engine.assignment import models as assignment_models
 from engine.assignment import services as assignment_services
@@ -29,11 +31,13 @@ from engine.core import models as core_models
 from engine.core.contributions import Contributions, DomainRow
 from engine.deploy import models as deploy_models
 from engine.evaluation import campaign as evaluation_campaign
+from engine.evaluation import history as evaluation_history
 from engine.evaluation import hostfuncs as evaluation_hostfuncs
 from engine.evaluation import models as evaluation_models
 from engine.evaluation import ports as evaluation_ports
 from engine.evaluation import services as evaluation_services
 from engine.evaluation.status import EvaluationStatus
+from engine.exit import history as exit_history
 from engine.exit import hostfuncs as exit_hostfuncs
 from engine.exit import models as exit_models
 from engine.exit import services as exit_services
@@ -46,6 +50,7 @@ from engine.groups import nominations as groups_nominations
 from engine.groups.status import ChangeStatus
 from engine.platform import models as platform_models
 from engine.platform import notifications
+from engine.renewal import history as renewal_history
 from engine.renewal import hostfuncs as renewal_hostfuncs
 from engine.renewal import models as renewal_models
 from engine.renewal import queries as renewal_queries
@@ -116,6 +121,16 @@ def _wire_ports() -> None:
     evaluation_ports.propose_exit.provide(exit_services.propose)
     evaluation_ports.first_term_starts.provide(renewal_queries.first_term_starts)
     admission_ports.propose_group_position.provide(groups_nominations.propose_position)
+    experts_ports.expert_cases.provide(_expert_cases)
+
+
+EXPERT_CASES = (admission_history.expert_cases, assignment_history.expert_cases, renewal_history.expert_cases,
+                evaluation_history.expert_cases, exit_history.expert_cases)
+
+
+def _expert_cases(session, expert_id: int) -> list:
+    # The expert's history page reads every procedure's cases through one port (engine.experts.history).
+    return [item for cases in EXPERT_CASES for item in cases(session, expert_id)]
 
 
 def install() -> None:

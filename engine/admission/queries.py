@@ -14,7 +14,7 @@ from engine.core.errors import Forbidden, NotFound
 from engine.core.forms import load_form, version_forms
 from engine.core.inbox import InboxFilter, inbox_query
 from engine.core.models import AuditEvent, HumanTask
-from engine.experts.queries import mask_id_number, mask_phone, sees_pii
+from engine.experts.privacy import has_pii, mask_fields, record_view, sees_pii
 from engine.platform import policy
 from engine.platform.models import Attachment, Unit
 from engine.tasks.services import dynamic_choices, task_history
@@ -64,7 +64,14 @@ def visible_form(session, viewer, app: Application) -> dict:
     form = dict(app.form or {})
     if _is_owner(viewer, app) or sees_pii(session, viewer):
         return form
-    form.update(phone=mask_phone(form.get("phone")), id_number=mask_id_number(form.get("id_number")), email="")
+    return mask_fields(form)
+
+
+def shown_form(session, viewer, app: Application, page: str, now) -> dict:
+    """visible_form for a page; when it shows someone else's personal data unmasked, one audit event."""
+    form = visible_form(session, viewer, app)
+    if not _is_owner(viewer, app) and sees_pii(session, viewer):
+        record_view(session, viewer, now, page, [("application", app.id, app.name)], has_pii(form))
     return form
 
 

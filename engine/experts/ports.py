@@ -11,3 +11,8 @@ admission_exemptions = Port(
     "admission_exemptions",
     "admission_exemptions(session, application_ids) -> {application_id: tuple of Art 6(三) age exemptions "
     "accepted at admission} (admission).")
+
+expert_cases = Port(
+    "expert_cases",
+    "expert_cases(session, expert_id) -> list of engine.experts.history.HistoryItem: the expert's cases in every "
+    "procedure (applications, requests and exclusions, renewals, evaluations, exit cases) for the expert's history.")

@@ -1,4 +1,4 @@
-"""Expert list and detail with PII masking (DESIGN §3)."""
+"""Expert list and detail with PII masking (DESIGN §3); unmasked views are audited (engine/experts/privacy)."""
 
 from dataclasses import dataclass
 
@@ -7,30 +7,10 @@ from sqlalchemy import func, or_, select
 from engine.core import inbox
 from engine.core.errors import Forbidden, NotFound
 from engine.experts.models import Expert, ExpertGroup, GroupMembership
+from engine.experts.privacy import has_pii, mask_id_number, mask_phone, record_view, sees_pii
 from engine.platform import policy
-from engine.platform.models import Role
 from engine.platform.policy import is_overseer
 from engine.platform.settings import LOCAL_TZ
-
-
-def mask_phone(phone: str | None) -> str:
-    """138****1234 style."""
-    if not phone or len(phone) < 7:
-        return "****"
-    return phone[:3] + "****" + phone[-4:]
-
-
-def mask_id_number(number: str | None) -> str:
-    """Keep the first 4 and last 4 characters."""
-    if not number or len(number) < 8:
-        return "****"
-    return number[:4] + "*" * (len(number) - 8) + number[-4:]
-
-
-def sees_pii(session, viewer) -> bool:
-    """Roles flagged `sees_pii` see phone and ID numbers unmasked."""
-    return bool(session.scalar(select(func.count()).select_from(Role).where(
-        Role.code.in_(viewer.roles), Role.sees_pii)))
 
 
 @dataclass
@@ -82,7 +62,7 @@ def get_expert(session, viewer, expert_id: int) -> Expert:
 
 def expert_public_dict(session, viewer, expert: Expert) -> dict:
     """JSON-safe view of an expert with PII masked unless the viewer may see it."""
-    show = sees_pii(session, viewer) or expert.user_id == viewer.id
+    show = expert.user_id == viewer.id or sees_pii(session, viewer)
     return {
         "id": expert.id, "name": expert.name, "gender": expert.gender, "unit_name": expert.unit_name,
         "title": expert.title, "title_level": expert.title_level, "rank_level": expert.rank_level,
@@ -117,3 +97,17 @@ def cases_with_experts(session, model, where) -> list[tuple]:
                            .order_by(model.id.desc()).limit(200)).all()
     steps = inbox.open_steps(session, [case.instance_id for case, _ in rows])
     return [(case, expert, steps.get(case.instance_id, [])) for case, expert in rows]
+
+
+def shown_experts(session, viewer, experts: list[Expert], page: str, now) -> list[dict]:
+    """Public dicts of the experts a page shows; one audit event when it shows others' personal data unmasked."""
+    rows = [expert_public_dict(session, viewer, e) for e in experts]
+    if experts and sees_pii(session, viewer):
+        others = [e for e in experts if e.user_id != viewer.id and has_pii(_raw_pii(e))]
+        fields = {f for e in others for f in has_pii(_raw_pii(e))}
+        record_view(session, viewer, now, page, [("expert", e.id, e.name) for e in others], fields)
+    return rows
+
+
+def _raw_pii(expert: Expert) -> dict:
+    return {"phone": expert.phone, "id_number": expert.id_number, "email": expert.email}

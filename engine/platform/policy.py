@@ -156,6 +156,7 @@ PROPOSE_GROUP_CHANGE = _cap("PROPOSE_GROUP_CHANGE", (QUALITY_DIVISION,), "propos
 # Administration (accounts, units, roles)
 ADMINISTER = _cap("ADMINISTER", (ADMIN,), "manage accounts (create, roles, unit, deactivate, reset, unlock) and units")
 VIEW_ACCOUNT_LOG = _cap("VIEW_ACCOUNT_LOG", (ADMIN, AUDITOR), "read the account and unit changes")
+VIEW_PII_LOG = _cap("VIEW_PII_LOG", (AUDITOR,), "list who saw whose personal data unmasked, and when")
 
 # Search and export (issue 13): only roles that see drawn names — a search by expert, actor or free text over
 # every event would tell a role that sees requests sealed who was drawn (Art 13).

@@ -84,6 +84,9 @@ ROUTES = {
     ("administration.account_log", "GET"): R(P.VIEW_ACCOUNT_LOG),
     ("dashboard.index", "GET"): R(P.VIEW_DASHBOARD),
     ("dashboard.export_xlsx", "GET"): R(P.VIEW_DASHBOARD),
+    ("experts.pii_views", "GET"): R(P.VIEW_PII_LOG),
+    ("experts.history", "GET"): R(kind="expert", sees_all=P.VIEW_EVERY_EXPERT),
+    ("experts.history_xlsx", "GET"): R(kind="expert", sees_all=P.VIEW_EVERY_EXPERT),
     ("account.change_password", "POST"): R(ok=(422,), data={}),  # nothing filled in: the form again
     ("account.revoke_session", "POST"): R(ok=(404,), session_id=2_000_000_000),  # nobody's session
     ("account.revoke_token", "POST"): R(ok=(404,), token_id=2_000_000_000),

@@ -111,8 +111,8 @@ def detail(application_id: int):
     return render_template(
         "admission/detail.html", app=app, attachments=attachments,
         attachments_by_id={a.id: a for a in attachments},
-        rows=display_rows(load_form("application"), ui_queries.visible_form(db.session, current_user, app),
-                          dynamic_choices(db.session)),
+        rows=display_rows(load_form("application"), ui_queries.shown_form(db.session, current_user, app, "申请详情",
+                                                                          now()), dynamic_choices(db.session)),
         steps=inbox.step_names(db.session, app.instance_id),
         call_title=ui_queries.call_titles(db.session, [app.call_id]).get(app.call_id),
         doc_no=appointments.admission_doc_no(db.session, app))

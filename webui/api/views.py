@@ -16,7 +16,7 @@ from engine.core.registry import latest_version
 from engine.experts import queries as experts
 from engine.platform import accounts, policy
 from engine.platform.attachments import Upload
-from engine.tasks import instances, starts
+from engine.tasks import instances, starts, timeline
 from engine.tasks import services as tasks
 from engine.tasks import views as api_queries
 from webui.api.auth import add_auth_challenge, api_requires, api_user, authenticate_request, json_body
@@ -228,10 +228,14 @@ def start_instance(process_key: str):
 @bp.get("/instances/<int:instance_id>")
 def show_instance(instance_id: int):
     """An instance with its version, tasks and event history."""
-    instance = instances.get_instance(db.session, api_user(), instance_id)
-    return jsonify(api_queries.instance_dict(
-        instance, instances.instance_tasks(db.session, instance.id),
-        instances.instance_events(db.session, instance.id), now()))
+    user = api_user()
+    instance = instances.get_instance(db.session, user, instance_id)
+    events = instances.instance_events(db.session, instance.id)
+    shown = timeline.viewed_event_data(db.session, user, instance, events, now())  # PII masked per role
+    body = api_queries.instance_dict(instance, instances.instance_tasks(db.session, instance.id), events, now())
+    for item, (before, after) in zip(body["events"], shown, strict=True):
+        item.update(data_before=before, data_after=after)
+    return jsonify(body)
 
 
 # --- experts and applications ----------------------------------------------------------------------
@@ -246,7 +250,7 @@ def list_experts():
                                   status=request.args.get("status", ""), page=page, per_page=per_page)
     user = api_user()
     rows, total = experts.search_experts(db.session, user, search)
-    return jsonify(items=[experts.expert_public_dict(db.session, user, e) for e in rows], total=total,
+    return jsonify(items=experts.shown_experts(db.session, user, rows, "接口：专家列表", now()), total=total,
                    page=page, per_page=per_page)
 
 
@@ -254,7 +258,8 @@ def list_experts():
 def show_expert(expert_id: int):
     """One expert (staff roles, or the expert themself)."""
     user = api_user()
-    return jsonify(experts.expert_public_dict(db.session, user, experts.get_expert(db.session, user, expert_id)))
+    expert = experts.get_expert(db.session, user, expert_id)
+    return jsonify(experts.shown_experts(db.session, user, [expert], "接口：专家详情", now())[0])
 
 
 @bp.post("/attachments")

@@ -1,15 +1,20 @@
 """专家库: searchable expert list and expert detail, personal data masked per role (DESIGN §3)."""
 
-from flask import Blueprint, Response, render_template, request
+from io import BytesIO
+
+from flask import Blueprint, Response, render_template, request, send_file
 from flask_login import current_user, login_required
 
 from engine.core.errors import ValidationFailed
+from engine.core.models import ProcessInstance
 from engine.core.uow import unit_of_work
 from engine.evaluation.queries import can_view_evaluation, final_evaluations_of
+from engine.experts import history as history_service
+from engine.experts import privacy, roster_export
 from engine.experts import queries as expert_service
-from engine.experts import roster_export
 from engine.experts.models import EXPERT_STATUSES
 from engine.platform import policy
+from engine.tasks import instances as instance_service
 from engine.tasks import tabular
 from engine.tasks.services import dynamic_choices
 from webui.auth import requires
@@ -18,6 +23,7 @@ from webui.timeutil import now
 
 bp = Blueprint("experts", __name__, template_folder="templates")
 PER_PAGE = 50
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _search_from_args(args) -> expert_service.ExpertSearch:
@@ -38,7 +44,7 @@ def index():
     args = {k: v for k, v in request.args.items() if k != "page"}
     return render_template(
         "experts/index.html", search=search, total=total, pages=pages, args=args,
-        experts=[expert_service.expert_public_dict(db.session, current_user, e) for e in rows],
+        experts=expert_service.shown_experts(db.session, current_user, rows, "专家库列表", now()),
         groups=dynamic_choices(db.session)["groups"], statuses=EXPERT_STATUSES)
 
 
@@ -62,7 +68,38 @@ def export(fmt: str):
 def detail(expert_id: int):
     """One expert (staff, or the expert themself), PII masked unless the viewer may see it."""
     expert = expert_service.get_expert(db.session, current_user, expert_id)
+    shown = expert_service.shown_experts(db.session, current_user, [expert], "专家详情", now())[0]
     evaluations = [(ev, year) for ev, year in final_evaluations_of(db.session, expert.id)
                    if can_view_evaluation(db.session, current_user, ev)]  # the 评价表 (附件3) DOCX links
-    return render_template("experts/detail.html", evaluations=evaluations,
-                           expert=expert_service.expert_public_dict(db.session, current_user, expert))
+    return render_template("experts/detail.html", expert=shown, own=expert.user_id == current_user.id,
+                           evaluations=evaluations)
+
+
+@bp.route("/experts/pii-views")
+@requires(policy.VIEW_PII_LOG)
+def pii_views():
+    """The auditor's list of unmasked views of personal data: who saw whose data, where, when."""
+    return render_template("experts/pii_views.html", events=privacy.pii_views(db.session),
+                           field_names=privacy.FIELD_NAMES)
+
+
+@bp.route("/experts/<int:expert_id>/history")
+@login_required
+def history(expert_id: int):
+    """The expert's whole history on one printable page (oversight roles, or the expert themself)."""
+    expert, items = history_service.expert_history(db.session, current_user, expert_id)
+    linked = {i.instance_id for i in items if i.instance_id}  # a case's history links only where it may be opened
+    linked = {i for i in linked if instance_service.can_view_instance(
+        db.session, current_user, db.session.get(ProcessInstance, i))}
+    return render_template("experts/history.html", expert=expert, items=items, linked=linked,
+                           sections=history_service.SECTIONS)
+
+
+@bp.route("/experts/<int:expert_id>/history.xlsx")
+@login_required
+def history_xlsx(expert_id: int):
+    """The same history as an XLSX workbook."""
+    data, name = history_service.history_xlsx(db.session, current_user, expert_id)
+    response = send_file(BytesIO(data), mimetype=XLSX, as_attachment=True, download_name=name, max_age=0)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

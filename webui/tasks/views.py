@@ -12,6 +12,7 @@ from engine.core.hooks import context_for
 from engine.core.inbox import SORTS, InboxFilter, inbox_counts, inbox_query
 from engine.core.models import ProcessInstance
 from engine.evaluation import queries as evaluation_queries
+from engine.experts.privacy import mask_fields, sees_pii
 from engine.platform import policy
 from engine.tasks import instances, starts
 from engine.tasks import services as task_service
@@ -134,15 +135,23 @@ def bulk_document():
     return _bulk("record_document", values, "批量登记发文文号结果")
 
 
+def _application_rows(app, dynamic: dict, opened: bool) -> list[dict]:
+    # The unmasked view is recorded when the page is opened; a refused submission changes nothing (no event).
+    shown = ui_queries.shown_form(db.session, current_user, app, "任务办理", now()) if opened \
+        else ui_queries.visible_form(db.session, current_user, app)
+    return display_rows(load_form("application"), shown, dynamic)
+
+
 def _render_task(task, values=None, errors=None, lock_version=None, status=200):
     page = ui_queries.task_page(db.session, task, current_user)
     form = task_form(db.session, task)
     app = page.application
     if task.form_key == "application" and app is not None:  # correction: start from the current 推荐表
         values = {**app.form, "response": ""} | (values or {})
-    app_rows = display_rows(load_form("application"), ui_queries.visible_form(db.session, current_user, app),
-                            page.dynamic) if app else []
-    history = [(e, display_rows(page.forms_by_step.get(e.bpmn_id), event_values(e), page.dynamic))
+    app_rows = _application_rows(app, page.dynamic, opened=status == 200) if app else []
+    masked = not sees_pii(db.session, current_user)  # earlier steps' contact data (e.g. 续聘确认) masked likewise
+    history = [(e, display_rows(page.forms_by_step.get(e.bpmn_id),
+                                mask_fields(event_values(e)) if masked else event_values(e), page.dynamic))
                for e in page.history]
     return render_template(
         "tasks/show.html", task=task, page=page, app=app, app_rows=app_rows, history=history,
