@@ -53,6 +53,13 @@ class PersonRecord:
     signature: str | None = None
     signed_at: datetime | None = None
     scan_id: int | None = None
+    subject: tuple[str, int, str] | None = None  # whose data (kind, id, name), when not the viewer's own
+    unmasked: list = field(default_factory=list)  # personal-data fields printed in full for someone else
+
+
+def _unmasked(form: dict, own: bool) -> list[str]:
+    # A masked value keeps its asterisks: what prints in full is what privacy records as seen.
+    return [] if own else [f for f in ("phone", "id_number", "email") if form.get(f) and "*" not in str(form[f])]
 
 
 def application_record(session, viewer, application_id: int) -> PersonRecord:
@@ -62,7 +69,9 @@ def application_record(session, viewer, application_id: int) -> PersonRecord:
     return PersonRecord(name=app.name, form=form, groups=list(app.groups or []),
                         photo_id=next(iter(form.get("photo") or []), None), signature=signed.get("signature"),
                         signed_at=datetime.fromisoformat(signed["signed_at"]) if signed else None,
-                        scan_id=next(iter(signed.get("scan_ids") or []), None))
+                        scan_id=next(iter(signed.get("scan_ids") or []), None),
+                        subject=("application", app.id, app.name),
+                        unmasked=_unmasked(form, app.applicant_user_id == viewer.id))
 
 
 def _expert_form(expert: Expert, show: bool) -> dict:
@@ -78,10 +87,12 @@ def expert_record(session, viewer, expert_id: int) -> PersonRecord:
     expert = get_expert(session, viewer, expert_id)
     show = expert.user_id == viewer.id or sees_pii(session, viewer)
     # Art 8: an admitted expert signed the 承诺书; the roster keeps when, and the scan of a paper signature
-    return PersonRecord(name=expert.name, form=_expert_form(expert, show),
+    form = _expert_form(expert, show)
+    return PersonRecord(name=expert.name, form=form,
                         groups=[m.group.code for m in expert.memberships], photo_id=expert.photo_id,
                         signature=expert.name if expert.commitment_signed_at else None,
-                        signed_at=expert.commitment_signed_at, scan_id=expert.commitment_scan_id)
+                        signed_at=expert.commitment_signed_at, scan_id=expert.commitment_scan_id,
+                        subject=("expert", expert.id, expert.name), unmasked=_unmasked(form, expert.user_id == viewer.id))
 
 
 def _photo(session, cell, photo_id: int | None) -> None:

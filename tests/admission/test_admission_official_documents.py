@@ -149,3 +149,23 @@ def test_a_photo_python_docx_cannot_place_is_named_instead(app, session, users):
     form, text = read_docx(client_for(app, users["talent_center"]).get(
         f"/applications/{application.id}/recommendation.docx"))
     assert "（见附件：证件照.png）" in text and len(form.inline_shapes) == 0
+
+
+def test_a_recommendation_printed_in_full_for_someone_else_is_a_recorded_view(app, session, users):
+    from sqlalchemy import func
+
+    from engine.core.models import AuditEvent
+    from tests.webui.test_ui_support import submit
+
+    def views() -> int:
+        session.expire_all()
+        return session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "pii_viewed"))
+
+    application = submit(session, users["applicant"], make_call(session))
+    before = views()
+    own = client_for(app, users["applicant"]).get(f"/applications/{application.id}/recommendation.docx")
+    assert own.status_code == 200 and views() == before  # one's own data: nothing to record
+    staff = client_for(app, users["talent_center"]).get(f"/applications/{application.id}/recommendation.docx")
+    assert staff.status_code == 200 and views() == before + 1
+    event = session.scalar(select(AuditEvent).where(AuditEvent.action == "pii_viewed").order_by(AuditEvent.id.desc()))
+    assert event.data_after["page"] == "推荐表（DOCX）" and "id_number" in event.data_after["fields"]

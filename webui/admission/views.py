@@ -15,6 +15,7 @@ from engine.admission.uploads import get_for_download
 from engine.core import inbox
 from engine.core.errors import ValidationFailed
 from engine.core.forms import load_form
+from engine.experts import privacy
 from engine.platform import policy
 from engine.platform.attachments import DEFAULT_TYPES
 from engine.platform.settings import LOCAL_TZ
@@ -188,12 +189,18 @@ def _scan_link(attachment_id: int) -> str:
     return url_for("admission.attachment", attachment_id=attachment_id, _external=True)
 
 
+def _recommendation(record):
+    data = official.recommendation_docx(db.session, record)
+    if record.unmasked:  # someone else's phone / ID number printed in full: the auditor sees who downloaded it
+        privacy.record_view(db.session, current_user, now(), "推荐表（DOCX）", [record.subject], record.unmasked)
+    return _docx(*data)
+
+
 @bp.route("/applications/<int:application_id>/recommendation.docx")
 @login_required
 def application_recommendation(application_id: int):
     """The application's 推荐表 (附件1) as DOCX, for whoever may read the application."""
-    return _docx(*official.recommendation_docx(db.session, official.application_record(
-        db.session, current_user, application_id)))
+    return _recommendation(official.application_record(db.session, current_user, application_id))
 
 
 @bp.route("/applications/<int:application_id>/commitment.docx")
@@ -207,7 +214,7 @@ def application_commitment(application_id: int):
 @login_required
 def expert_recommendation(expert_id: int):
     """An expert's 推荐表 as the roster holds it, for staff and the expert."""
-    return _docx(*official.recommendation_docx(db.session, official.expert_record(db.session, current_user, expert_id)))
+    return _recommendation(official.expert_record(db.session, current_user, expert_id))
 
 
 @bp.route("/experts/<int:expert_id>/commitment.docx")
