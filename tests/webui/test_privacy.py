@@ -50,6 +50,8 @@ def test_expert_pages_and_api_audit_unmasked_views_and_the_auditor_lists_them(ap
     listing = text_of(client_for(app, users["auditor"]).get("/experts/pii-views"))
     assert listing.count('class="viewer">tc_staff<') == 3 and "接口：专家详情" in listing
     assert "电子邮箱、身份证号、联系电话" in listing
+    assert "个人信息查看记录" in text_of(client_for(app, users["auditor"]).get("/tasks"))  # in the auditor's menu
+    assert "个人信息查看记录" not in text_of(client_for(app, users["talent_center"]).get("/tasks"))
     assert client_for(app, users["bureau_leader"]).get("/experts/pii-views").status_code == 403
     assert client_for(app, users["talent_center"]).get("/experts/pii-views").status_code == 403
 
