@@ -9,6 +9,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from engine.core.db import begin_write
+from engine.core.errors import Conflict
 from engine.core.models import AuditEvent
 
 GENESIS = "0" * 64
@@ -59,6 +60,14 @@ def _forget_pending(session, transaction):
     # Events of a transaction that rolled back are dropped with it (inner transactions of flushes ignored).
     if transaction.parent is None:
         session.info.pop("audit_pending", None)
+
+
+@sa_event.listens_for(Session, "before_flush")
+def _refuse_rewrites(session, flush_context, instances):
+    """The application never changes or removes a written event (only appends): a flush that would is refused."""
+    for obj in (*session.dirty, *session.deleted):
+        if isinstance(obj, AuditEvent) and (obj in session.deleted or session.is_modified(obj)):
+            raise Conflict("审计日志只能追加，不能修改或删除已记录的事件")
 
 
 @sa_event.listens_for(Session, "before_commit")
