@@ -102,6 +102,7 @@ def _ui_blueprints():
     from webui.assignment import views as assignment
     from webui.auth import account, register
     from webui.evaluation import views as evaluation
+    from webui.evidence import views as evidence
     from webui.exit import views as exit_views
     from webui.experts import me
     from webui.experts import views as experts
@@ -113,7 +114,7 @@ def _ui_blueprints():
     from webui.workbench import views as workbench
 
     return [tasks.bp, admission.bp, experts.bp, me.bp, instances.bp, assignment.bp, evaluation.bp, exit_views.bp,
-            renewal.bp, workbench.bp, groups.bp, incidents.bp, account.bp, admin.bp, register.bp]
+            renewal.bp, workbench.bp, groups.bp, incidents.bp, account.bp, admin.bp, register.bp, evidence.bp]
 
 
 def _api_blueprints():

@@ -202,3 +202,21 @@ def scheduled_checkpoint(session, now: datetime) -> dict | None:
     if current is None or (entries and entries[-1].get("event_id") == current[0]):
         return None
     return checkpoint(session, now, key_file, log_file)
+
+
+def sign_now(session, now: datetime) -> dict:
+    """On demand (auditor's button): sign the chain head with the configured key into the configured log."""
+    if not SETTINGS["key_file"] or not SETTINGS["log_file"]:
+        raise ServiceError("未配置签名私钥：请由运维人员运行 expertpool audit-keygen 并设置 EXPERTPOOL_AUDIT_KEY_FILE")
+    return checkpoint(session, now, SETTINGS["key_file"], SETTINGS["log_file"])
+
+
+def overview(session) -> dict:
+    """The auditor's page: the configured key, the chain head, the checkpoints (newest first) and what verify says."""
+    try:
+        public, entries = configured_public_key(), configured_entries() or []
+    except (OSError, ServiceError) as exc:
+        return {"error": getattr(exc, "message", str(exc)), "entries": [], "head": head(session), "public_key": None}
+    problems = verify(session, entries, public) if public is not None and entries else []
+    return {"error": None, "entries": entries[::-1], "head": head(session), "problems": problems,
+            "public_key": _raw_hex(public) if public is not None else None}

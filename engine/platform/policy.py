@@ -156,6 +156,7 @@ PROPOSE_GROUP_CHANGE = _cap("PROPOSE_GROUP_CHANGE", (QUALITY_DIVISION,), "propos
 # Administration (accounts, units, roles)
 ADMINISTER = _cap("ADMINISTER", (ADMIN,), "manage accounts (create, roles, unit, deactivate, reset, unlock) and units")
 VIEW_ACCOUNT_LOG = _cap("VIEW_ACCOUNT_LOG", (ADMIN, AUDITOR), "read the account and unit changes")
+VIEW_EVIDENCE = _cap("VIEW_EVIDENCE", (AUDITOR, ADMIN), "read, sign now and download the signed audit checkpoints")
 
 # Operations
 VIEW_INCIDENTS = _cap("VIEW_INCIDENTS", (PROCESS_OWNER, ADMIN), "see failed automatic steps and retry them")
