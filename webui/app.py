@@ -58,6 +58,7 @@ def _default_config(app: Flask) -> dict:
         "AUDIT_KEY_FILE": os.environ.get("EXPERTPOOL_AUDIT_KEY_FILE", ""),
         "AUDIT_CHECKPOINT_FILE": os.environ.get(
             "EXPERTPOOL_CHECKPOINT_FILE", str(Path(app.instance_path) / "audit-checkpoints.jsonl")),
+        "AUDIT_RETENTION_DAYS": os.environ.get("EXPERTPOOL_AUDIT_RETENTION_DAYS", ""),  # empty: keep every event
     }
 
 
@@ -73,7 +74,8 @@ def create_app(overrides: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
     configure_logging(app)
     bootstrap.install()
-    checkpoints.configure(app.config["AUDIT_KEY_FILE"], app.config["AUDIT_CHECKPOINT_FILE"])
+    checkpoints.configure(app.config["AUDIT_KEY_FILE"], app.config["AUDIT_CHECKPOINT_FILE"],
+                          app.config["AUDIT_RETENTION_DAYS"])
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
     login_manager.init_app(app)

@@ -13,6 +13,7 @@ from engine.core.errors import Conflict
 from engine.core.models import AuditEvent
 
 GENESIS = "0" * 64
+ARCHIVED = "audit_archived"  # retention moved the chain's oldest events to a signed file (engine.core.audit_archive)
 
 
 def _canonical(value) -> str:
@@ -109,6 +110,28 @@ def record(session, action: str, actor, now: datetime, *, instance=None, task=No
     return event
 
 
+def last_archive_mark(session) -> dict:
+    """The latest `audit_archived` event's data ({} when nothing was ever archived)."""
+    return session.scalar(select(AuditEvent.data_after).where(AuditEvent.action == ARCHIVED)
+                          .order_by(AuditEvent.id.desc()).limit(1)) or {}
+
+
+def chain_base(session) -> str:
+    """The hash the database's first event links to: the genesis, or the last event moved to an archive."""
+    return last_archive_mark(session).get("last_hash") or GENESIS
+
+
+def archived_before(session, event_id: int) -> int:
+    """How many events before `event_id` were moved to archives (to count a checkpoint's prefix)."""
+    mark = last_archive_mark(session)
+    return mark.get("archived_total", 0) if mark.get("last_id", 0) < event_id else 0
+
+
+def archived_through(session) -> int:
+    """The id of the last event moved to an archive (0: none)."""
+    return last_archive_mark(session).get("last_id", 0)
+
+
 def verify_chain(session) -> int | None:
     """Recompute the whole chain; return the id of the first tampered event, or None when intact."""
     return chain_break(session, 0)
@@ -118,7 +141,7 @@ def chain_break(session, first_id: int, last_id: int | None = None) -> int | Non
     """Recompute the chain from event `first_id` (linked to the event before it) through `last_id` (default: the
     tail); return the id of the first event whose prev_hash or hash does not recompute, or None when intact."""
     prev = session.scalar(select(AuditEvent.hash).where(AuditEvent.id < first_id)
-                          .order_by(AuditEvent.id.desc()).limit(1)) or GENESIS
+                          .order_by(AuditEvent.id.desc()).limit(1)) or chain_base(session)
     query = select(AuditEvent).where(AuditEvent.id >= first_id)
     if last_id is not None:
         query = query.where(AuditEvent.id <= last_id)

@@ -29,14 +29,14 @@ LOG_ENV = "EXPERTPOOL_CHECKPOINT_FILE"
 SIGNED_FIELDS = ("format", "event_id", "hash", "count", "at")
 
 # Set by the web app from its config (key file path, checkpoint log path); the scheduled job reads them.
-SETTINGS: dict[str, str | None] = {"key_file": None, "log_file": None}
+SETTINGS: dict[str, str | None] = {"key_file": None, "log_file": None, "retention_days": None}
 
 exports = Contributions()
 
 
-def configure(key_file: str | None, log_file: str | None) -> None:
-    """Where the private key and the checkpoint log live (both outside the database)."""
-    SETTINGS.update(key_file=key_file or None, log_file=log_file or None)
+def configure(key_file: str | None, log_file: str | None, retention_days: str | None = None) -> None:
+    """Where the private key and the checkpoint log live (both outside the database); how long events stay."""
+    SETTINGS.update(key_file=key_file or None, log_file=log_file or None, retention_days=retention_days or None)
 
 
 def public_key_path(key_file: str | Path) -> Path:
@@ -59,14 +59,16 @@ def generate_key(key_file: str | Path) -> str:
     public = key.public_key()
     public_key_path(key_file).write_bytes(public.public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
-    return _raw_hex(public)
+    return raw_hex(public)
 
 
-def _raw_hex(public: Ed25519PublicKey) -> str:
+def raw_hex(public: Ed25519PublicKey) -> str:
+    """A public key as 64 hex digits (shown to auditors, written into checkpoints)."""
     return public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw).hex()
 
 
-def _load_private(key_file: str | Path) -> Ed25519PrivateKey:
+def load_private(key_file: str | Path) -> Ed25519PrivateKey:
+    """The Ed25519 private key of a PEM file (ServiceError when unreadable or of another kind)."""
     try:
         key = serialization.load_pem_private_key(Path(key_file).read_bytes(), password=None)
     except (OSError, ValueError) as exc:
@@ -82,7 +84,7 @@ def load_public(key_file: str | Path) -> Ed25519PublicKey:
     try:
         key = serialization.load_pem_public_key(data)
     except ValueError:
-        return _load_private(key_file).public_key()
+        return load_private(key_file).public_key()
     if not isinstance(key, Ed25519PublicKey):
         raise ServiceError(f"公钥 {key_file} 不是 Ed25519 密钥")
     return key
@@ -106,11 +108,11 @@ def checkpoint(session, now: datetime, key_file: str | Path, log_file: str | Pat
     current = head(session)
     if current is None:
         raise ServiceError("审计日志为空，无需签署检查点")
-    key = _load_private(key_file)
+    key = load_private(key_file)
     entry = {"format": FORMAT, "event_id": current[0], "hash": current[1], "count": current[2],
              "at": now.astimezone(UTC).isoformat()}
     entry["signature"] = base64.b64encode(key.sign(_payload(entry))).decode("ascii")
-    entry["public_key"] = _raw_hex(key.public_key())
+    entry["public_key"] = raw_hex(key.public_key())
     log_file = Path(log_file)
     log_file.parent.mkdir(parents=True, exist_ok=True)
     with log_file.open("a", encoding="utf-8") as out:  # appended, never rewritten: earlier lines stay as signed
@@ -142,26 +144,42 @@ def _signature_ok(entry: dict, public: Ed25519PublicKey) -> bool:
     return True
 
 
-def entry_problems(session, entry: dict, public: Ed25519PublicKey) -> list[str]:
-    """Why one checkpoint does not hold against the database: bad signature, event gone, hash or count differ."""
+def entry_problems(session, entry: dict, public: Ed25519PublicKey, archived: dict | None = None) -> list[str]:
+    """Why one checkpoint does not hold against the database (and the archives' events `archived`, id → (hash,
+    position)): bad signature, event gone, hash or count differ."""
     label = f"检查点（第 {entry.get('event_id')} 号事件，{entry.get('at')}）"
     if not _signature_ok(entry, public):
         return [f"{label}：签名无效（检查点被伪造或修改，或公钥不符）"]
+    if entry["event_id"] <= audit.archived_through(session):
+        return _archived_problems(label, entry, archived)
     stored = session.get(AuditEvent, entry["event_id"])
     if stored is None:
         return [f"{label}：数据库中已没有该事件（事件被删除）"]
     problems = []
     if stored.hash != entry["hash"]:
         problems.append(f"{label}：数据库中该事件的哈希值与签名时不同（审计日志被改写）")
-    count = session.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.id <= entry["event_id"]))
+    count = audit.archived_before(session, entry["event_id"]) + session.scalar(
+        select(func.count(AuditEvent.id)).where(AuditEvent.id <= entry["event_id"]))
     if count != entry["count"]:
         problems.append(f"{label}：数据库中至该事件为止有 {count} 个事件，签名时为 {entry['count']} 个（事件被增删）")
     return problems
 
 
-def verify(session, entries: list[dict], public: Ed25519PublicKey) -> list[str]:
-    """Problems showing the database no longer holds exactly the signed prefix (empty when it does)."""
-    problems = [p for entry in entries for p in entry_problems(session, entry, public)]
+def _archived_problems(label: str, entry: dict, archived: dict | None) -> list[str]:
+    if archived is None:
+        return [f"{label}：该事件已归档，请同时提供归档文件（--archive）"]
+    if entry["event_id"] not in archived:
+        return [f"{label}：归档文件中没有该事件"]
+    hash_, position = archived[entry["event_id"]]
+    if hash_ != entry["hash"] or position != entry["count"]:
+        return [f"{label}：归档文件中该事件的哈希值或序号与签名时不同（归档被改写）"]
+    return []
+
+
+def verify(session, entries: list[dict], public: Ed25519PublicKey, archived: dict | None = None) -> list[str]:
+    """Problems showing the database (with the archives' events `archived`) no longer holds exactly the signed
+    prefix (empty when it does)."""
+    problems = [p for entry in entries for p in entry_problems(session, entry, public, archived)]
     if entries and not problems:  # the signed heads match: the chain up to them must also recompute
         broken = audit.chain_break(session, 0, max(e["event_id"] for e in entries))
         if broken is not None:
@@ -219,4 +237,4 @@ def overview(session) -> dict:
         return {"error": getattr(exc, "message", str(exc)), "entries": [], "head": head(session), "public_key": None}
     problems = verify(session, entries, public) if public is not None and entries else []
     return {"error": None, "entries": entries[::-1], "head": head(session), "problems": problems,
-            "public_key": _raw_hex(public) if public is not None else None}
+            "public_key": raw_hex(public) if public is not None else None}

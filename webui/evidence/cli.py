@@ -1,8 +1,8 @@
-"""`expertpool audit-keygen`, `checkpoint`: the signing key and signed checkpoints of the audit chain, kept
+"""`expertpool audit-keygen`, `checkpoint`, `archive-audit`: the signing key, signed checkpoints and archives of the audit chain, kept
 outside the database (engine.core.checkpoints). `verify-audit --checkpoints` lives in webui/cli.py."""
 
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import click
 from flask import current_app
@@ -52,7 +52,32 @@ def checkpoint_command(key_file: str | None, log_file: str | None):
                f"（写入 {log_file}）")
 
 
+@click.command("archive-audit")
+@click.option("--older-than-days", "days", type=click.IntRange(min=1), default=None,
+              help="archive events older than this (default: EXPERTPOOL_AUDIT_RETENTION_DAYS)")
+@click.option("--out", "out_file", default=None, help="archive file (default: beside the checkpoint log)")
+@click.option("--key-file", default=None, help="private key path (default: EXPERTPOOL_AUDIT_KEY_FILE)")
+@with_appcontext
+def archive_audit_command(days: int | None, out_file: str | None, key_file: str | None):
+    """Move the events older than the retention to a signed archive file (the chain stays verifiable with it)."""
+    from engine.core import audit_archive
+
+    days = days or int(current_app.config["AUDIT_RETENTION_DAYS"] or 0)
+    key_file = key_file or current_app.config["AUDIT_KEY_FILE"]
+    if not days or not key_file:
+        _fail("请指定 --older-than-days（或 EXPERTPOOL_AUDIT_RETENTION_DAYS）和签名私钥（--key-file）")
+    now = datetime.now(UTC)
+    try:
+        mark = audit_archive.archive(db.session, None, now, now - timedelta(days=days), key_file,
+                                     out_file or audit_archive.default_file(now))
+    except ServiceError as exc:
+        db.session.rollback()
+        _fail(exc.message)
+    click.echo(f"已归档 {mark['count']} 个事件（至第 {mark['last_id']} 号）到 {out_file or mark['file']}，"
+               f"sha256 {mark['file_sha256']}")
+
+
 def register(group) -> None:
     """Attach the evidence commands to the `expertpool` group."""
-    for command in (audit_keygen_command, checkpoint_command):
+    for command in (audit_keygen_command, checkpoint_command, archive_audit_command):
         group.add_command(command)
