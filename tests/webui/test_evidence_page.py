@@ -11,7 +11,7 @@ from tests.webui.test_ui_support import client_for
 
 
 def test_an_auditor_signs_sees_and_downloads_the_checkpoints(app, session, users, tmp_path, monkeypatch):
-    drawn_request(session, users)
+    _, row = drawn_request(session, users)
     _, log_file = signing_key(tmp_path, monkeypatch)
     client = client_for(app, users["auditor"])
     page = client.get("/evidence/checkpoints").get_data(as_text=True)
@@ -23,6 +23,8 @@ def test_an_auditor_signs_sees_and_downloads_the_checkpoints(app, session, users
     download = client.get("/evidence/checkpoints.jsonl")
     assert download.status_code == 200 and download.data == log_file.read_bytes()
     assert checkpoints.read_log(log_file)[0]["signature"]
+    verify = client.get(f"/assignment/draws/{row.id}/verify").get_data(as_text=True)  # the draw's own page
+    assert 'data-match="1"' in verify and "签名检查点覆盖" in verify
 
 
 def test_the_page_shows_a_rewritten_database(app, session, users, tmp_path, monkeypatch):
