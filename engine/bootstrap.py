@@ -26,7 +26,7 @@ from engine.assignment import models as assignment_models
 from engine.assignment import services as assignment_services
 from engine.assignment import usage as assignment_usage
 from engine.assignment.status import RequestStatus
-from engine.core import hooks, integrity, jobs, scripting
+from engine.core import audit_archive, checkpoints, hooks, integrity, jobs, scripting
 from engine.core import models as core_models
 from engine.core.contributions import Contributions, DomainRow
 from engine.deploy import models as deploy_models
@@ -91,7 +91,7 @@ PROCEDURES: tuple[Procedure, ...] = (
               (DomainRow(groups_models.GroupChange, "专家组调整", frozenset(
                   {ChangeStatus.EFFECTIVE, ChangeStatus.REJECTED, ChangeStatus.FAILED})),)),
 )
-PLATFORM: tuple[Contributions, ...] = (notifications.exports,)
+PLATFORM: tuple[Contributions, ...] = (notifications.exports, checkpoints.exports, audit_archive.exports)
 
 # Every module that declares tables (SQLAlchemy registers a model when its module is imported).
 MODEL_MODULES = (core_models, platform_models, experts_models, deploy_models, admission_models, assignment_models,

@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from engine import bootstrap
+from engine.core import checkpoints
 from webui.extensions import csrf, db, login_manager, migrate
 from webui.logs import configure_logging
 
@@ -53,6 +54,11 @@ def _default_config(app: Flask) -> dict:
         # Login/registration throttling counters: Redis (redis://host:6379/0) when several workers serve.
         "RATELIMIT_STORAGE_URI": os.environ.get("EXPERTPOOL_RATELIMIT_STORAGE", "memory://"),
         "FIXED_NOW": None,
+        # Signed audit checkpoints (engine.core.checkpoints): key and log outside the database.
+        "AUDIT_KEY_FILE": os.environ.get("EXPERTPOOL_AUDIT_KEY_FILE", ""),
+        "AUDIT_CHECKPOINT_FILE": os.environ.get(
+            "EXPERTPOOL_CHECKPOINT_FILE", str(Path(app.instance_path) / "audit-checkpoints.jsonl")),
+        "AUDIT_RETENTION_DAYS": os.environ.get("EXPERTPOOL_AUDIT_RETENTION_DAYS", ""),  # empty: keep every event
     }
 
 
@@ -68,6 +74,8 @@ def create_app(overrides: dict | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
     configure_logging(app)
     bootstrap.install()
+    checkpoints.configure(app.config["AUDIT_KEY_FILE"], app.config["AUDIT_CHECKPOINT_FILE"],
+                          app.config["AUDIT_RETENTION_DAYS"])
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
     login_manager.init_app(app)

@@ -105,6 +105,7 @@ def _ui_blueprints():
     from webui.auth import account, register
     from webui.dashboard import views as dashboard
     from webui.evaluation import views as evaluation
+    from webui.evidence import views as evidence
     from webui.exit import views as exit_views
     from webui.experts import me
     from webui.experts import views as experts
@@ -117,7 +118,7 @@ def _ui_blueprints():
 
     return [tasks.bp, admission.bp, experts.bp, me.bp, instances.bp, assignment.bp, evaluation.bp, exit_views.bp,
             renewal.bp, workbench.bp, groups.bp, incidents.bp, account.bp, admin.bp, register.bp,
-            audit_views.bp, dashboard.bp]
+            audit_views.bp, dashboard.bp, evidence.bp]
 
 
 def _api_blueprints():

@@ -71,17 +71,49 @@ def fire_timers(now_text: str | None):
 
 
 @main.command("verify-audit")
+@click.option("--checkpoints", "checkpoint_file", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="signed checkpoint log: prove the database still holds exactly the signed prefix")
+@click.option("--archive", "archive_files", type=click.Path(exists=True, dir_okay=False), multiple=True,
+              help="signed archive of the oldest events (repeatable): verified with the database as one chain")
+@click.option("--public-key", "public_key_file", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="Ed25519 public key (PEM; default: the configured key's .pub)")
 @with_appcontext
-def verify_audit():
-    """Recompute the audit hash chain."""
+def verify_audit(checkpoint_file: str | None, archive_files: tuple[str, ...], public_key_file: str | None):
+    """Recompute the audit hash chain; with --checkpoints / --archive also check the signed files against it."""
     from engine.core.audit import verify_chain
 
     broken = verify_chain(db.session)
-    if broken is None:
-        click.echo("audit chain intact")
-        return
-    click.echo(f"audit chain broken at event {broken}")
-    sys.exit(1)
+    problems = [f"audit chain broken at event {broken}"] if broken is not None else []
+    if checkpoint_file or archive_files:
+        problems += _signed_problems(checkpoint_file, archive_files, public_key_file)
+    for problem in problems:
+        click.echo(problem)
+    if problems:
+        sys.exit(1)
+    click.echo("audit chain intact" + (" and matches every signed checkpoint" if checkpoint_file else "")
+               + (f" across {len(archive_files)} archive(s)" if archive_files else ""))
+
+
+def _signed_problems(checkpoint_file: str | None, archive_files, public_key_file: str | None) -> list[str]:
+    from engine.core import audit_archive, checkpoints
+    from engine.core.errors import ServiceError
+
+    try:
+        public = (checkpoints.load_public(public_key_file) if public_key_file
+                  else checkpoints.configured_public_key())
+        if public is None:
+            return ["没有公钥：请用 --public-key 指定，或配置 EXPERTPOOL_AUDIT_KEY_FILE"]
+        entries = checkpoints.read_log(checkpoint_file) if checkpoint_file else []
+        documents = [audit_archive.read(path) for path in archive_files]
+    except ServiceError as exc:
+        return [exc.message]
+    if checkpoint_file and not entries:
+        return [f"检查点文件 {checkpoint_file} 中没有检查点"]
+    if entries:
+        click.echo(f"{len(entries)} signed checkpoint(s), the latest at event {entries[-1]['event_id']}")
+    archived = audit_archive.archived_events(documents) if documents else None
+    return audit_archive.verify(db.session, documents, public) + checkpoints.verify(
+        db.session, entries, public, archived)
 
 
 @main.command("doctor")
@@ -124,9 +156,10 @@ def _register_capability_commands() -> None:
     from webui.assignment import cli as assignment_cli
     from webui.auth import cli as account_cli
     from webui.evaluation import cli as evaluation_cli
+    from webui.evidence import cli as evidence_cli
     from webui.workbench import cli as workbench_cli
 
-    for module in (assignment_cli, evaluation_cli, workbench_cli, account_cli):
+    for module in (assignment_cli, evaluation_cli, workbench_cli, account_cli, evidence_cli):
         module.register(main)
 
 

@@ -39,7 +39,7 @@ def _level(session, viewer, draw_id: int) -> str:
     return access(session, viewer, session.get(WorkRequest, row.request_id))
 
 
-SEALED_VERIFY_KEYS = ("draw_id", "request_id", "match", "rules_version", "rounds")
+SEALED_VERIFY_KEYS = ("draw_id", "request_id", "match", "rules_version", "rounds", "checkpoint")
 
 
 def verify_view(session, viewer, draw_id: int) -> dict:

@@ -11,7 +11,7 @@ events in the format docs/draw-record.md specifies, which tools/verify_draw.py c
 from sqlalchemy import select
 
 from engine.assignment.models import DrawExclusion, DrawRecordRow, WorkRequest
-from engine.core import audit
+from engine.core import audit, checkpoints
 from engine.core.errors import NotFound
 from engine.core.models import AuditEvent
 from engine.experts.models import Engagement
@@ -100,6 +100,26 @@ def _exclusion_problems(session, row: DrawRecordRow) -> list[str]:
             for r in row.record["rounds"] if {tuple(p) for p in r.get("screened", ())} != stored.get(r["round"], set())]
 
 
+def _coverage(session, row: DrawRecordRow, request: WorkRequest) -> tuple[dict | None, list[str]]:
+    """The earliest signed checkpoint after the draw's last anchor, held to the database (None: no checkpoint yet).
+
+    A forger who rewrites the record, its anchors and the whole chain after them keeps the chain consistent,
+    but cannot re-sign the checkpoint: the event it signed no longer has the signed hash.
+    """
+    events, entries = anchors(session, row, request), checkpoints.configured_entries()
+    public = checkpoints.configured_public_key()
+    if not events or not entries or public is None:
+        return None, []
+    entry = checkpoints.covering(entries, events[-1].id)
+    if entry is None:
+        return {"covered": False, "latest_event_id": entries[-1].get("event_id")}, []
+    problems = checkpoints.entry_problems(session, entry, public)
+    if not problems and audit.chain_break(session, events[0].id, entry["event_id"]) is not None:
+        problems = [f"存证事件至第 {entry['event_id']} 号签名检查点之间的审计日志与哈希链不符"]
+    coverage = {"covered": not problems, "event_id": entry["event_id"], "at": entry.get("at")}
+    return coverage, [f"签名检查点不认可该抽取的存证：{p}" for p in problems]
+
+
 def verify_draw(session, draw_id: int, full_chain: bool = False) -> dict:
     """Recompute a stored draw and hold it to its audit anchors, the chain, its exclusions and the engagements."""
     row, request = _row(session, draw_id)
@@ -107,7 +127,10 @@ def verify_draw(session, draw_id: int, full_chain: bool = False) -> dict:
     problems = list(result.problems) + _row_problems(row) + _anchor_problems(session, row, request, full_chain)
     if result.match:  # the engagements can only be compared with a record that parses and replays
         problems += _engagement_problems(session, row) + _exclusion_problems(session, row)
+    coverage, coverage_problems = _coverage(session, row, request)
+    problems += coverage_problems
     return {"draw_id": row.id, "request_id": row.request_id, "match": not problems, "problems": problems,
+            "checkpoint": coverage,
             "candidates": len(row.record.get("candidates", [])), "candidates_sha256": row.candidates_sha256,
             "seed_hex": row.seed_hex, "rules_version": row.rules_version, "rounds": row.rounds}
 

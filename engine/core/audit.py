@@ -9,9 +9,11 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from engine.core.db import begin_write
+from engine.core.errors import Conflict
 from engine.core.models import AuditEvent
 
 GENESIS = "0" * 64
+ARCHIVED = "audit_archived"  # retention moved the chain's oldest events to a signed file (engine.core.audit_archive)
 
 
 def _canonical(value) -> str:
@@ -61,6 +63,14 @@ def _forget_pending(session, transaction):
         session.info.pop("audit_pending", None)
 
 
+@sa_event.listens_for(Session, "before_flush")
+def _refuse_rewrites(session, flush_context, instances):
+    """The application never changes or removes a written event (only appends): a flush that would is refused."""
+    for obj in (*session.dirty, *session.deleted):
+        if isinstance(obj, AuditEvent) and (obj in session.deleted or session.is_modified(obj)):
+            raise Conflict("审计日志只能追加，不能修改或删除已记录的事件")
+
+
 @sa_event.listens_for(Session, "before_commit")
 def _chain_pending(session):
     """Chain this transaction's events onto the tail right before commit, under the chain lock.
@@ -100,6 +110,28 @@ def record(session, action: str, actor, now: datetime, *, instance=None, task=No
     return event
 
 
+def last_archive_mark(session) -> dict:
+    """The latest `audit_archived` event's data ({} when nothing was ever archived)."""
+    return session.scalar(select(AuditEvent.data_after).where(AuditEvent.action == ARCHIVED)
+                          .order_by(AuditEvent.id.desc()).limit(1)) or {}
+
+
+def chain_base(session) -> str:
+    """The hash the database's first event links to: the genesis, or the last event moved to an archive."""
+    return last_archive_mark(session).get("last_hash") or GENESIS
+
+
+def archived_before(session, event_id: int) -> int:
+    """How many events before `event_id` were moved to archives (to count a checkpoint's prefix)."""
+    mark = last_archive_mark(session)
+    return mark.get("archived_total", 0) if mark.get("last_id", 0) < event_id else 0
+
+
+def archived_through(session) -> int:
+    """The id of the last event moved to an archive (0: none)."""
+    return last_archive_mark(session).get("last_id", 0)
+
+
 def verify_chain(session) -> int | None:
     """Recompute the whole chain; return the id of the first tampered event, or None when intact."""
     return chain_break(session, 0)
@@ -109,7 +141,7 @@ def chain_break(session, first_id: int, last_id: int | None = None) -> int | Non
     """Recompute the chain from event `first_id` (linked to the event before it) through `last_id` (default: the
     tail); return the id of the first event whose prev_hash or hash does not recompute, or None when intact."""
     prev = session.scalar(select(AuditEvent.hash).where(AuditEvent.id < first_id)
-                          .order_by(AuditEvent.id.desc()).limit(1)) or GENESIS
+                          .order_by(AuditEvent.id.desc()).limit(1)) or chain_base(session)
     query = select(AuditEvent).where(AuditEvent.id >= first_id)
     if last_id is not None:
         query = query.where(AuditEvent.id <= last_id)

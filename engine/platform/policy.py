@@ -166,6 +166,8 @@ SEARCH_AUDIT = _cap("SEARCH_AUDIT", FULL_ROLES, "search audit events and instanc
 VIEW_DASHBOARD = _cap("VIEW_DASHBOARD", (TALENT_CENTER, QUALITY_DIVISION, BUREAU_LEADER),
                       "open 统计看板 (charts, tables, XLSX)")
 
+VIEW_EVIDENCE = _cap("VIEW_EVIDENCE", (AUDITOR, ADMIN), "read, sign now and download the signed audit checkpoints")
+
 # Operations
 VIEW_INCIDENTS = _cap("VIEW_INCIDENTS", (PROCESS_OWNER, ADMIN), "see failed automatic steps and retry them")
 

@@ -146,7 +146,7 @@ def test_no_page_or_api_response_gives_a_sealed_viewer_the_draw(app, client, ses
         verified = client.get(f"/api/v1/draws/{world['draw'].id}/verify", headers=api_headers(client, users[role]))
         assert verified.get_json() == {"draw_id": world["draw"].id, "request_id": world["request"].id,
                                        "match": True, "rules_version": "draw-2", "rounds": 2, "problem_count": 0,
-                                       "sealed": True}
+                                       "sealed": True, "checkpoint": None}  # no signed checkpoint yet
     assert client_for(app, users[role]).get(f"/instances/{world['request'].instance_id}").status_code == 403
     assert client_for(app, users[role]).get(f"/assignment/draws/{world['draw'].id}/export.json").status_code == 403
 

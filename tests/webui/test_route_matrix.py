@@ -87,6 +87,10 @@ ROUTES = {
     ("experts.pii_views", "GET"): R(P.VIEW_PII_LOG),
     ("experts.history", "GET"): R(kind="expert", sees_all=P.VIEW_EVERY_EXPERT),
     ("experts.history_xlsx", "GET"): R(kind="expert", sees_all=P.VIEW_EVERY_EXPERT),
+    # --- evidence (signed audit checkpoints; no key configured in the matrix world: signing is refused) -----
+    ("evidence.index", "GET"): R(P.VIEW_EVIDENCE),
+    ("evidence.sign", "POST"): R(P.VIEW_EVIDENCE, ok=(409,), data={}),
+    ("evidence.download", "GET"): R(P.VIEW_EVIDENCE, ok=(404,)),
     ("account.change_password", "POST"): R(ok=(422,), data={}),  # nothing filled in: the form again
     ("account.revoke_session", "POST"): R(ok=(404,), session_id=2_000_000_000),  # nobody's session
     ("account.revoke_token", "POST"): R(ok=(404,), token_id=2_000_000_000),

@@ -66,7 +66,9 @@ ASSIGNMENT_SCHEMAS = {
     "DrawVerification": _obj({
         "draw_id": INT, "request_id": INT, "match": BOOL, "sealed": BOOL, "problems": {"type": "array", "items": STR},
         "problem_count": {"type": "integer", "description": "sealed 访问者：差异条数（差异内容含专家编号，密封）"},
-        "candidates": INT, "candidates_sha256": STR, "seed_hex": STR, "rules_version": STR, "rounds": INT},
+        "candidates": INT, "candidates_sha256": STR, "seed_hex": STR, "rules_version": STR, "rounds": INT,
+        "checkpoint": {"type": ["object", "null"], "description": "覆盖最后一轮存证的签名检查点：covered、event_id、at"
+                                                                "（尚无检查点时为 null）"}},
         ("draw_id", "match", "sealed")),
     "DrawExport": _obj({
         "format": {"const": "expertpool-draw-record"}, "format_version": INT, "draw_id": INT, "request_id": INT,

@@ -28,6 +28,11 @@ def verify_draw_command(draw_id: int):
     click.echo(f"draw {result['draw_id']} (request {result['request_id']}): {result['candidates']} candidates, "
                f"sha256 {result['candidates_sha256']}, seed {result['seed_hex']}, {result['rounds']} round(s), "
                f"rules {result['rules_version']}")
+    coverage = result["checkpoint"]
+    if coverage and coverage["covered"]:
+        click.echo(f"covered by the signed checkpoint at event {coverage['event_id']} ({coverage['at']})")
+    elif coverage and "latest_event_id" in coverage:
+        click.echo(f"not yet covered by a signed checkpoint (the latest is at event {coverage['latest_event_id']})")
     if result["match"]:
         click.echo("match")
         return

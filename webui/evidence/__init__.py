@@ -1,0 +1,1 @@
+"""The auditor's evidence: signed audit checkpoints (CLI; engine.core.checkpoints)."""
