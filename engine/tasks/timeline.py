@@ -17,6 +17,12 @@ from engine.platform.models import Attachment, Role, User
 DAYS = re.compile(r"P(\d+)D")  # ISO periods the processes pass in (e.g. commitment_period "P14D")
 START_LABELS = {"commitment_period": "承诺书签署期限"}  # start data outside any form definition
 PATHS = {"title": "职称路径", "rank": "职级路径"}  # Art 6(二): the two experience paths
+# The keys the procedures' automatic steps return, in words (a key not listed shows as it is).
+RESULT_LABELS = {"referred": "转人才开发中心初审", "reasons": "不符合项数", "status": "状态", "term_end": "聘期至",
+                 "certificate_no": "聘书编号", "corrected": "已补正", "applied": "已生效", "problems": "问题",
+                 "position": "职务", "group": "专家组", "name": "姓名", "expert_name": "专家", "response": "答复",
+                 "by": "办理人", "at": "时间"}
+_IDS = ("_id", "_ids")  # internal row ids say nothing to a reader
 
 
 @dataclass
@@ -44,7 +50,8 @@ def _scalar_words(value) -> str:
     if isinstance(value, (list, tuple)):
         return "、".join(_scalar_words(v) for v in value) or "—"
     if isinstance(value, dict):
-        return "；".join(f"{k}：{_scalar_words(v)}" for k, v in value.items()) or "—"
+        return "；".join(f"{RESULT_LABELS.get(k, k)}：{_scalar_words(v)}" for k, v in value.items()
+                        if not str(k).endswith(_IDS)) or "—"
     return str(value)
 
 
@@ -61,12 +68,14 @@ def result_words(result) -> str:
     if not isinstance(result, dict):
         return _scalar_words(result)
     words = []
-    for value in result.values():
+    for key, value in result.items():
         if isinstance(value, dict) and "eligible" in value:
             words.append(_eligibility_words(value))
-        else:
+        elif isinstance(value, dict):
             words.append(_scalar_words(value))
-    return "；".join(words)
+        elif not str(key).endswith(_IDS):
+            words.append(f"{RESULT_LABELS.get(key, key)}：{_scalar_words(value)}")
+    return "；".join(words) or "已完成"
 
 
 def step_words(step: dict) -> str:

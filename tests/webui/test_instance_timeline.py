@@ -56,3 +56,11 @@ def test_timeline_links_the_attachments_a_step_uploaded(app, session, users):
     scan = session.scalar(select(Attachment).where(Attachment.filename == "承诺书签字页.pdf"))
     page = text_of(client_for(app, users["auditor"]).get(f"/instances/{paper.instance_id}"))
     assert f'<a href="/attachments/{scan.id}">承诺书签字页.pdf</a>' in _timeline(page)
+
+
+def test_an_automatic_steps_result_reads_in_words_not_keys(app, session, users):
+    application = submit(session, users["applicant"], make_call(session), field_years="1")  # ineligible
+    page = text_of(client_for(app, users["talent_center"]).get(f"/instances/{application.instance_id}"))
+    timeline = page.split('id="instance-timeline"')[1]  # (the diagram above carries the BPMN XML itself)
+    assert "转人才开发中心初审：是" in timeline and "不符合项数：1" in timeline
+    assert "referred" not in timeline and "application_id" not in timeline
