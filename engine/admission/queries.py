@@ -11,7 +11,7 @@ from engine.admission.services import application_for_instance
 from engine.admission.status import ApplicationStatus
 from engine.core.contributions import Contributions
 from engine.core.errors import Forbidden, NotFound
-from engine.core.forms import load_form, version_forms
+from engine.core.forms import load_form, step_forms
 from engine.core.inbox import InboxFilter, inbox_query
 from engine.core.models import AuditEvent, HumanTask
 from engine.experts.privacy import has_pii, mask_fields, record_view, sees_pii
@@ -73,14 +73,6 @@ def shown_form(session, viewer, app: Application, page: str, now) -> dict:
     if not _is_owner(viewer, app) and sees_pii(session, viewer):
         record_view(session, viewer, now, page, [("application", app.id, app.name)], has_pii(form))
     return form
-
-
-def step_forms(session, instance_id: int) -> dict[str, dict]:
-    """Form definition per BPMN step id of an instance, as deployed with its version (to label answers)."""
-    keys = session.execute(select(HumanTask.bpmn_id, HumanTask.form_key).where(
-        HumanTask.instance_id == instance_id).distinct()).all()
-    forms = version_forms(session, instance_id)
-    return {bpmn_id: forms[key] for bpmn_id, key in keys if key in forms}
 
 
 @dataclass

@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from engine.core.errors import NotFound, ValidationFailed
-from engine.core.models import ProcessInstance, ProcessVersion
+from engine.core.models import HumanTask, ProcessInstance, ProcessVersion
 from engine.platform.settings import processes_dir
 
 FORM_KEY = re.compile(r"[a-z0-9_]+")
@@ -59,6 +59,14 @@ def version_forms(session, instance_id: int) -> dict[str, dict]:
     return session.scalar(select(ProcessVersion.forms).join(
         ProcessInstance, ProcessInstance.version_id == ProcessVersion.id).where(
         ProcessInstance.id == instance_id)) or {}
+
+
+def step_forms(session, instance_id: int) -> dict[str, dict]:
+    """Form definition per BPMN step id of an instance, as deployed with its version (to label answers)."""
+    keys = session.execute(select(HumanTask.bpmn_id, HumanTask.form_key).where(
+        HumanTask.instance_id == instance_id).distinct()).all()
+    forms = version_forms(session, instance_id)
+    return {bpmn_id: forms[key] for bpmn_id, key in keys if key in forms}
 
 
 def task_form(session, task_row) -> dict:

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from engine.core.forms import version_forms
-from engine.core.models import AuditEvent, HumanTask, ProcessVersion
+from engine.core.forms import step_forms
+from engine.core.models import AuditEvent, ProcessVersion
 from engine.experts.privacy import has_pii, mask_fields, record_view, sees_pii
 from engine.platform.models import Attachment, Role, User
 
@@ -96,13 +96,6 @@ def _people(session, events) -> dict[int, tuple[str, str, str]]:
     return people
 
 
-def _step_forms(session, instance_id: int) -> dict[str, dict]:
-    keys = session.execute(select(HumanTask.bpmn_id, HumanTask.form_key).where(
-        HumanTask.instance_id == instance_id).distinct()).all()
-    forms = version_forms(session, instance_id)
-    return {bpmn_id: forms[key] for bpmn_id, key in keys if key in forms}
-
-
 def _values(data: dict | None, bpmn_id: str | None) -> dict | None:
     if not data:
         return None
@@ -129,7 +122,7 @@ def _other_values(event: AuditEvent) -> dict | None:
 def timeline(session, instance, events: list[AuditEvent], masked: bool = False) -> list[Entry]:
     """The instance's events as words; `masked` hides personal-data fields (phone, ID number…) from this viewer."""
     people = _people(session, events)
-    forms = _step_forms(session, instance.id)
+    forms = step_forms(session, instance.id)
     versions = dict(session.execute(select(ProcessVersion.id, ProcessVersion.version).where(
         ProcessVersion.id.in_({e.version_id for e in events if e.version_id}))).all())
     hide = mask_fields if masked else (lambda values: values)
