@@ -25,6 +25,7 @@ from engine.admission.docx_layout import (
 )
 from engine.admission.queries import get_application, visible_form
 from engine.experts.models import Expert, ExpertGroup
+from engine.experts.privacy import record_view
 from engine.experts.queries import get_expert, mask_id_number, mask_phone, sees_pii
 from engine.platform.models import Attachment
 from engine.platform.settings import LOCAL_TZ
@@ -129,6 +130,14 @@ def _pledge_lines(record: PersonRecord) -> list[str]:
     signed = record.form.get("pledge") in ("on", True, "true")
     when = local_date(record.signed_at.astimezone(LOCAL_TZ)) if record.signed_at else BLANK_DATE
     return [PLEDGE, f"承诺人签字：{record.name if signed else ''}    {when if signed else BLANK_DATE}"]
+
+
+def viewed_recommendation(session, viewer, record: PersonRecord, now: datetime) -> tuple[str, bytes]:
+    """The 推荐表 for a viewer; printing someone else's phone or ID number in full is a recorded view."""
+    document = recommendation_docx(session, record)
+    if record.unmasked:
+        record_view(session, viewer, now, "推荐表（DOCX）", [record.subject], record.unmasked)
+    return document
 
 
 def recommendation_docx(session, record: PersonRecord) -> tuple[str, bytes]:

@@ -139,9 +139,10 @@ def reset_with_code(session, username: str, code: str, password: str, confirm: s
         if password != confirm:
             raise ValidationFailed({"confirm_password": "两次输入的密码不一致"})
         user = session.scalar(select(User).where(func.lower(User.username) == (username or "").strip().lower()))
-        credentials.checked_hash(password, user.username if user else "", "new_password")  # policy first
+        # the policy first (no code spent on a weak password), hashed once
+        new_hash = credentials.checked_hash(password, user.username if user else (username or ""), "new_password")
         user = _use_code(session, username, "reset", code, now)
-        user.password_hash = credentials.checked_hash(password, user.username, "new_password")
+        user.password_hash = new_hash
         user.failed_logins, user.locked_until = 0, None
         sessions.end_all(session, user, now)
         audit.record(session, "password_reset", user, now, after={"user": user.username, "by": "email_code"})

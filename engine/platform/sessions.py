@@ -6,6 +6,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
 
 from engine.core import audit
 from engine.core.errors import NotFound
@@ -29,14 +30,16 @@ def start(session, user: User, now: datetime, ip: str | None = None, user_agent:
     return raw
 
 
-def live_session(session, user_id: int, raw: str | None, now: datetime) -> UserSession | None:
-    """The open, unexpired session row behind a cookie (None after logout, revocation or expiry)."""
+def session_user(session, user_id: int, raw: str | None, now: datetime) -> User | None:
+    """The active user of the open, unexpired session behind a cookie, roles loaded, in one query (every
+    request asks); None after logout, revocation, expiry or deactivation."""
     if not raw:
         return None
-    row = session.scalar(select(UserSession).where(UserSession.token_hash == digest(raw)))
-    if row is None or row.user_id != user_id or row.ended_at is not None or row.expires_at <= now:
-        return None
-    return row
+    return session.execute(
+        select(User).join(UserSession, UserSession.user_id == User.id)
+        .where(UserSession.token_hash == digest(raw), UserSession.user_id == user_id,
+               UserSession.ended_at.is_(None), UserSession.expires_at > now, User.active.is_(True))
+        .options(joinedload(User.role_links))).unique().scalar_one_or_none()
 
 
 def end(session, raw: str | None, now: datetime) -> None:

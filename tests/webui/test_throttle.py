@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from engine.platform import accounts
 from engine.platform.models import User
-from tests.support import PASSWORD
+from tests.support import PASSWORD, T0
 from webui.app import create_app
 
 API = "/api/v1"
@@ -82,12 +82,7 @@ def test_unknown_and_known_usernames_cost_the_same_password_check(session, users
     monkeypatch.setattr(accounts, "check_password", lambda stored, pw: checked.append(stored) or real(stored, pw))
     for username in ("no-such-user", "tc_staff"):
         with pytest.raises(accounts.LoginFailed) as failed:
-            accounts.authenticate(session, username, "wrong-password", app_now())
+            accounts.authenticate(session, username, "wrong-password", T0)
         assert failed.value.message == accounts.FAILED
     assert len(checked) == 2 and all(stored.startswith("scrypt$") for stored in checked)
 
-
-def app_now():
-    from tests.support import T0
-
-    return T0

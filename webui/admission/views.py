@@ -15,7 +15,6 @@ from engine.admission.uploads import get_for_download
 from engine.core import inbox
 from engine.core.errors import ValidationFailed
 from engine.core.forms import load_form
-from engine.experts import privacy
 from engine.platform import policy
 from engine.platform.attachments import DEFAULT_TYPES
 from engine.platform.settings import LOCAL_TZ
@@ -190,10 +189,7 @@ def _scan_link(attachment_id: int) -> str:
 
 
 def _recommendation(record):
-    data = official.recommendation_docx(db.session, record)
-    if record.unmasked:  # someone else's phone / ID number printed in full: the auditor sees who downloaded it
-        privacy.record_view(db.session, current_user, now(), "推荐表（DOCX）", [record.subject], record.unmasked)
-    return _docx(*data)
+    return _docx(*official.viewed_recommendation(db.session, current_user, record, now()))
 
 
 @bp.route("/applications/<int:application_id>/recommendation.docx")

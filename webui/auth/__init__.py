@@ -26,8 +26,7 @@ SESSION_KEY = "sid"  # the cookie holds the server-side session's random id, che
 @login_manager.user_loader
 def load_user(user_id: str):
     """Flask-Login: the active user of a live server-side session (None after logout, revocation or expiry)."""
-    live = sessions.live_session(db.session, int(user_id), session.get(SESSION_KEY), wall_clock())
-    return accounts.load_user(db.session, live.user_id) if live is not None else None
+    return sessions.session_user(db.session, int(user_id), session.get(SESSION_KEY), wall_clock())
 
 
 def wall_clock() -> datetime:
