@@ -3,7 +3,8 @@
 from datetime import UTC, datetime
 
 from sqlalchemy import MetaData, text
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy import event as sa_event
+from sqlalchemy.orm import DeclarativeBase, Session
 
 # Stable constraint names so Alembic migrations are identical on SQLite and PostgreSQL.
 NAMING = {
@@ -26,13 +27,25 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+WRITE_LOCKED = "sqlite_write_locked"  # session.info key: this transaction holds SQLite's write lock
+
+
 def begin_write(session) -> None:
     """SQLite: take the database write lock now, so what this transaction reads next stays current.
 
     pysqlite starts a transaction only at the first write, so reads before it see no lock and two writers
     could both build on the same state (e.g. both extend the audit chain's tail). A write statement that
     matches no row takes SQLite's RESERVED lock (other writers wait up to busy_timeout). PostgreSQL
-    takes row locks instead, so this does nothing there.
+    takes row locks instead, so this does nothing there. Taken once per transaction: the lock is held until it ends.
     """
-    if session.get_bind().dialect.name == "sqlite":
-        session.execute(text("UPDATE counter SET value = value WHERE name = '_write_lock'"))
+    if session.info.get(WRITE_LOCKED) or session.get_bind().dialect.name != "sqlite":
+        return
+    session.execute(text("UPDATE counter SET value = value WHERE name = '_write_lock'"))
+    session.info[WRITE_LOCKED] = True
+
+
+@sa_event.listens_for(Session, "after_transaction_end")
+def _forget_write_lock(session, transaction):
+    # The write lock ends with the outermost transaction (commit or rollback), not with a flush's inner one.
+    if transaction.parent is None:
+        session.info.pop(WRITE_LOCKED, None)

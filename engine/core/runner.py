@@ -9,9 +9,10 @@ from SpiffWorkflow.bpmn.specs.defaults import EndEvent
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.util.task import TaskState as SpiffTaskState
+from sqlalchemy import event as sa_event
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import undefer
+from sqlalchemy.orm import Session, undefer
 
 from engine.core import audit, inbox, incidents
 from engine.core.clock import frozen_at
@@ -165,19 +166,36 @@ def start(session, process_key: str, ctx: HostContext, data: dict, *, subject: s
     return instance
 
 
+LOCKED = "locked_instances"  # session.info key: instances this transaction has locked and read (id → row)
+
+
+@sa_event.listens_for(Session, "after_transaction_end")
+def _forget_locks(session, transaction):
+    # Row locks end with the outermost transaction; a later one must lock and re-read again.
+    if transaction.parent is None:
+        session.info.pop(LOCKED, None)
+
+
 def lock_instance(session, instance_id: int, *, skip_locked: bool = False) -> ProcessInstance | None:
     """Load an instance with its state, its row locked first (one lock order: instance row, then the rest).
 
     PostgreSQL: `FOR NO KEY UPDATE` (it does not block foreign-key checks of rows that reference the
     instance, e.g. audit events), so a timer and a user completing a task queue instead of deadlocking;
     the row is re-read after the wait. SQLite: the unit of work already holds the database write lock.
-    Returns None when the row is gone (or locked, with skip_locked).
+    Returns None when the row is gone (or locked, with skip_locked). Locking it again in the same transaction
+    returns the row already read: nobody else can have changed it since.
     """
+    locked = session.info.setdefault(LOCKED, {})
+    if instance_id in locked:
+        return locked[instance_id]
     query = (select(ProcessInstance).where(ProcessInstance.id == instance_id)
              .options(undefer(ProcessInstance.serialized)).execution_options(populate_existing=True))
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(key_share=True, skip_locked=skip_locked, of=ProcessInstance)
-    return session.scalars(query).first()
+    instance = session.scalars(query).first()
+    if instance is not None:
+        locked[instance_id] = instance
+    return instance
 
 
 def load(session, instance: ProcessInstance, ctx: HostContext):

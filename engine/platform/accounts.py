@@ -94,11 +94,16 @@ def issue_token(session, user: User, now: datetime) -> tuple[str, datetime]:
 
 
 def user_for_token(session, token: str, now: datetime) -> User:
-    """The active user a valid token belongs to, or Forbidden-like LoginFailed."""
-    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == sessions.digest(token or "")))
-    if row is None or row.revoked or row.expires_at <= now:
+    """The active user a valid token belongs to, or Forbidden-like LoginFailed.
+
+    One read per request (the token with its user and roles) and no write: a token has no last-used stamp.
+    """
+    found = session.execute(
+        select(ApiToken.revoked, ApiToken.expires_at, User).join(User, User.id == ApiToken.user_id)
+        .where(ApiToken.token_hash == sessions.digest(token or "")).options(joinedload(User.role_links))
+    ).unique().first()
+    if found is None or found.revoked or found.expires_at <= now:
         raise LoginFailed("令牌无效或已过期")
-    user = load_user(session, row.user_id)
-    if user is None:
+    if not found.User.active:
         raise Forbidden("账号已停用")
-    return user
+    return found.User
