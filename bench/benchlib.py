@@ -5,6 +5,7 @@ import http.client
 import json
 import logging
 import os
+import secrets
 import socket
 import statistics
 import subprocess
@@ -169,7 +170,9 @@ def _user(session, username: str, role: str, unit_code: str | None = None):
 def _seed(session, applications: int, spare: int) -> Prepared:
     from engine.admission.models import PublicCall
     from engine.admission.services import submit_public
-    from engine.platform.accounts import issue_token
+    from engine.platform.accounts import TOKEN_HOURS, issue_token
+    from engine.platform.models import ApiToken, User, UserRole
+    from engine.platform.sessions import digest
 
     now = datetime.now(UTC)
     prepared = Prepared()
@@ -177,12 +180,20 @@ def _seed(session, applications: int, spare: int) -> Prepared:
         prepared.staff_tokens[role] = issue_token(session, _user(session, f"bench_{role}", role, unit), now)[0]
     call = PublicCall(title="2026年度专家征集", description="", opens_at=now - timedelta(days=10),
                       closes_at=now + timedelta(days=30), created_at=now - timedelta(days=10))
-    session.add(call)
+    users = []
+    for i in range(applications + spare):  # applicants and their tokens in bulk (what issue_token stores)
+        user = User(username=f"bench_applicant_{i}", password_hash="bench-not-a-hash", display_name=f"申请人{i}",
+                    email=f"a{i}@example.test")
+        user.role_links = [UserRole(role_code="applicant")]
+        users.append(user)
+    session.add_all([call, *users])
+    session.flush()
+    tokens = [secrets.token_urlsafe(32) for _ in users]
+    session.add_all(ApiToken(user_id=u.id, token_hash=digest(t), created_at=now,
+                             expires_at=now + timedelta(hours=TOKEN_HOURS)) for u, t in zip(users, tokens, strict=True))
     session.commit()
     prepared.call_id = call.id
-    for i in range(applications + spare):
-        user = _user(session, f"bench_applicant_{i}", "applicant")
-        token = issue_token(session, user, now)[0]
+    for i, (user, token) in enumerate(zip(users, tokens, strict=True)):
         if i < applications:
             app = submit_public(session, user, application_form(i), {}, now, call.id)
             prepared.instances.append((app.instance_id, token))

@@ -82,6 +82,7 @@ def _chain_pending(session):
     pending = session.info.pop("audit_pending", None)
     if not pending:
         return
+    session.flush()  # the unit of work's own rows first, outside the lock: it covers only the tail and the append
     _serialize_chain(session)
     with session.no_autoflush:
         prev = session.execute(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).scalar() or GENESIS
