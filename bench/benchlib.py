@@ -238,6 +238,22 @@ class Server:
                 time.sleep(0.2)
         raise RuntimeError("gunicorn did not answer in time")
 
+    def worker_pids(self) -> list[int]:
+        """The gunicorn workers (children of the master)."""
+        pids = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == self.proc.pid:
+                pids.append(int(stat.parent.name))
+        return pids
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU the master and its workers have used so far."""
+        return sum(proc_cpu(pid) for pid in [self.proc.pid, *self.worker_pids()])
+
     def stop(self) -> None:
         self.proc.terminate()
         try:
@@ -245,6 +261,15 @@ class Server:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
+
+
+def proc_cpu(pid: int) -> float:
+    """User + system CPU seconds of one process (Linux /proc; 0 when it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 class Client:

@@ -39,6 +39,7 @@ class Shared:
         self.spare = collections.deque(spare)
         self.serials = itertools.count(1_000_000)  # id numbers of new applicants, unlike the prepared ones
         self.recording = False  # off during the warm-up (every worker process compiles its specs first)
+        self.app_cpu: dict[str, float] = {}  # gunicorn's CPU seconds in the mix and in the baseline
 
     def record(self, kind: str, status: int, took: float, expected: int = 200, body=None) -> bool:
         with self.lock:
@@ -153,9 +154,12 @@ def run(args) -> tuple[Shared, float, float]:
         time.sleep(warmup)
         with shared.lock:
             shared.recording, start = True, time.monotonic()
+        cpu = server.cpu_seconds()
         for w in workers:
             w.join()
         mix_seconds = time.monotonic() - start
+        shared.app_cpu["mix"] = server.cpu_seconds() - cpu
+        cpu = server.cpu_seconds()
         base_seconds = max(3.0, seconds / 4)
         start = time.monotonic()
         base = [Baseline(server.port, prepared.staff_tokens["talent_center"], shared, start + base_seconds)
@@ -165,6 +169,7 @@ def run(args) -> tuple[Shared, float, float]:
         for b in base:
             b.join()
         base_seconds = time.monotonic() - start
+        shared.app_cpu["trivial"] = server.cpu_seconds() - cpu
     finally:
         server.stop()
         engine.dispose()
@@ -182,6 +187,8 @@ def report(shared: Shared, mix_seconds: float, base_seconds: float, args) -> tup
     completions = len(shared.times.get("complete", [])) / mix_seconds
     errors = sum(shared.errors[k] for k in KINDS)
     mix_all = [v for k in KINDS for v in shared.times.get(k, [])]
+    app_cpu_ms = shared.app_cpu.get("mix", 0) * 1000 / max(1, len(shared.times.get("complete", [])))
+    base_cpu_ms = shared.app_cpu.get("trivial", 0) * 1000 / max(1, len(shared.times.get("trivial", [])))
     p99 = pct(mix_all, 99)
     markdown = (
         f"PostgreSQL, gunicorn {args.workers} workers (sync), {args.clients} client threads on loopback for "
@@ -189,7 +196,9 @@ def report(shared: Shared, mix_seconds: float, base_seconds: float, args) -> tup
         "and a new application every 5th iteration. Baseline in the same run: the same clients on the trivial "
         f"authenticated route for {base_seconds:.0f} s.\n\n"
         + md_table(["kind", "requests", "per s", "errors", "p50 ms", "p99 ms"], rows)
-        + f"\n\ncompletions/s: {completions:.1f}; errors: {errors}; p99 over all mix requests: {p99:.0f} ms."
+        + f"\n\ncompletions/s: {completions:.1f}; errors: {errors}; p99 over all mix requests: {p99:.0f} ms. "
+        f"gunicorn's CPU (all workers, from /proc): {app_cpu_ms:.1f} ms per mix iteration (inbox + view + complete "
+        f"+ 1/5 start), {base_cpu_ms:.2f} ms per trivial request."
         + ("\n\nerror samples: " + "; ".join(shared.error_samples) if shared.error_samples else ""))
     checks = [
         check("PostgreSQL, 4 workers, 32 clients: completions/s", "≥ 150", f"{completions:.1f}", completions >= 150),

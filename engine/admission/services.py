@@ -10,6 +10,7 @@ from engine.admission.status import OPEN_STATUSES, ApplicationStatus
 from engine.core import runner
 from engine.core.clock import local_date
 from engine.core.contributions import Contributions
+from engine.core.db import transaction_cache
 from engine.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from engine.core.forms import load_form, validate_form
 from engine.core.scripting import HostContext
@@ -138,5 +139,10 @@ def set_application_status(ctx: HostContext, application_id, status, stage=None)
 
 
 def application_for_instance(session, instance_id: int) -> Application | None:
-    """The application an admission instance is about (None for other processes)."""
-    return session.scalar(select(Application).where(Application.instance_id == instance_id))
+    """The application an admission instance is about (None for other processes); read once per transaction (the
+    form hook and the steps it causes all ask)."""
+    known = transaction_cache(session, "application_for_instance")
+    app = known.get(instance_id) or session.scalar(select(Application).where(Application.instance_id == instance_id))
+    if app is not None:
+        known[instance_id] = app
+    return app

@@ -44,8 +44,18 @@ def begin_write(session) -> None:
     session.info[WRITE_LOCKED] = True
 
 
+TRANSACTION_CACHE = "transaction_cache"
+
+
+def transaction_cache(session, name: str) -> dict:
+    """A dict kept with the session for the current transaction only: what this transaction has already locked or
+    read, so it need not ask the database again (emptied when the transaction commits or rolls back)."""
+    return session.info.setdefault(TRANSACTION_CACHE, {}).setdefault(name, {})
+
+
 @sa_event.listens_for(Session, "after_transaction_end")
-def _forget_write_lock(session, transaction):
-    # The write lock ends with the outermost transaction (commit or rollback), not with a flush's inner one.
+def _forget_transaction(session, transaction):
+    # Locks end with the outermost transaction (commit or rollback), not with a flush's inner one.
     if transaction.parent is None:
         session.info.pop(WRITE_LOCKED, None)
+        session.info.pop(TRANSACTION_CACHE, None)

@@ -9,13 +9,13 @@ from SpiffWorkflow.bpmn.specs.defaults import EndEvent
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.util.task import TaskState as SpiffTaskState
-from sqlalchemy import event as sa_event
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session, undefer
+from sqlalchemy.orm import undefer
 
 from engine.core import audit, inbox, incidents
 from engine.core.clock import frozen_at
+from engine.core.db import transaction_cache
 from engine.core.errors import Conflict, NotFound, ServiceError, StepFailed
 from engine.core.models import HumanTask, ProcessInstance
 from engine.core.registry import latest_version
@@ -166,16 +166,6 @@ def start(session, process_key: str, ctx: HostContext, data: dict, *, subject: s
     return instance
 
 
-LOCKED = "locked_instances"  # session.info key: instances this transaction has locked and read (id → row)
-
-
-@sa_event.listens_for(Session, "after_transaction_end")
-def _forget_locks(session, transaction):
-    # Row locks end with the outermost transaction; a later one must lock and re-read again.
-    if transaction.parent is None:
-        session.info.pop(LOCKED, None)
-
-
 def lock_instance(session, instance_id: int, *, skip_locked: bool = False) -> ProcessInstance | None:
     """Load an instance with its state, its row locked first (one lock order: instance row, then the rest).
 
@@ -185,16 +175,26 @@ def lock_instance(session, instance_id: int, *, skip_locked: bool = False) -> Pr
     Returns None when the row is gone (or locked, with skip_locked). Locking it again in the same transaction
     returns the row already read: nobody else can have changed it since.
     """
-    locked = session.info.setdefault(LOCKED, {})
+    locked = transaction_cache(session, "locked_instances")
     if instance_id in locked:
         return locked[instance_id]
-    query = (select(ProcessInstance).where(ProcessInstance.id == instance_id)
+    return _locked(session, ProcessInstance.id == instance_id, skip_locked)
+
+
+def lock_instance_of_task(session, task_id: int) -> ProcessInstance | None:
+    """lock_instance for the instance a human task belongs to, found by the task's id in the same statement."""
+    owner = select(HumanTask.instance_id).where(HumanTask.id == task_id).scalar_subquery()
+    return _locked(session, ProcessInstance.id == owner, False)
+
+
+def _locked(session, condition, skip_locked: bool) -> ProcessInstance | None:
+    query = (select(ProcessInstance).where(condition)
              .options(undefer(ProcessInstance.serialized)).execution_options(populate_existing=True))
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(key_share=True, skip_locked=skip_locked, of=ProcessInstance)
     instance = session.scalars(query).first()
     if instance is not None:
-        locked[instance_id] = instance
+        transaction_cache(session, "locked_instances")[instance.id] = instance
     return instance
 
 

@@ -54,9 +54,12 @@ def _open_task(session, task_id: int, actor, free_or_mine: bool = True) -> Human
     engine step write), and the task is re-read after any wait, so a timer that got there first wins
     cleanly instead of deadlocking on a business row the hook already changed.
     """
-    task = get_task(session, task_id, actor)
-    runner.lock_instance(session, task.instance_id)
-    session.refresh(task)
+    runner.lock_instance_of_task(session, task_id)
+    task = session.get(HumanTask, task_id, populate_existing=True)  # read after the lock: current
+    if task is None:
+        raise NotFound("任务不存在")
+    if not inbox.can_act(actor, task):
+        raise Forbidden("您无权办理该任务")
     if task.state != TaskState.OPEN:
         raise Conflict("该任务已办理，不能重复提交")
     if free_or_mine and task.claimed_by not in (None, actor.id):

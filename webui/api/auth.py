@@ -1,5 +1,6 @@
 """Bearer-token authentication and capability guard for the JSON API (tokens from engine.platform.accounts)."""
 
+from contextlib import contextmanager
 from functools import wraps
 
 from flask import g, request
@@ -66,3 +67,15 @@ def json_body() -> dict:
     if not isinstance(body, dict):
         raise ServiceError("请求体必须是 JSON 对象（Content-Type: application/json）")
     return body
+
+
+@contextmanager
+def kept_after_commit():
+    """Rows the service committed stay loaded for the answer (it shows what was just written), instead of each being
+    read again after the commit."""
+    session = db.session()
+    before, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        yield
+    finally:
+        session.expire_on_commit = before

@@ -19,7 +19,14 @@ from engine.platform.attachments import Upload
 from engine.tasks import instances, starts, timeline
 from engine.tasks import services as tasks
 from engine.tasks import views as api_queries
-from webui.api.auth import add_auth_challenge, api_requires, api_user, authenticate_request, json_body
+from webui.api.auth import (
+    add_auth_challenge,
+    api_requires,
+    api_user,
+    authenticate_request,
+    json_body,
+    kept_after_commit,
+)
 from webui.api.openapi import build_openapi
 from webui.extensions import db
 from webui.security import MAX_ID
@@ -158,7 +165,8 @@ def complete_task(task_id: int):
     """Complete a task with form values (file fields take attachment ids) and an optional lock_version."""
     body = json_body()
     data, expected_lock = _body_object(body, "data"), _body_int(body, "lock_version")
-    task = tasks.complete(db.session, task_id, api_user(), data, {}, now(), expected_lock)
+    with kept_after_commit():
+        task = tasks.complete(db.session, task_id, api_user(), data, {}, now(), expected_lock)
     instance = task.instance
     return jsonify(task=api_queries.task_dict(task, now()),
                    instance={"id": instance.id, "status": instance.status, "lock_version": instance.lock_version,
