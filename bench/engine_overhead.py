@@ -141,6 +141,7 @@ def _sqlite_pragmas(dbapi_connection, _record):
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute("PRAGMA journal_mode=WAL")
     cursor.close()
 
 
@@ -269,6 +270,7 @@ class Bare:
         self.conn = sqlite3.connect(path)
         self.conn.execute("PRAGMA foreign_keys=ON")
         self.conn.execute("PRAGMA busy_timeout=5000")
+        self.conn.execute("PRAGMA journal_mode=WAL")  # as the host (and the web app) use it
         self.conn.execute("CREATE TABLE IF NOT EXISTS workflow (id INTEGER PRIMARY KEY, serialized TEXT NOT NULL)")
         self.conn.commit()
         self.serial = 0

@@ -145,7 +145,8 @@ def run_bare(path: Path, n: int, chunk: int) -> tuple[float, int]:
     for i in range(n):
         workflow = BpmnWorkflow(spec, subprocesses, script_engine=PythonScriptEngine())
         for task in workflow.get_tasks(state=TaskState.READY):  # the start data, as engine.core.runner.start seeds it
-            task.data.update(data | {"evaluation_id": i, "expert_id": i, "group_rater_user_id": i % 6 + 1})
+            task.data.update(data | {"evaluation_id": i, "expert_id": i, "group_rater_user_id": i % 6 + 1,
+                                     "group_rater": "account"})
         with frozen_at(NOW):
             workflow.refresh_timers()
             workflow.do_engine_steps()

@@ -1,5 +1,6 @@
 """Form definitions (processes/<procedure>/forms/*.json) and their server-side validation."""
 
+import copy
 import json
 import re
 from datetime import date
@@ -69,12 +70,33 @@ def step_forms(session, instance_id: int) -> dict[str, dict]:
     return {bpmn_id: forms[key] for bpmn_id, key in keys if key in forms}
 
 
+_BUNDLE_FORMS: dict[str, dict] = {}  # a version's bundle sha256 (BPMN, DMN and forms) → its forms
+_BUNDLE_LIMIT = 256
+
+
+def _bundle_forms(session, instance_id: int) -> dict[str, dict]:
+    """The forms of an instance's version, parsed once per process: the bundle hash names exactly one set of forms,
+    so nothing can make a cached entry stale. The instance row is usually in the session already (locked)."""
+    instance = session.get(ProcessInstance, instance_id)
+    if instance is None:
+        return {}
+    sha = instance.version.sha256
+    forms = _BUNDLE_FORMS.get(sha)
+    if forms is None:
+        forms = instance.version.forms or {}
+        if len(_BUNDLE_FORMS) >= _BUNDLE_LIMIT:
+            _BUNDLE_FORMS.clear()
+        _BUNDLE_FORMS[sha] = forms
+    return forms
+
+
 def task_form(session, task_row) -> dict:
-    """The form of a user task as deployed with its instance's process version (never today's file)."""
-    form = version_forms(session, task_row.instance_id).get(task_row.form_key)
+    """The form of a user task as deployed with its instance's process version (never today's file); a copy the
+    caller may change."""
+    form = _bundle_forms(session, task_row.instance_id).get(task_row.form_key)
     if form is None:
         raise NotFound(f"表单 {task_row.form_key} 不在该流程版本中")
-    return form
+    return copy.deepcopy(form)
 
 
 def form_exists(form_key: str) -> bool:

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from engine.core import audit, hooks, inbox, runner
 from engine.core.errors import Conflict, Forbidden, NotFound, ServiceError
@@ -54,10 +55,11 @@ def _open_task(session, task_id: int, actor, free_or_mine: bool = True) -> Human
     engine step write), and the task is re-read after any wait, so a timer that got there first wins
     cleanly instead of deadlocking on a business row the hook already changed.
     """
-    runner.lock_instance_of_task(session, task_id)
+    instance = runner.lock_instance_of_task(session, task_id)
     task = session.get(HumanTask, task_id, populate_existing=True)  # read after the lock: current
     if task is None:
         raise NotFound("任务不存在")
+    set_committed_value(task, "instance", instance)  # the row just locked, not loaded again through the relationship
     if not inbox.can_act(actor, task):
         raise Forbidden("您无权办理该任务")
     if task.state != TaskState.OPEN:

@@ -1,0 +1,70 @@
+"""The API's write path stays lean: a completion's statements are counted, and authenticated reads write nothing."""
+
+from contextlib import contextmanager
+
+from sqlalchemy import event
+
+from tests.support import PASSWORD, application_form, make_call
+from webui.extensions import db
+
+API = "/api/v1"
+INITIAL_PASS = {"decision": "pass", "checklist_ok": True, "credit_checked": True, "accept_age_exemption": "na"}
+WRITES = ("INSERT", "UPDATE", "DELETE")
+
+
+@contextmanager
+def statements(app):
+    """The SQL statements the app's engine runs inside the block (SQLite's write-lock UPDATE left out)."""
+    seen: list[str] = []
+
+    def log(conn, cursor, statement, parameters, context, executemany):
+        if "_write_lock" not in statement:
+            seen.append(" ".join(statement.split()))
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", log)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", log)
+
+
+def _token(client, username: str) -> dict:
+    response = client.post(f"{API}/auth/token", json={"username": username, "password": PASSWORD})
+    assert response.status_code == 200, response.get_json()
+    return {"Authorization": f"Bearer {response.get_json()['token']}"}
+
+
+def _open_initial_review(client, session, users) -> tuple[dict, int]:
+    applicant, reviewer = _token(client, users["applicant"].username), _token(client, users["talent_center"].username)
+    response = client.post(f"{API}/processes/admission_public/instances", headers=applicant,
+                           json={"call_id": make_call(session).id, "form": application_form()})
+    assert response.status_code == 201, response.get_json()
+    items = client.get(f"{API}/tasks", headers=reviewer, query_string={"bpmn_id": "initial_review"}).get_json()["items"]
+    return reviewer, items[0]["id"]
+
+
+def test_a_completion_through_the_api_reads_each_row_once(app, client, session, users):
+    reviewer, task_id = _open_initial_review(client, session, users)
+    client.post(f"{API}/tasks/{task_id}/complete", headers=reviewer, json={"data": {"decision": "bogus"}})  # warm
+
+    with statements(app) as seen:
+        response = client.post(f"{API}/tasks/{task_id}/complete", headers=reviewer, json={"data": INITIAL_PASS})
+    assert response.status_code == 200, response.get_json()
+    body = response.get_json()
+    assert body["task"]["state"] == "done" and body["instance"]["lock_version"] == 3  # what was just written
+    reads = [s for s in seen if s.startswith("SELECT")]
+    assert len(seen) <= 9, seen  # token+user, instance (locked), task, application, 3 writes, chain tail, event
+    assert sum(" FROM application " in s for s in reads) == 1, reads  # the form hook's row, not read again
+    assert not [s for s in reads if "process_version.forms" in s], reads  # the version's forms are cached
+    assert not [s for s in seen if s.startswith(WRITES) and ("api_token" in s or "app_user" in s)], seen
+
+
+def test_token_authenticated_reads_write_nothing(app, client, session, users):
+    reviewer, task_id = _open_initial_review(client, session, users)
+    with statements(app) as seen:
+        for path in ("/tasks", f"/tasks/{task_id}", "/applications/mine"):
+            assert client.get(API + path, headers=reviewer).status_code == 200
+    assert seen and not [s for s in seen if s.startswith(WRITES)], seen
+    assert sum("api_token" in s for s in seen) == 3  # one read per request: the token with its user and roles
