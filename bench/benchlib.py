@@ -10,6 +10,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -217,17 +218,18 @@ class Server:
     def __init__(self, url: str, workers: int, threads: int = 1):
         self.port = free_port()
         env = dict(os.environ, DATABASE_URL=url, EXPERTPOOL_SECRET_KEY="bench-secret", PYTHONPATH=str(ROOT))
+        self.log = tempfile.TemporaryFile()  # noqa: SIM115 — closed in stop(); not a pipe, which would block logging once full
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "-w", str(workers), "--threads", str(threads), "-b",
              f"127.0.0.1:{self.port}", "--log-level", "warning", "--timeout", "120", "webui.app:create_app()"],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=self.log)
         self._wait_ready()
 
     def _wait_ready(self, timeout: float = 60.0) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError("gunicorn exited: " + self.proc.stderr.read().decode(errors="replace")[-2000:])
+                raise RuntimeError("gunicorn exited: " + self.log_tail())
             try:
                 conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
                 conn.request("GET", "/api/v1/openapi.json")
@@ -237,6 +239,11 @@ class Server:
             except OSError:
                 time.sleep(0.2)
         raise RuntimeError("gunicorn did not answer in time")
+
+    def log_tail(self, size: int = 2000) -> str:
+        """The end of what gunicorn and the app wrote to stderr."""
+        self.log.seek(0)
+        return self.log.read().decode(errors="replace")[-size:]
 
     def worker_pids(self) -> list[int]:
         """The gunicorn workers (children of the master)."""
@@ -261,6 +268,7 @@ class Server:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
+        self.log.close()
 
 
 def proc_cpu(pid: int) -> float:
