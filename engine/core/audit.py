@@ -82,8 +82,9 @@ def _chain_pending(session):
     pending = session.info.pop("audit_pending", None)
     if not pending:
         return
-    session.flush()  # the unit of work's own rows first, outside the lock: it covers only the tail and the append
-    _serialize_chain(session)
+    if session.get_bind().dialect.name == "postgresql":
+        session.flush()  # the unit of work's own rows first, outside the lock: it covers the tail and the append
+    _serialize_chain(session)  # (SQLite: the write lock is held since the unit of work began; one flush at commit)
     with session.no_autoflush:
         prev = session.execute(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).scalar() or GENESIS
     for event in pending:
