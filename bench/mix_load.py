@@ -154,11 +154,12 @@ def run(args) -> tuple[Shared, float, float]:
         time.sleep(warmup)
         with shared.lock:
             shared.recording, start = True, time.monotonic()
-        cpu = server.cpu_seconds()
+        cpu, pg_cpu = server.cpu_seconds(), benchlib.postgres_cpu()
         for w in workers:
             w.join()
         mix_seconds = time.monotonic() - start
         shared.app_cpu["mix"] = server.cpu_seconds() - cpu
+        shared.app_cpu["postgres"] = benchlib.postgres_cpu() - pg_cpu
         cpu = server.cpu_seconds()
         base_seconds = max(3.0, seconds / 4)
         start = time.monotonic()
@@ -189,6 +190,7 @@ def report(shared: Shared, mix_seconds: float, base_seconds: float, args) -> tup
     mix_all = [v for k in KINDS for v in shared.times.get(k, [])]
     app_cpu_ms = shared.app_cpu.get("mix", 0) * 1000 / max(1, len(shared.times.get("complete", [])))
     base_cpu_ms = shared.app_cpu.get("trivial", 0) * 1000 / max(1, len(shared.times.get("trivial", [])))
+    pg_cpu_ms = shared.app_cpu.get("postgres", 0) * 1000 / max(1, len(shared.times.get("complete", [])))
     p99 = pct(mix_all, 99)
     markdown = (
         f"PostgreSQL, gunicorn {args.workers} workers (sync), {args.clients} client threads on loopback for "
@@ -198,7 +200,8 @@ def report(shared: Shared, mix_seconds: float, base_seconds: float, args) -> tup
         + md_table(["kind", "requests", "per s", "errors", "p50 ms", "p99 ms"], rows)
         + f"\n\ncompletions/s: {completions:.1f}; errors: {errors}; p99 over all mix requests: {p99:.0f} ms. "
         f"gunicorn's CPU (all workers, from /proc): {app_cpu_ms:.1f} ms per mix iteration (inbox + view + complete "
-        f"+ 1/5 start), {base_cpu_ms:.2f} ms per trivial request."
+        f"+ 1/5 start), {base_cpu_ms:.2f} ms per trivial request; PostgreSQL's CPU (every backend on the machine, "
+        f"other databases' too) {pg_cpu_ms:.1f} ms per mix iteration."
         + ("\n\nerror samples: " + "; ".join(shared.error_samples) if shared.error_samples else ""))
     checks = [
         check("PostgreSQL, 4 workers, 32 clients: completions/s", "≥ 150", f"{completions:.1f}", completions >= 150),
