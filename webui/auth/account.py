@@ -68,7 +68,11 @@ def revoke_token(token_id: int):
 @login_required
 def digest():
     """Receive the daily 待办日报 e-mail or not (reviewers)."""
-    wanted = request.form.get("digest") == "on"
+    choice = request.form.get("digest")
+    if choice not in ("on", "off"):
+        flash("请选择开启或关闭每日待办日报。", "danger")
+        return _page({"digest": "请选择开启或关闭"}, 422)
+    wanted = choice == "on"
     notifications.set_digest(db.session, current_user.id, wanted)
     flash("已开启每日待办日报邮件。" if wanted else "已关闭每日待办日报邮件。", "success")
     return redirect(url_for("account.index"))
