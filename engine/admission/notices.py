@@ -7,9 +7,8 @@ import re
 from datetime import datetime, timedelta
 
 from engine.admission.models import Application
-from engine.core.clock import local_date
 from engine.platform.notifications import notify, task_link
-from engine.platform.settings import commitment_period
+from engine.platform.settings import LOCAL_TZ, commitment_period
 
 MEASURES = "《福建省产品质量安全监管专家库管理办法（试行）》"
 STAGES = {"initial_review": "人才开发中心初审", "division_review": "质量监督处审核", "leader_approval": "省市场监管局领导审批"}
@@ -53,10 +52,10 @@ def _commitment_days() -> int:
 
 def commitment_due(session, app: Application, doc_no: str, now: datetime) -> None:
     """Art 8: approved and announced — the 承诺书 must be signed (the task's timer ends the admission unsigned)."""
-    until = local_date(now + timedelta(days=_commitment_days()))
+    until = (now + timedelta(days=_commitment_days())).astimezone(LOCAL_TZ)  # when the task's timer fires
     notify(session, _people(app), f"请签订《专家履职承诺书》（编号 {app.id}）",
            f"{_label(app)}已经省市场监管局领导批准并正式发文（{doc_no}）。根据{MEASURES}第八条，入库专家应签订"
-           f"《专家履职承诺书》，未签订的不得入库。\n请于 {until.isoformat()} 前登录系统签署，逾期未签的不予入库。",
+           f"《专家履职承诺书》，未签订的不得入库。\n请于 {until:%Y-%m-%d %H:%M} 前登录系统签署，逾期未签的不予入库。",
            now, link=task_link(app.instance_id, case_link(app)))
 
 
@@ -67,3 +66,10 @@ def admitted(session, app: Application, doc_no: str, term_start, term_end, certi
            f"根据{doc_no}，{app.name}已纳入福建省产品质量安全监管专家库（{MEASURES}第八条），聘期3年，"
            f"自 {term_start.isoformat()} 至 {term_end.isoformat()}，聘书编号 {certificate_no}。", now,
            link=case_link(app))
+
+
+def lapsed(session, app: Application, now: datetime) -> None:
+    """Art 8: the 承诺书 was not signed in time — the person is not admitted."""
+    notify(session, _people(app), f"未在期限内签订承诺书，不予入库（编号 {app.id}）",
+           f"{_label(app)}未在规定期限内签订《专家履职承诺书》。根据{MEASURES}第八条，未签订《专家履职承诺书》的，"
+           "不得入库。如有疑问，请联系省市场监管局人才开发中心。", now, link=case_link(app))

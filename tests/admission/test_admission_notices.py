@@ -2,6 +2,7 @@
 that decides it — of 退回补正, 不予通过, 请签订承诺书 and 入库; a notice that asks for something links to their
 own task (the correction form, the 承诺书), which the link opens after login; otherwise to the application."""
 
+from datetime import timedelta
 from urllib.parse import quote
 
 import pytest
@@ -11,6 +12,7 @@ from engine.admission import services as admission
 from engine.admission.models import Application
 from engine.core.errors import ValidationFailed
 from engine.core.models import HumanTask
+from engine.core.timers import fire_due
 from engine.platform.models import Notification, OutboxMail
 from engine.tasks import services as task_service
 from tests.admission.test_admission_paths import DOC, PASS, SIGN, act, approve_to_commitment, open_task
@@ -106,7 +108,7 @@ def test_a_rejection_later_names_the_stage_but_not_the_internal_opinion(session,
 def test_the_commitment_notice_links_the_signing_task_and_admission_follows(app, session, users, submitted):
     approve_to_commitment(session, users, submitted.id)
     note, _ = one(session, users["applicant"], "请签订《专家履职承诺书》")
-    assert DOC["doc_no"] in note.body and "2026-03-16" in note.body and "第八条" in note.body  # T0 + 14 days
+    assert DOC["doc_no"] in note.body and "2026-03-16 09:00" in note.body and "第八条" in note.body  # T0 + 14 d
     sign = open_task(session, submitted.id)
     assert sign.bpmn_id == "sign_commitment" and note.link == task_link(submitted)
     assert client_for(app, users["applicant"]).get(note.link).headers["Location"] == f"/tasks/{sign.id}"
@@ -127,3 +129,10 @@ def test_a_paper_application_tells_the_staff_member_who_entered_it(app, session,
     correction = open_task(session, paper.id)
     assert correction.assignee_id == users["talent_center"].id
     assert client_for(app, users["talent_center"]).get(note.link).headers["Location"] == f"/tasks/{correction.id}"
+
+
+def test_an_unsigned_commitment_lapses_and_the_applicant_is_told(session, users, submitted):
+    approve_to_commitment(session, users, submitted.id)
+    assert fire_due(session, T0 + timedelta(days=14, seconds=1)) == 1
+    note, _ = one(session, users["applicant"], "不予入库")
+    assert "未签订《专家履职承诺书》的，不得入库" in note.body and note.link == f"/applications/{submitted.id}"
