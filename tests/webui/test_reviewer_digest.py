@@ -10,8 +10,11 @@ from sqlalchemy import func, select
 from engine.admission import services as admission
 from engine.core.jobs import JOBS
 from engine.core.models import HumanTask, JobRun
+from engine.experts.models import Expert
 from engine.platform.models import OutboxMail, User
 from engine.tasks import digest
+from tests.assignment_support import DECLINE, answer, create, engagements, make_pool
+from tests.assignment_support import open_tasks as assignment_tasks
 from tests.support import T0, application_form, id_number, make_call, make_user
 from tests.webui.test_ui_support import client_for, text_of
 
@@ -104,3 +107,17 @@ def test_a_reviewer_turns_it_off_and_on_on_my_account(app, session, users, two_a
 def test_applicants_and_experts_are_not_offered_the_digest(app, session, users):
     assert "每日待办日报" not in text_of(client_for(app, users["applicant"]).get("/account"))
     assert users["applicant"].id not in digest.reviewers(session)
+
+
+def test_a_leaders_digest_names_no_drawn_expert(session, users):
+    """Art 13: the bureau leader's cancellation task appears by the request's title, never the drawn name."""
+    make_pool(session, 3, prefix="抽中专家")
+    request = create(session, users["using_unit"], n_experts="1", n_backups="0")
+    (drawn,) = engagements(session, request.id)
+    answer(session, drawn, DECLINE)
+    (task,) = assignment_tasks(session, request, "leader_approve_cancellation")
+    JOBS["reviewer_digest"].run(session, MORNING)
+    (mail,) = digests(session, users["bureau_leader"])
+    name = session.get(Expert, drawn.expert_id).name
+    assert f"/tasks/{task.id}" in mail.body and request.title in mail.body
+    assert name not in mail.body and "抽中专家" not in mail.body + mail.subject
