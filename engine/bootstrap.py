@@ -56,6 +56,7 @@ from engine.renewal import models as renewal_models
 from engine.renewal import queries as renewal_queries
 from engine.renewal import services as renewal_services
 from engine.renewal.status import RenewalStatus
+from engine.tasks import digest
 
 
 @dataclass(frozen=True)
@@ -91,7 +92,8 @@ PROCEDURES: tuple[Procedure, ...] = (
               (DomainRow(groups_models.GroupChange, "专家组调整", frozenset(
                   {ChangeStatus.EFFECTIVE, ChangeStatus.REJECTED, ChangeStatus.FAILED})),)),
 )
-PLATFORM: tuple[Contributions, ...] = (notifications.exports, checkpoints.exports, audit_archive.exports)
+PLATFORM: tuple[Contributions, ...] = (notifications.exports, checkpoints.exports, audit_archive.exports,
+                                       digest.exports)
 
 # Every module that declares tables (SQLAlchemy registers a model when its module is imported).
 MODEL_MODULES = (core_models, platform_models, experts_models, deploy_models, admission_models, assignment_models,

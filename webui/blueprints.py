@@ -112,13 +112,14 @@ def _ui_blueprints():
     from webui.groups import views as groups
     from webui.incidents import views as incidents
     from webui.instances import views as instances
+    from webui.notifications import views as notifications
     from webui.renewal import views as renewal
     from webui.tasks import views as tasks
     from webui.workbench import views as workbench
 
     return [tasks.bp, admission.bp, experts.bp, me.bp, instances.bp, assignment.bp, evaluation.bp, exit_views.bp,
             renewal.bp, workbench.bp, groups.bp, incidents.bp, account.bp, admin.bp, register.bp,
-            audit_views.bp, dashboard.bp, evidence.bp]
+            audit_views.bp, dashboard.bp, evidence.bp, notifications.bp]
 
 
 def _api_blueprints():

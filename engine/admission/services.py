@@ -4,6 +4,7 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 
+from engine.admission import notices
 from engine.admission.models import Application, PublicCall
 from engine.admission.person import check_person
 from engine.admission.status import OPEN_STATUSES, ApplicationStatus
@@ -134,6 +135,8 @@ def set_application_status(ctx: HostContext, application_id, status, stage=None)
     before the review hooks below also call it after each review."""
     app = _application(ctx, application_id)
     app.status, app.status_stage, app.updated_at = status, stage, ctx.now
+    if status == ApplicationStatus.LAPSED:
+        notices.lapsed(ctx.session, app, ctx.now)
     return {"status": status}
 
 

@@ -69,6 +69,11 @@ ROUTES = {
     ("register.reset", "GET"): R(public=True),
     ("register.reset", "POST"): R(public=True, ok=(422,), data={}),
     ("account.index", "GET"): R(),
+    ("account.digest", "POST"): R(ok=(422,), data={}),  # neither on nor off: refused
+    ("notifications.index", "GET"): R(),
+    ("notifications.index", "POST"): R(ok=(302,), data={}),  # marks my notifications read
+    ("notifications.mark_read", "POST"): R(ok=(404,), data={}, note_id=2_000_000_000),
+    ("notifications.task_for", "GET"): R(ok=(302,), instance_id=2_000_000_000),  # no task of mine: the case page
     # --- administration ------------------------------------------------------------------------------------
     ("administration.users_index", "GET"): R(P.ADMINISTER),
     ("administration.new_user", "GET"): R(P.ADMINISTER),
@@ -138,8 +143,6 @@ ROUTES = {
     ("assignment.delegations", "GET"): R(P.VIEW_DELEGATIONS),
     ("assignment.delegations", "POST"): R(P.VIEW_DELEGATIONS, P.GRANT_DELEGATION, ok=(422,), data={}),
     ("assignment.revoke", "POST"): R(P.GRANT_DELEGATION, ok=(409,), delegation_id="delegation"),  # revoked
-    ("assignment.notifications", "GET"): R(),
-    ("assignment.notifications", "POST"): R(ok=(302,), data={}),  # marks my notifications read
     # --- experts and instances -----------------------------------------------------------------------------
     ("experts.index", "GET"): R(P.VIEW_EXPERTS),
     ("experts.detail", "GET"): R(kind="expert", sees_all=P.VIEW_EXPERTS),

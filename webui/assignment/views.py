@@ -16,7 +16,6 @@ from engine.core.errors import ValidationFailed
 from engine.core.forms import load_form
 from engine.experts import models as expert_labels
 from engine.experts import usage_labels
-from engine.platform import notifications as notify
 from engine.platform import policy
 from engine.tasks import services as task_service
 from engine.tasks.services import dynamic_choices
@@ -165,13 +164,3 @@ def revoke(delegation_id: int):
     services.revoke_delegation(db.session, current_user, delegation_id, now())
     flash("已撤销授权。", "info")
     return redirect(url_for("assignment.delegations"))
-
-
-@bp.route("/assignment/notifications", methods=["GET", "POST"])
-@login_required
-def notifications():
-    """My notifications; POST marks them all read."""
-    if request.method == "POST":
-        notify.mark_all_read(db.session, current_user.id, now())
-        return redirect(url_for("assignment.notifications"))
-    return render_template("assignment/notifications.html", rows=notify.recent(db.session, current_user.id))
