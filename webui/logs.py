@@ -46,6 +46,8 @@ def configure_logging(app: Flask) -> None:
         handler.setFormatter(logging.Formatter(FORMAT))
         root.addHandler(handler)
         root.setLevel(os.environ.get("EXPERTPOOL_LOG_LEVEL", "INFO").strip().upper() or "INFO")
+    if root.level > logging.DEBUG:  # a line per scheduler tick would drown the journal
+        logging.getLogger("apscheduler").setLevel(logging.WARNING)
     for handler in root.handlers:
         if not any(isinstance(f, RequestIdFilter) for f in handler.filters):
             handler.addFilter(RequestIdFilter())
