@@ -72,7 +72,9 @@ def _default_config(app: Flask) -> dict:
 
 def create_app(overrides: dict | None = None) -> Flask:
     """Build the Flask app; `overrides` replace config keys (tests)."""
-    app = Flask(__name__, instance_relative_config=True)
+    instance_dir = os.environ.get("EXPERTPOOL_INSTANCE_DIR", "").strip()  # production: /var/lib/expertpool
+    app = Flask(__name__, instance_relative_config=True,
+                instance_path=str(Path(instance_dir).resolve()) if instance_dir else None)
     app.config.from_mapping(_default_config(app))
     if overrides:
         app.config.update(overrides)

@@ -20,7 +20,7 @@ def _sqlite_path(url: URL) -> Path:
     return Path(url.database)
 
 
-def _pg_command(name: str, url: URL) -> tuple[str, str, dict]:
+def pg_command(name: str, url: URL) -> tuple[str, str, dict]:
     """The client binary, a libpq connection string without the password, and an environment holding it."""
     binary = shutil.which(name)
     if binary is None:
@@ -28,7 +28,8 @@ def _pg_command(name: str, url: URL) -> tuple[str, str, dict]:
     env = dict(os.environ)
     if url.password:
         env["PGPASSWORD"] = str(url.password)  # not on the command line, where `ps` would show it
-    dsn = url.set(drivername="postgresql", password=None).render_as_string(hide_password=False)
+    # (URL.set treats password=None as "unchanged": replace the field itself)
+    dsn = url.set(drivername="postgresql")._replace(password=None).render_as_string(hide_password=False)
     return binary, dsn, env
 
 
@@ -53,7 +54,7 @@ def dump(url: str, into: Path) -> Path:
             source.close()
         return target
     if parsed.get_backend_name() == "postgresql":
-        binary, dsn, env = _pg_command("pg_dump", parsed)
+        binary, dsn, env = pg_command("pg_dump", parsed)
         target = into / "database.pgdump"
         _run([binary, "--format=custom", "--no-owner", "--no-privileges", "--file", str(target),
               "--dbname", dsn], env, "pg_dump ")
@@ -74,7 +75,7 @@ def load(url: str, source: Path, existing_tables: list[str]) -> None:
         return
     if existing_tables:
         _drop_everything(url)
-    binary, dsn, env = _pg_command("pg_restore", parsed)
+    binary, dsn, env = pg_command("pg_restore", parsed)
     _run([binary, "--no-owner", "--no-privileges", "--exit-on-error", "--single-transaction",
           "--dbname", dsn, str(source)], env, "pg_restore ")
 

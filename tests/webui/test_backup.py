@@ -130,3 +130,13 @@ def _rewrite(path, members: dict, manifest: dict, flip: str | None = None) -> No
             info = tarfile.TarInfo(name)
             info.size = len(body)
             tar.addfile(info, io.BytesIO(body))
+
+
+def test_the_database_password_never_reaches_the_pg_dump_command_line():
+    from sqlalchemy.engine import make_url
+
+    from engine.core.backup_db import pg_command
+
+    _, dsn, env = pg_command("sh", make_url("postgresql+psycopg://expertpool:s3cr%40t@/expertpool?host=/run/pg"))
+    assert "s3cr" not in dsn and env["PGPASSWORD"] == "s3cr@t"
+    assert dsn.startswith("postgresql://expertpool@/expertpool?host=")
