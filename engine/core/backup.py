@@ -54,7 +54,7 @@ def instance_files() -> dict[str, Path]:
 
 def _log_member(files: dict[str, Path]) -> str | None:
     log_file = checkpoints.SETTINGS.get("log_file")
-    return next((name for name, path in files.items() if log_file and path == Path(log_file)), None)
+    return "files/" + Path(log_file).name if log_file and "files/" + Path(log_file).name in files else None
 
 
 def _revision(session) -> str | None:
@@ -78,18 +78,28 @@ def create(session, url: str, out_path: str | Path, now: datetime) -> dict:
     head = checkpoints.head(session)
     revision = _revision(session)
     session.rollback()
-    files = instance_files()
     with tempfile.TemporaryDirectory(prefix="expertpool-backup-") as tmp:
+        # The audit files first, then the database: every checkpoint copied signs events the dump holds.
+        files = _copy_files(instance_files(), Path(tmp))
         database = backup_db.dump(url, Path(tmp))
         members = {database.name: database, **files}
         manifest = {
             "format": FORMAT, "version": 1, "created_at": now.isoformat(), "dialect": dialect,
             "database": database.name, "alembic_revision": revision,
             "audit_head": {"event_id": head[0], "hash": head[1], "count": head[2]} if head else None,
-            "files": sorted(files), "checkpoint_log": _log_member(files), "sha256": {name: _sha256(path) for name, path in members.items()},
+            "files": sorted(files), "checkpoint_log": _log_member(files),
+            "sha256": {name: _sha256(path) for name, path in members.items()},
         }
         _write_archive(out, manifest, members)
     return manifest
+
+
+def _copy_files(files: dict[str, Path], into: Path) -> dict[str, Path]:
+    copies = {}
+    for name, path in files.items():
+        copies[name] = into / name.replace("/", "__")
+        copies[name].write_bytes(path.read_bytes())
+    return copies
 
 
 def _write_archive(out: Path, manifest: dict, members: dict[str, Path]) -> None:

@@ -46,7 +46,7 @@ def dump(url: str, into: Path) -> Path:
         source_path, target = _sqlite_path(parsed), into / "database.sqlite"
         if not source_path.is_file():
             raise ServiceError(f"SQLite 数据库文件不存在：{source_path}")
-        source, copy = sqlite3.connect(f"file:{source_path}?mode=ro", uri=True), sqlite3.connect(target)
+        source, copy = sqlite3.connect(f"{source_path.resolve().as_uri()}?mode=ro", uri=True), sqlite3.connect(target)
         try:
             source.backup(copy)  # page by page, consistent even while the server writes
         finally:
