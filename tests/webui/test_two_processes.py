@@ -42,8 +42,13 @@ class Server:
         with self.log.open("w") as out:
             self.process = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py"],
                                             cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+        self.url = ""
+
+    def wait_ready(self) -> "Server":
+        """Until it listens and its worker answers."""
         self.url = self._wait_listening()
         self._wait_ready()
+        return self
 
     def text(self) -> str:
         """Everything the server logged so far."""
@@ -98,7 +103,11 @@ class Server:
     def stop(self) -> None:
         """SIGTERM (as systemd stops it): gunicorn lets the worker finish, the worker gives up the lead."""
         self.process.terminate()
-        self.process.wait(timeout=60)
+        try:
+            self.process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=10)
 
 
 @pytest.fixture()
@@ -108,7 +117,7 @@ def servers(app, tmp_path):
 
     def start(name: str, scheduler: str = "off") -> Server:
         started.append(Server(name, app.config["SQLALCHEMY_DATABASE_URI"], tmp_path, scheduler))
-        return started[-1]
+        return started[-1].wait_ready()  # stopped after the test even when it never became ready
 
     yield start
     for server in started:
