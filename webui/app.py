@@ -33,8 +33,16 @@ def _flag(name: str) -> bool:
     return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
 
 
+def _secret_key() -> str | None:
+    """EXPERTPOOL_SECRET_KEY, or the content of EXPERTPOOL_SECRET_KEY_FILE (a 0600 file: not in the unit's env)."""
+    key_file = os.environ.get("EXPERTPOOL_SECRET_KEY_FILE", "").strip()
+    if key_file:
+        return Path(key_file).read_text(encoding="utf-8").strip() or None
+    return os.environ.get("EXPERTPOOL_SECRET_KEY")
+
+
 def _default_config(app: Flask) -> dict:
-    secret = os.environ.get("EXPERTPOOL_SECRET_KEY")
+    secret = _secret_key()
     if not secret:
         log.warning("EXPERTPOOL_SECRET_KEY not set: using a random key (sessions end on restart)")
         secret = secrets.token_hex(32)
@@ -64,7 +72,9 @@ def _default_config(app: Flask) -> dict:
 
 def create_app(overrides: dict | None = None) -> Flask:
     """Build the Flask app; `overrides` replace config keys (tests)."""
-    app = Flask(__name__, instance_relative_config=True)
+    instance_dir = os.environ.get("EXPERTPOOL_INSTANCE_DIR", "").strip()  # production: /var/lib/expertpool
+    app = Flask(__name__, instance_relative_config=True,
+                instance_path=str(Path(instance_dir).resolve()) if instance_dir else None)
     app.config.from_mapping(_default_config(app))
     if overrides:
         app.config.update(overrides)

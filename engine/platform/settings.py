@@ -51,3 +51,21 @@ def renewal_window_days() -> int:
 
 
 LAUNCH_CHUNK = 250  # instances started per unit of work when a campaign launches
+
+
+SCHEDULER_MODES = ("leader", "off")
+
+
+def scheduler_mode() -> str:
+    """Who runs the timers and jobs, EXPERTPOOL_SCHEDULER: `leader` (default: every web process runs a
+    scheduler, only the elected leader fires) or `off` (web processes run none: one `expertpool scheduler`
+    process does). Any other value is an error, so a typo never silently stops the timers."""
+    mode = os.environ.get("EXPERTPOOL_SCHEDULER", "").strip().lower() or "leader"
+    if mode not in SCHEDULER_MODES:
+        raise ValueError(f"EXPERTPOOL_SCHEDULER={mode!r}: expected one of {', '.join(SCHEDULER_MODES)}")
+    return mode
+
+
+def timer_seconds() -> int:
+    """How often the scheduler looks for due timers, EXPERTPOOL_TIMER_SECONDS (default 30, at least 1)."""
+    return _int_env("EXPERTPOOL_TIMER_SECONDS", 30, 1)
