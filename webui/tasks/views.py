@@ -17,9 +17,9 @@ from engine.platform import policy
 from engine.tasks import instances, starts
 from engine.tasks import services as task_service
 from webui.auth import requires
-from webui.tasks import bulk
 from webui.extensions import db
 from webui.forms_render import display_rows, event_values, form_context, read_submission
+from webui.tasks import bulk
 from webui.timeutil import now
 
 bp = Blueprint("tasks", __name__, template_folder="templates")
