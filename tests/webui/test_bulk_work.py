@@ -174,3 +174,22 @@ def test_api_bulk_refusals(app, session, users):
                             json={"form_key": "leader_approval", "task_ids": [task.id], "decision": "approve"})
     assert forbidden.status_code == 403
     assert _state(session, task.id) == "open"
+
+
+def _facts_text(facts) -> str:
+    return "\n".join(f"{f.unit} {f.title} {f.applicant} " + " ".join(f"{o.step} {o.actor} {o.decision} {o.comment}"
+                                                                    for o in f.opinions) for f in facts.values())
+
+
+def test_row_facts_keep_drawn_names_sealed(session, users):
+    from sqlalchemy import select
+
+    from engine.tasks.facts import row_facts
+    from tests.assignment.test_sealed_walk import staffed_after_a_redraw
+
+    world = staffed_after_a_redraw(session, users)
+    rows = list(session.scalars(select(HumanTask).where(HumanTask.id.in_(world["tasks"]))))
+    sealed = _facts_text(row_facts(session, users["bureau_leader"], rows))
+    assert not [n for n in world["names"].values() if n in sealed], sealed
+    unit = _facts_text(row_facts(session, users["using_unit"], rows))  # full access: the same read names them
+    assert [n for n in world["names"].values() if n in unit]
