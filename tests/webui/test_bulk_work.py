@@ -193,3 +193,31 @@ def test_row_facts_keep_drawn_names_sealed(session, users):
     assert not [n for n in world["names"].values() if n in sealed], sealed
     unit = _facts_text(row_facts(session, users["using_unit"], rows))  # full access: the same read names them
     assert [n for n in world["names"].values() if n in unit]
+
+
+def _inbox_queries(client) -> int:
+    from sqlalchemy import event
+
+    from webui.extensions import db
+
+    seen = []
+
+    def count(*_args):
+        seen.append(1)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        assert client.get("/").status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    return len(seen)
+
+
+def test_row_facts_cost_the_same_queries_for_a_page_of_rows(app, session, users):
+    _cases(session, users, 2)
+    leader = client_for(app, users["bureau_leader"])
+    few = _inbox_queries(leader)
+    _cases(session, users, 8, first=2)
+    page = text_of(leader.get("/"))
+    assert page.count('class="facts-row"') == 10
+    assert _inbox_queries(leader) == few  # no query per row: the facts are read for the page at once
