@@ -221,3 +221,18 @@ def test_row_facts_cost_the_same_queries_for_a_page_of_rows(app, session, users)
     page = text_of(leader.get("/"))
     assert page.count('class="facts-row"') == 10
     assert _inbox_queries(leader) == few  # no query per row: the facts are read for the page at once
+
+
+def test_bulk_reject_needs_the_shared_reason_and_the_retry_form_lets_it_be_given(app, session, users):
+    (a1, t1), (a2, t2) = _cases(session, users, 2)
+    leader = client_for(app, users["bureau_leader"])
+    ids = [str(t1.id), str(t2.id)]
+    page = text_of(leader.post("/tasks/bulk-approve", data={"task_ids": ids, "leader_approval-decision": "reject"}))
+    assert _results(page) == {t1.id: False, t2.id: False} and "意见" in page
+    retry = page[page.index('id="bulk-retry"'):]
+    assert retry.count("checked") == 2 and '<option value="reject" selected>' in retry
+    again = text_of(leader.post("/tasks/bulk-approve", data={
+        "task_ids": ids, "leader_approval-decision": "reject", "leader_approval-comment": "年龄不符合第六条"}))
+    assert _results(again) == {t1.id: True, t2.id: True}
+    session.expire_all()
+    assert {session.get(Application, a.id).status for a in (a1, a2)} == {"rejected"}

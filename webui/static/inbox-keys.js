@@ -7,6 +7,7 @@
   const helpToggle = document.getElementById('kbd-help-toggle');
   const counter = document.getElementById('bulk-selected-count');
   const pageBox = document.getElementById('select-page');
+  const allMatching = document.getElementById('bulk-all-matching');
   const rows = table ? Array.from(table.querySelectorAll('tbody tr[data-task-id]')) : [];
   const boxes = () => rows.map((row) => row.querySelector('input.row-select')).filter(Boolean);
   let current = -1;
@@ -18,7 +19,10 @@
     });
     const all = boxes();
     const ticked = all.filter((box) => box.checked).length;
-    if (counter) counter.textContent = String(ticked);
+    if (counter) {
+      counter.textContent = allMatching && allMatching.checked
+        ? `${allMatching.dataset.matching}（当前筛选的全部匹配项）` : String(ticked);
+    }
     if (pageBox) {
       pageBox.checked = all.length > 0 && ticked === all.length;
       pageBox.indeterminate = ticked > 0 && ticked < all.length;
@@ -100,6 +104,7 @@
       sync();
     });
   }
+  if (allMatching) allMatching.addEventListener('change', sync);
   if (helpToggle) helpToggle.addEventListener('click', toggleHelp);
   sync();
 }());

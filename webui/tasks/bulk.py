@@ -44,8 +44,7 @@ def bar_context(flt: InboxFilter, at, rows, args: dict) -> dict:
                       bulk_service.count_matching(db.session, current_user, flt, at, k)) for k in keys if k in ENDPOINTS]
     selectable = [t for t in rows if t.form_key in keys]
     return {"forms": forms, "selectable": {t.id for t in selectable}, "cap": bulk_service.BULK_CAP,
-            "facts": row_facts(db.session, current_user, selectable), "filter_args": args, "prefix": FILTER_PREFIX,
-            "values": {}}
+            "facts": row_facts(db.session, current_user, selectable), "filter_args": args, "prefix": FILTER_PREFIX}
 
 
 def _posted_filter(parse) -> InboxFilter:
@@ -77,6 +76,7 @@ def run(form_key: str, title: str, parse, defaults: dict | None = None):
     except ValidationFailed as exc:
         flash(exc.summary(), "warning")
         return redirect(_inbox_url())
-    return render_template("tasks/bulk_result.html", results=results, title=title, form_key=form_key,
+    offer = BulkForm(form_key, LABELS[form_key], ENDPOINTS[form_key], bulk_service.decision_choices(form_key), 0)
+    return render_template("tasks/bulk_result.html", results=results, title=title, offer=offer,
                            endpoint=ENDPOINTS[form_key], values=values, done=sum(r.ok for r in results),
                            failed=sum(not r.ok for r in results))
