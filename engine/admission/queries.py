@@ -98,14 +98,14 @@ def task_page(session, task: HumanTask, viewer=None) -> TaskPage:
 @exports.row_fact("admission_public")
 @exports.row_fact("admission_invited")
 def application_row_facts(session, task_rows, viewer) -> dict[int, dict]:
-    """The applicant's name and the eligibility report per inbox row (one query for a page of rows; no PII)."""
+    """The applicant's name, work unit and eligibility report per inbox row (one query for a page of rows; no PII)."""
     by_instance: dict[int, list[int]] = {}
     for task in task_rows:
         by_instance.setdefault(task.instance_id, []).append(task.id)
-    rows = session.execute(select(Application.instance_id, Application.name, Application.eligibility).where(
-        Application.instance_id.in_(by_instance))) if by_instance else []
-    return {task_id: {"applicant": name, "eligibility": report}
-            for instance_id, name, report in rows for task_id in by_instance[instance_id]}
+    rows = session.execute(select(Application.instance_id, Application.name, Application.eligibility,
+                                  Application.form).where(Application.instance_id.in_(by_instance))) if by_instance else []
+    return {task_id: {"applicant": name, "eligibility": report, "unit": (form or {}).get("unit_name")}
+            for instance_id, name, report, form in rows for task_id in by_instance[instance_id]}
 
 
 def unit_choices(session) -> list[tuple[int, str]]:

@@ -114,7 +114,7 @@ def row_facts(session, viewer, tasks) -> dict[int, RowFacts]:
     for task in tasks:
         extra = business.get(task.id, {})
         eligibility, reasons = _eligibility(extra.get("eligibility"))
-        facts[task.id] = RowFacts(unit=units.get(task.unit_id, "—"), title=task.subject, applicant=extra.get("applicant"),
+        facts[task.id] = RowFacts(unit=extra.get("unit") or units.get(task.unit_id, "—"), title=task.subject, applicant=extra.get("applicant"),
                                   eligibility=eligibility, eligibility_reasons=reasons,
                                   opinions=opinions[task.instance_id])
     return facts

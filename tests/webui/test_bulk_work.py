@@ -97,7 +97,7 @@ def test_the_bar_rows_and_facts_on_the_inbox(app, session, users):
     assert f'name="task_ids" value="{task.id}" form="bulk-form"' in page
     facts = page[page.index(f'id="facts-{task.id}"'):]
     facts = facts[:facts.index("</tr>")]
-    assert "符合入库条件" in facts and "申请人00" in facts
+    assert "符合入库条件" in facts and "申请人00" in facts and "福建省产品质量检验研究院" in facts
     assert "人才开发中心初审" in facts and "质量监督处审核" in facts and "材料齐全" in facts  # earlier opinions
     assert 'id="kbd-help"' in page and "键盘快捷键" in page and "inbox-keys.js" in page
     assert 'id="bulk-form"' not in text_of(client_for(app, users["quality_division"]).get("/"))
