@@ -92,7 +92,9 @@ def test_keyboard_moves_selects_claims_and_opens(live_server, page, session, use
     assert page.input_value("#leader_approval-comment") == "jjx"
     assert page.locator(f"tr[data-task-id='{first}']").get_attribute("aria-selected") == "true"
 
-    page.locator(f"tr[data-task-id='{second}']").click(position={"x": 300, "y": 5})
+    page.locator("#leader_approval-comment").blur()
+    page.keyboard.press("j")
+    assert _focused_task(page) == second
     with page.expect_navigation():
         page.keyboard.press("a")  # claims the focused row through its own form (CSRF token included)
     page.wait_for_selector(f"tr[data-task-id='{second}'] form[action$='/unclaim']")
