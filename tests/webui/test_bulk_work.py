@@ -167,6 +167,8 @@ def test_api_bulk_refusals(app, session, users):
     for body in ({}, {"form_key": "leader_approval"}, {"form_key": "leader_approval", "task_ids": "1"},
                  {"form_key": "leader_approval", "task_ids": [1], "filter": {}},
                  {"form_key": "leader_approval", "filter": {"nope": 1}},
+                 {"form_key": "leader_approval", "filter": {"unit_id": 10 ** 12}},
+                 {"form_key": "no_such_form", "task_ids": [task.id]},
                  {"form_key": "leader_approval", "task_ids": list(range(1, bulk.BULK_CAP + 2))}):
         response = client.post(f"{API}/tasks/bulk", headers=leader, json=body)
         assert response.status_code == 422, (body, response.get_json())
@@ -236,3 +238,14 @@ def test_bulk_reject_needs_the_shared_reason_and_the_retry_form_lets_it_be_given
     assert _results(again) == {t1.id: True, t2.id: True}
     session.expire_all()
     assert {session.get(Application, a.id).status for a in (a1, a2)} == {"rejected"}
+
+
+def test_odd_bulk_posts_are_refused_cleanly(app, session, users):
+    (_, task), = _cases(session, users, 1)
+    leader = client_for(app, users["bureau_leader"])
+    assert leader.post("/tasks/bulk-approve", data={"task_ids": ["9" * 40]}).status_code == 400  # at the door
+    odd = leader.post("/tasks/bulk-approve", data={"all_matching": "1", "f_unit": "9" * 40, "f__external": "1",
+                                                   "f__scheme": "x", "f_step": "none"})
+    assert odd.status_code == 302 and odd.headers["Location"].startswith("/") and "step=none" in odd.headers["Location"]
+    page = text_of(leader.post("/tasks/bulk-approve", data={"task_ids": [str(task.id), "2000000000"]}))
+    assert _results(page) == {task.id: True, 2000000000: False} and "待办 #2000000000" in page

@@ -37,8 +37,8 @@ def _filter(raw) -> InboxFilter:
     if not isinstance(raw, dict) or set(raw) - FILTER_KEYS:
         raise ValidationFailed({"filter": f"filter 应为对象，可含：{'、'.join(sorted(FILTER_KEYS))}"})
     unit_id, claimed, sort = raw.get("unit_id"), _text(raw, "claimed"), _text(raw, "sort") or "created"
-    if unit_id is not None and (not isinstance(unit_id, int) or isinstance(unit_id, bool)):
-        raise ValidationFailed({"filter.unit_id": "unit_id 应为整数"})
+    if unit_id is not None and (not isinstance(unit_id, int) or isinstance(unit_id, bool) or not 0 < unit_id <= MAX_ID):
+        raise ValidationFailed({"filter.unit_id": "unit_id 应为单位 id（正整数）"})
     if claimed not in (None, "mine", "unclaimed") or sort not in SORTS:
         raise ValidationFailed({"filter": "claimed 只能取 mine、unclaimed；sort 只能取 " + "、".join(SORTS)})
     return InboxFilter(process_key=_text(raw, "process_key"), bpmn_id=_text(raw, "bpmn_id"), unit_id=unit_id,

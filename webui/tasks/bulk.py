@@ -1,6 +1,7 @@
 """Bulk work in the inbox table (the views in views.py stay thin): the bar's context, reading a bulk POST
 (ticked ids or "all matching" the posted filter), and the result page by name with a retry of the failed ones."""
 
+import re
 from dataclasses import dataclass
 
 from flask import flash, redirect, render_template, request, url_for
@@ -12,9 +13,11 @@ from engine.core.inbox import InboxFilter
 from engine.tasks import bulk as bulk_service
 from engine.tasks.facts import row_facts
 from webui.extensions import db
+from webui.security import MAX_ID
 from webui.timeutil import now
 
-FILTER_PREFIX = "f_"  # the inbox filter travels with the bulk form as f_<arg> (the server re-evaluates it)
+FILTER_PREFIX = "f_"
+ARG_NAME = re.compile(r"[a-z][a-z0-9_]{0,30}")  # the inbox filter travels with the bulk form as f_<arg> (the server re-evaluates it)
 BULK_VALUES = {"leader_approval": ("decision", "comment"), "record_document": ("doc_no", "doc_date", "comment")}
 ENDPOINTS = {"leader_approval": "tasks.bulk_approve", "record_document": "tasks.bulk_document"}
 LABELS = {"leader_approval": "批量批准（局领导批准环节）", "record_document": "批量登记发文文号"}
@@ -47,9 +50,15 @@ def bar_context(flt: InboxFilter, at, rows, args: dict) -> dict:
             "facts": row_facts(db.session, current_user, selectable), "filter_args": args, "prefix": FILTER_PREFIX}
 
 
+def _posted_args() -> list[tuple[str, str]]:
+    """The inbox filter's query arguments posted as f_<name> (plain lower-case names; no number beyond an id)."""
+    return [(k[len(FILTER_PREFIX):], v) for k, v in request.form.items(multi=True)
+            if k.startswith(FILTER_PREFIX) and ARG_NAME.fullmatch(k[len(FILTER_PREFIX):])
+            and not (v.strip().lstrip("-").isdigit() and abs(int(v)) > MAX_ID)]
+
+
 def _posted_filter(parse) -> InboxFilter:
-    args = MultiDict([(k[len(FILTER_PREFIX):], v) for k, v in request.form.items(multi=True) if k.startswith(FILTER_PREFIX)])
-    return parse(args)
+    return parse(MultiDict(_posted_args()))
 
 
 def _posted_values(form_key: str) -> dict:
@@ -58,15 +67,15 @@ def _posted_values(form_key: str) -> dict:
 
 
 def _inbox_url() -> str:
-    args = {k[len(FILTER_PREFIX):]: v for k, v in request.form.items() if k.startswith(FILTER_PREFIX)}
-    return url_for("tasks.inbox", **args)
+    return url_for("tasks.inbox", **dict(_posted_args()))
 
 
 def run(form_key: str, title: str, parse, defaults: dict | None = None):
     """Handle a bulk POST: one decision for the ticked tasks or all matching the posted filter; per-item
     results by name (a selection refused as a whole — none ticked, over the cap — changes nothing)."""
-    values = dict.fromkeys(BULK_VALUES[form_key], "") | (defaults or {}) | {k: v for k, v in _posted_values(form_key).items() if v != ""}
-    ids = [int(v) for v in request.form.getlist("task_ids") if v.strip().isdigit()]
+    posted = {k: v for k, v in _posted_values(form_key).items() if v != ""}
+    values = dict.fromkeys(BULK_VALUES[form_key], "") | (defaults or {}) | posted
+    ids = [int(v) for v in request.form.getlist("task_ids") if v.strip().isdigit() and 0 < int(v) <= MAX_ID]
     flt = _posted_filter(parse) if request.form.get("all_matching") == "1" else None
     if flt is None and not ids:
         flash("请至少勾选一项待办。", "warning")
