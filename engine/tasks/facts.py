@@ -8,6 +8,7 @@ rule as `services.task_history`); a few queries per page, no workflow is deseria
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
+from sqlalchemy.orm import lazyload
 
 from engine.core import hooks
 from engine.core.forms import resolve_choices
@@ -65,7 +66,8 @@ def _forms_by_instance(session, instance_ids: set[int]) -> dict[int, dict[str, d
 def _opinions_by_instance(session, viewer, instance_ids: set[int]) -> dict[int, list[Opinion]]:
     """Completed steps per instance, oldest first, without the steps its process seals from the viewer (the
     same rule as `services.task_history`, read for many instances at once)."""
-    instances = {i.id: i for i in session.scalars(select(ProcessInstance).where(ProcessInstance.id.in_(instance_ids)))}
+    instances = {i.id: i for i in session.scalars(select(ProcessInstance).options(lazyload(ProcessInstance.version))
+                                                  .where(ProcessInstance.id.in_(instance_ids)))}
     sealed = {i: hooks.sealed_steps(session, viewer, instance) for i, instance in instances.items()}
     forms = _forms_by_instance(session, instance_ids)
     opinions: dict[int, list[Opinion]] = {i: [] for i in instance_ids}
@@ -114,7 +116,7 @@ def row_facts(session, viewer, tasks) -> dict[int, RowFacts]:
     for task in tasks:
         extra = business.get(task.id, {})
         eligibility, reasons = _eligibility(extra.get("eligibility"))
-        facts[task.id] = RowFacts(unit=extra.get("unit") or units.get(task.unit_id, "—"), title=task.subject, applicant=extra.get("applicant"),
-                                  eligibility=eligibility, eligibility_reasons=reasons,
-                                  opinions=opinions[task.instance_id])
+        facts[task.id] = RowFacts(unit=extra.get("unit") or units.get(task.unit_id, "—"), title=task.subject,
+                                  applicant=extra.get("applicant"), eligibility=eligibility,
+                                  eligibility_reasons=reasons, opinions=opinions[task.instance_id])
     return facts
