@@ -104,7 +104,7 @@ def application_row_facts(session, task_rows, viewer) -> dict[int, dict]:
         by_instance.setdefault(task.instance_id, []).append(task.id)
     rows = session.execute(select(Application.instance_id, Application.name, Application.eligibility,
                                   Application.form).where(Application.instance_id.in_(by_instance))) if by_instance else []
-    return {task_id: {"applicant": name, "eligibility": report, "unit": (form or {}).get("unit_name")}
+    return {task_id: {"person": name, "eligibility": report, "unit": (form or {}).get("unit_name")}
             for instance_id, name, report, form in rows for task_id in by_instance[instance_id]}
 
 

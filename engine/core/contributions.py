@@ -47,7 +47,7 @@ class Contributions:
         return self._record(self.task_facts, process_key)
 
     def row_fact(self, process_key: str):
-        """`fn(session, task_rows, viewer) -> {task id: {"applicant", "unit", "eligibility"}}` for the inbox's expandable
+        """`fn(session, task_rows, viewer) -> {task id: {"person", "unit", "eligibility"}}` for the inbox's expandable
         rows, many rows in one query (hooks.ROW_FACTS)."""
         return self._record(self.row_facts, process_key)
 

@@ -117,6 +117,6 @@ def row_facts(session, viewer, tasks) -> dict[int, RowFacts]:
         extra = business.get(task.id, {})
         eligibility, reasons = _eligibility(extra.get("eligibility"))
         facts[task.id] = RowFacts(unit=extra.get("unit") or units.get(task.unit_id, "—"), title=task.subject,
-                                  applicant=extra.get("applicant"), eligibility=eligibility,
+                                  applicant=extra.get("person"), eligibility=eligibility,
                                   eligibility_reasons=reasons, opinions=opinions[task.instance_id])
     return facts
