@@ -107,7 +107,8 @@ def _install_contributions(contributions: Contributions) -> None:
                             (jobs.JOBS, contributions.jobs),
                             (hooks.TASK_FACTS, contributions.task_facts),
                             (hooks.INSTANCE_VIEWERS, contributions.instance_viewers),
-                            (hooks.SEALED_STEPS, contributions.sealed_steps)):
+                            (hooks.SEALED_STEPS, contributions.sealed_steps),
+                            (hooks.ROW_FACTS, contributions.row_facts)):
         for key, value in items.items():
             if registry.get(key, value) is not value:
                 raise ValueError(f"{key} is contributed twice")

@@ -125,9 +125,10 @@ def _ui_blueprints():
 def _api_blueprints():
     """The JSON API (token auth, CSRF-exempt)."""
     from webui.api import assignment, views
+    from webui.api import bulk as bulk_api
     from webui.audit import api as audit_api
 
-    return [views.bp, assignment.bp, audit_api.bp]
+    return [views.bp, assignment.bp, audit_api.bp, bulk_api.bp]
 
 
 def register(app: Flask) -> None:

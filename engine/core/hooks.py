@@ -13,6 +13,10 @@ TASK_CONTEXT: dict[str, Callable] = {}
 # `fn(session, task_row, viewer) -> JSON-safe dict` merged into the API's task detail (keyed by process key).
 TASK_FACTS: dict[str, Callable] = {}
 
+# `fn(session, task_rows, viewer) -> {task id: {"person", "unit", "eligibility"}}`: what the
+# inbox's expandable row of a bulk-capable task shows about its business object, for a page of rows at once.
+ROW_FACTS: dict[str, Callable] = {}
+
 # `fn(session, viewer, instance) -> bool`: who else may see an instance of that process (e.g. its applicant).
 INSTANCE_VIEWERS: dict[str, Callable] = {}
 

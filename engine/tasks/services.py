@@ -1,4 +1,4 @@
-"""Task services (units of work): show, claim, unclaim, complete, bulk complete."""
+"""Task services (units of work): show, claim, unclaim, complete; bulk work is engine.tasks.bulk."""
 
 from dataclasses import dataclass
 from datetime import datetime
@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 
 from engine.core import audit, hooks, inbox, runner
-from engine.core.errors import Conflict, Forbidden, NotFound, ServiceError
+from engine.core.errors import Conflict, Forbidden, NotFound
 from engine.core.forms import task_form, validate_form
 from engine.core.hooks import FORM_HOOKS
 from engine.core.models import AuditEvent, HumanTask, ProcessInstance
@@ -118,24 +118,10 @@ def complete(session, task_id: int, actor, raw: dict, files: dict, now: datetime
 
 @dataclass
 class BulkResult:
-    """Outcome of one item of a bulk action."""
+    """Outcome of one item of a bulk action, named by its subject and step (empty when the actor may not know it)."""
 
     task_id: int
     ok: bool
     message: str
-
-
-def bulk_complete(session, task_ids: list[int], actor, raw: dict, now: datetime, allowed_form: str) -> list[BulkResult]:
-    """Complete many tasks with the same values, each in its own unit of work; per-item results."""
-    results = []
-    for task_id in task_ids:
-        try:
-            task = get_task(session, task_id, actor)
-            if task.form_key != allowed_form:
-                raise Forbidden("该任务不支持此批量操作")
-            complete(session, task_id, actor, raw, {}, now)
-            results.append(BulkResult(task_id, True, "已办理"))
-        except ServiceError as exc:
-            session.rollback()
-            results.append(BulkResult(task_id, False, exc.summary()))
-    return results
+    subject: str = ""
+    step: str = ""

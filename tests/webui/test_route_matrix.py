@@ -207,6 +207,7 @@ ROUTES = {
     ("api.show_expert", "GET"): R(kind="expert", sees_all=P.VIEW_EXPERTS),
     ("api.upload_attachment", "POST"): R(ok=(422,), data={}),  # no file
     ("api.my_applications", "GET"): R(),
+    ("api_bulk.bulk_tasks", "POST"): R(ok=(422,), data={}),  # no form_key: refused before any selection
     ("api_assignment.create_request", "POST"): R(P.START_ASSIGNMENT, ok=(422,), data={}),
     ("api_assignment.show_request", "GET"): R(kind="request", sees_all=P.VIEW_ALL_REQUESTS),
     ("api_assignment.verify", "GET"): R(kind="draw", sees_all=P.VIEW_ALL_REQUESTS),

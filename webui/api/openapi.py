@@ -211,6 +211,21 @@ AUDIT_PATHS = {"/audit/events": {"get": _op(
         _query("per_page", "每页条数", {"enum": [10, 20, 50, 100], "default": 50})])}}
 
 
+BULK_PATHS = {"/tasks/bulk": {"post": _op(
+    "批量办理：对勾选的任务（task_ids）或当前筛选的全部匹配任务（filter，服务端按本人可见范围重新计算，上限 200 项）"
+    "作出同一决定，逐项独立办理", "任务", ("200", "BulkResult", "逐项结果（事项、环节、成功或失败原因）"),
+    "400 401 403 422", body="BulkRequest")}}
+BULK_SCHEMAS = {
+    "BulkRequest": _obj({"form_key": {"enum": ["leader_approval", "record_document"]},
+                         "task_ids": {"type": "array", "items": INT},
+                         "filter": _obj({"process_key": STR, "bpmn_id": STR, "unit_id": INT, "overdue": BOOL,
+                                         "claimed": {"enum": ["mine", "unclaimed"]}, "sort": STR}),
+                         "decision": STR, "comment": STR, "data": OBJ}, ("form_key",)),
+    "BulkResult": _obj({"done": INT, "failed": INT, "items": {"type": "array", "items": _obj({
+        "task_id": INT, "ok": BOOL, "message": STR, "subject": _nullable("string"), "step": _nullable("string")})}},
+        ("done", "failed", "items"))}
+
+
 def _paths() -> dict:
     return {
         "/auth/token": {"post": _op("登录获取访问令牌", "认证", ("200", "Token", "令牌及其过期时间"), "400 401 422",
@@ -264,7 +279,7 @@ def _paths() -> dict:
         "/draws/{draw_id}/export": {"get": _op("导出抽取记录及存证（可用 tools/verify_draw.py 离线复核）", "专家选派",
                                                ("200", "DrawExport", "抽取记录、各轮存证事件"), "401 403 404",
                                                params=[_path("draw_id", "抽取记录 id")])},
-        **AUDIT_PATHS,
+        **AUDIT_PATHS, **BULK_PATHS,
     }
 
 
@@ -280,7 +295,7 @@ def build_openapi(server_url: str = "/api/v1") -> dict:
         "components": {
             "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer",
                                                "description": "POST /auth/token 取得的令牌，12 小时有效"}},
-            "schemas": SCHEMAS,
+            "schemas": SCHEMAS | BULK_SCHEMAS,
             "responses": {name: {"description": text, "content": {"application/json": {"schema": _ref("Error")}}}
                           for name, text in ERRORS.values()},
         },

@@ -19,6 +19,7 @@ from engine.tasks import services as task_service
 from webui.auth import requires
 from webui.extensions import db
 from webui.forms_render import display_rows, event_values, form_context, read_submission
+from webui.tasks import bulk
 from webui.timeutil import now
 
 bp = Blueprint("tasks", __name__, template_folder="templates")
@@ -42,11 +43,6 @@ def _safe_next(default: str) -> str:
     return target if target.startswith("/") and not target.startswith("//") else default
 
 
-def _bulk_lists(at) -> dict:
-    return {key: ui_queries.bulk_candidates(db.session, current_user, key, at)
-            for key, capability in policy.BULK_FORMS.items() if policy.allows(current_user, capability)}
-
-
 @bp.route("/")
 @bp.route("/tasks")
 @login_required
@@ -61,7 +57,7 @@ def inbox():
         "tasks/inbox.html", page=page, flt=flt, at=at, args=args, sort_labels=SORT_LABELS, counts=counts,
         process_options=list(dict.fromkeys((s[0], s[1]) for s in counts["steps"])),
         step_options=list(dict.fromkeys((s[2], s[3]) for s in counts["steps"])),
-        units=ui_queries.unit_choices(db.session), bulk=_bulk_lists(at),
+        units=ui_queries.unit_choices(db.session), bulk=bulk.bar_context(flt, at, page.items, args),
         starts=starts.startable(db.session, current_user))
 
 
@@ -105,34 +101,18 @@ def unclaim(task_id: int):
     return redirect(_safe_next(url_for("tasks.inbox")))
 
 
-def _task_ids() -> list[int]:
-    return [int(v) for v in request.form.getlist("task_ids") if v.strip().isdigit()]
-
-
-def _bulk(form_key: str, values: dict, title: str):
-    ids = _task_ids()
-    if not ids:
-        flash("请至少勾选一项待办。", "warning")
-        return redirect(url_for("tasks.inbox"))
-    results = task_service.bulk_complete(db.session, ids, current_user, values, now(), allowed_form=form_key)
-    return render_template("tasks/bulk_result.html", results=results, title=title,
-                           done=sum(r.ok for r in results), failed=sum(not r.ok for r in results))
-
-
 @bp.route("/tasks/bulk-approve", methods=["POST"])
 @requires(policy.BULK_APPROVE)
 def bulk_approve():
-    """局领导批量批准 (leader_approval tasks); per-item results."""
-    comment = request.form.get("comment", "")
-    return _bulk("leader_approval", {"decision": "approve", "comment": comment}, "批量批准结果")
+    """局领导批量批准 (leader_approval tasks: ticked or all matching the filter); per-item results by name."""
+    return bulk.run("leader_approval", "批量批准结果", _filter_from_args, {"decision": "approve"})
 
 
 @bp.route("/tasks/bulk-document", methods=["POST"])
 @requires(policy.BULK_RECORD_DOCUMENT)
 def bulk_document():
-    """人才开发中心批量登记发文文号 (record_document tasks); per-item results."""
-    values = {k: request.form.get(k, "") for k in ("doc_no", "doc_date", "comment")}
-    return _bulk("record_document", values, "批量登记发文文号结果")
+    """人才开发中心批量登记发文文号 (record_document tasks); per-item results by name."""
+    return bulk.run("record_document", "批量登记发文文号结果", _filter_from_args)
 
 
 def _application_rows(app, dynamic: dict, opened: bool) -> list[dict]:
