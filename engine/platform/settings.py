@@ -51,3 +51,14 @@ def renewal_window_days() -> int:
 
 
 LAUNCH_CHUNK = 250  # instances started per unit of work when a campaign launches
+
+
+_RANDOM_SEARCH_KEY = os.urandom(32)
+
+
+def search_key() -> bytes:
+    """The key of the inbox's ID-number hashes: EXPERTPOOL_SEARCH_KEY, else EXPERTPOOL_SECRET_KEY; with neither a
+    random key per process (search by ID number then finds only rows indexed since the start — set one and run
+    `expertpool inbox-reindex` after changing it)."""
+    configured = os.environ.get("EXPERTPOOL_SEARCH_KEY") or os.environ.get("EXPERTPOOL_SECRET_KEY")
+    return configured.encode("utf-8") if configured else _RANDOM_SEARCH_KEY
