@@ -168,3 +168,13 @@ def follow_ups(session, user, task_ids) -> dict[int, date]:
         return {}
     return dict(session.execute(select(TaskFollowUp.task_id, TaskFollowUp.follow_up_on).where(
         TaskFollowUp.user_id == user.id, TaskFollowUp.task_id.in_(ids))).all())
+
+
+def badge_counts(session, user, now: datetime) -> dict:
+    """The cheap counts the pages poll: open tasks, overdue ones, and those whose follow-up date has come."""
+    mine = follow_up_of(user)
+    total, overdue, follow_up = session.execute(
+        select(func.count(), func.count().filter(HumanTask.due_at < now), func.count().filter(mine <= today(now)))
+        .where(HumanTask.state == TaskState.OPEN, inbox.visible_to(user))
+    ).one()
+    return {"total": total, "overdue": overdue, "follow_up_due": follow_up}
