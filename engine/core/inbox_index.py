@@ -87,6 +87,7 @@ def reindex(session, *, only_missing: bool = False) -> int:
     by_instance: dict[int, list[HumanTask]] = {}
     for row in rows:
         by_instance.setdefault(row.instance_id, []).append(row)
-    for instance_id, instance_rows in by_instance.items():
-        fill(session, session.get(ProcessInstance, instance_id), instance_rows)
+    with session.no_autoflush:  # the providers' reads need not flush the rows filled so far
+        for instance_id, instance_rows in by_instance.items():
+            fill(session, session.get(ProcessInstance, instance_id), instance_rows)
     return len(rows)
