@@ -11,13 +11,17 @@ from sqlalchemy import select
 from engine.core import inbox_index
 from engine.core.errors import ValidationFailed
 from engine.core.models import HumanTask, SavedFilter, TaskFollowUp
+from engine.exit import services as exit_services
+from engine.platform.attachments import Upload
 from engine.tasks import inbox_prefs
 from tests.assignment_support import create, engagements, make_pool, open_tasks, user_of
+from tests.experts.roster_support import expert_user, make_expert
 from tests.support import PASSWORD, T0, id_number, make_call, make_user
 from tests.webui.test_ui_support import client_for, submit, text_of
 from webui.tasks.cli import inbox_reindex_command
 
 API = "/api/v1"
+EVIDENCE = Upload("证据.pdf", "application/pdf", b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n")
 ZHANG_ID = id_number(501, region="350203")  # 厦门市思明区, born 1975-06-18 as the form says
 
 
@@ -223,3 +227,16 @@ def test_the_reindex_command_fills_rows_left_empty(app, session, users):
     assert result.exit_code == 0 and "已重建 3 条" in result.output
     found = app.test_client().get(f"{API}/tasks?q={ZHANG_ID}", headers=_bearer(app, users["talent_center"])).get_json()
     assert [i["instance_id"] for i in found["items"]] == [zhang.instance_id]
+
+
+def test_an_exit_case_is_found_by_the_experts_name_unit_and_id_number(app, session, users):
+    expert = make_expert(session, "陈立新", user=expert_user(session, "chenlixin"))
+    raw = {"expert_id": str(expert.id), "ground": "art15_4", "facts": "接受被检查企业宴请，有照片为证"}
+    case = exit_services.start_exit(session, users["talent_center"], raw, {"evidence": [EVIDENCE]}, T0)
+    row = session.scalars(select(HumanTask).where(HumanTask.instance_id == case.instance_id,
+                                                  HumanTask.state == "open")).one()
+    assert row.unit_name == expert.unit_name and row.id_number_masked == inbox_index.mask(expert.id_number)
+    reviewer = _bearer(app, users["talent_center"])
+    for q in ("陈立新", expert.id_number, expert.unit_name[:4]):
+        found = app.test_client().get(f"{API}/tasks", query_string={"q": q}, headers=reviewer).get_json()
+        assert row.id in [i["id"] for i in found["items"]], q
