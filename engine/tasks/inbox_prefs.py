@@ -50,6 +50,8 @@ def _clean_name(name: str) -> str:
         raise ValidationFailed({"name": "请填写筛选名称"})
     if len(cleaned) > MAX_NAME:
         raise ValidationFailed({"name": f"筛选名称不能超过 {MAX_NAME} 个字"})
+    if not cleaned.isprintable():
+        raise ValidationFailed({"name": "筛选名称不能含有控制字符"})
     return cleaned
 
 

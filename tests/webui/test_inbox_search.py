@@ -135,7 +135,7 @@ def test_saved_filters_owner_only_counted_and_validated(app, session, users):
     page = text_of(tc.get("/tasks"))
     assert 'class="badge bg-secondary float-end saved-filter-count">1<' in page and "厦门 张伟" in page
 
-    for name, message in (("", "请填写筛选名称"), ("厦门 张伟", "已有名为"), ("名" * 31, "不能超过 30 个字")):
+    for name, message in (("", "请填写筛选名称"), ("厦门 张伟", "已有名为"), ("名" * 31, "不能超过 30 个字"), ("a\u200bb\x07", "控制字符")):
         shown = text_of(tc.post("/tasks/filters", data={"name": name, "query": ""}, follow_redirects=True))
         assert message in shown, name
     assert session.scalars(select(SavedFilter)).all() == [saved]
