@@ -125,7 +125,8 @@ class InboxFilter:
     overdue: bool = False
     claimed: str | None = None  # "mine" | "unclaimed"
     sort: str = "created"
-    # appended for the inbox search (engine.core.inbox_filters): free text, follow-up filter, descending sorts
+    # appended for the inbox search (engine.core.inbox_filters, whose SORTS `sort` may also name): free text,
+    # the follow-up filter
     q: str = ""
     follow_up: str | None = None  # "set" | "due" (today or earlier) | "today"
 
