@@ -12,6 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from engine import bootstrap
 from engine.core import checkpoints
+from engine.platform import settings
 from webui.extensions import csrf, db, login_manager, migrate
 from webui.logs import configure_logging
 
@@ -33,16 +34,8 @@ def _flag(name: str) -> bool:
     return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
 
 
-def _secret_key() -> str | None:
-    """EXPERTPOOL_SECRET_KEY, or the content of EXPERTPOOL_SECRET_KEY_FILE (a 0600 file: not in the unit's env)."""
-    key_file = os.environ.get("EXPERTPOOL_SECRET_KEY_FILE", "").strip()
-    if key_file:
-        return Path(key_file).read_text(encoding="utf-8").strip() or None
-    return os.environ.get("EXPERTPOOL_SECRET_KEY")
-
-
 def _default_config(app: Flask) -> dict:
-    secret = _secret_key()
+    secret = settings.secret_key()
     if not secret:
         log.warning("EXPERTPOOL_SECRET_KEY not set: using a random key (sessions end on restart)")
         secret = secrets.token_hex(32)

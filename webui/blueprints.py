@@ -114,21 +114,23 @@ def _ui_blueprints():
     from webui.instances import views as instances
     from webui.notifications import views as notifications
     from webui.renewal import views as renewal
+    from webui.tasks import inbox as tasks_inbox
     from webui.tasks import views as tasks
     from webui.workbench import views as workbench
 
     return [tasks.bp, admission.bp, experts.bp, me.bp, instances.bp, assignment.bp, evaluation.bp, exit_views.bp,
             renewal.bp, workbench.bp, groups.bp, incidents.bp, account.bp, admin.bp, register.bp,
-            audit_views.bp, dashboard.bp, evidence.bp, notifications.bp]
+            audit_views.bp, dashboard.bp, evidence.bp, notifications.bp, tasks_inbox.bp]
 
 
 def _api_blueprints():
     """The JSON API (token auth, CSRF-exempt)."""
     from webui.api import assignment, views
     from webui.api import bulk as bulk_api
+    from webui.api import inbox as api_inbox
     from webui.audit import api as audit_api
 
-    return [views.bp, assignment.bp, audit_api.bp, bulk_api.bp]
+    return [views.bp, assignment.bp, audit_api.bp, bulk_api.bp, api_inbox.bp]
 
 
 def register(app: Flask) -> None:

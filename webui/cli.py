@@ -158,9 +158,10 @@ def _register_capability_commands() -> None:
     from webui.auth import cli as account_cli
     from webui.evaluation import cli as evaluation_cli
     from webui.evidence import cli as evidence_cli
+    from webui.tasks import cli as tasks_cli
     from webui.workbench import cli as workbench_cli
 
-    for module in (assignment_cli, evaluation_cli, workbench_cli, account_cli, evidence_cli, ops_cli):
+    for module in (assignment_cli, evaluation_cli, workbench_cli, account_cli, evidence_cli, ops_cli, tasks_cli):
         module.register(main)
 
 

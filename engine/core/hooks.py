@@ -25,6 +25,10 @@ INSTANCE_VIEWERS: dict[str, Callable] = {}
 # which shows every step's data and the automatic steps' results, is refused to that viewer.
 SEALED_STEPS: dict[str, Callable] = {}
 
+# `fn(session, instance) -> inbox_index.SearchFacts | None`: names, ID number, unit, groups and titles the inbox
+# search finds the process's tasks by, copied onto the inbox row when it is created (keyed by process key).
+SEARCH_FACTS: dict[str, Callable] = {}
+
 
 def facts_for(session, task_row, viewer) -> dict:
     """The JSON-safe facts a task's process adds to the API's task detail, or {}."""

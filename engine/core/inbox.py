@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from SpiffWorkflow.util.task import TaskState as SpiffTaskState
 from sqlalchemy import and_, func, or_, select, update
 
+from engine.core import inbox_index
 from engine.core.models import HumanTask
 from engine.core.spiff import armed_deadline
 from engine.core.status import TaskState
@@ -97,6 +98,7 @@ def sync(session, instance, workflow, lane_roles: dict, now: datetime, was_ready
         )
         session.add(row)
         created.append(row)
+    inbox_index.fill(session, instance, created)  # the search columns, from the procedure's facts
     _backfill_due(session, instance, ready, was_ready)
     return created
 
@@ -123,6 +125,10 @@ class InboxFilter:
     overdue: bool = False
     claimed: str | None = None  # "mine" | "unclaimed"
     sort: str = "created"
+    # appended for the inbox search (engine.core.inbox_filters, whose SORTS `sort` may also name): free text,
+    # the follow-up filter
+    q: str = ""
+    follow_up: str | None = None  # "set" | "due" (today or earlier) | "today"
 
 
 def inbox_query(user, flt: InboxFilter, now: datetime):

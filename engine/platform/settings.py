@@ -69,3 +69,22 @@ def scheduler_mode() -> str:
 def timer_seconds() -> int:
     """How often the scheduler looks for due timers, EXPERTPOOL_TIMER_SECONDS (default 30, at least 1)."""
     return _int_env("EXPERTPOOL_TIMER_SECONDS", 30, 1)
+
+
+def secret_key() -> str | None:
+    """EXPERTPOOL_SECRET_KEY, or the content of EXPERTPOOL_SECRET_KEY_FILE (a 0600 file: not in the unit's env)."""
+    key_file = os.environ.get("EXPERTPOOL_SECRET_KEY_FILE", "").strip()
+    if key_file:
+        return Path(key_file).read_text(encoding="utf-8").strip() or None
+    return os.environ.get("EXPERTPOOL_SECRET_KEY")
+
+
+_RANDOM_SEARCH_KEY = os.urandom(32)
+
+
+def search_key() -> bytes:
+    """The key of the inbox's ID-number hashes: EXPERTPOOL_SEARCH_KEY, else the secret key (env or file); with
+    neither a random key per process (search by ID number then finds only rows indexed since the start — set one
+    and run `expertpool inbox-reindex` after changing it)."""
+    configured = os.environ.get("EXPERTPOOL_SEARCH_KEY") or secret_key()
+    return configured.encode("utf-8") if configured else _RANDOM_SEARCH_KEY

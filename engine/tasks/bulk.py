@@ -10,9 +10,10 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
+from engine.core import inbox_filters
 from engine.core.errors import Forbidden, ServiceError, ValidationFailed
 from engine.core.forms import load_form
-from engine.core.inbox import InboxFilter, inbox_query
+from engine.core.inbox import InboxFilter
 from engine.core.models import HumanTask
 from engine.platform import policy
 from engine.tasks.services import BulkResult, complete, get_task
@@ -39,7 +40,7 @@ def _check_form(actor, form_key: str) -> None:
 
 
 def _matching(actor, flt: InboxFilter, now: datetime, form_key: str):
-    return inbox_query(actor, flt, now).where(HumanTask.form_key == form_key)
+    return inbox_filters.search(actor, flt, now).where(HumanTask.form_key == form_key)
 
 
 def count_matching(session, actor, flt: InboxFilter, now: datetime, form_key: str) -> int:

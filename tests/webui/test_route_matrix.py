@@ -110,6 +110,11 @@ ROUTES = {
     # a process its owner declared startable (issue 11 item 20); a shipped one is started by its own pages: 404
     ("tasks.start", "GET"): R(ok=(404,), process_key="admission_invited"),
     ("tasks.start", "POST"): R(ok=(404,), data={}, process_key="admission_invited"),
+    ("inbox.count", "GET"): R(),
+    ("inbox.create_filter", "POST"): R(ok=(302,), data={}),  # no name: refused with a message, nothing saved
+    ("inbox.rename_filter", "POST"): R(ok=(404,), data={}, filter_id=2_000_000_000),
+    ("inbox.delete_filter", "POST"): R(ok=(404,), data={}, filter_id=2_000_000_000),
+    ("inbox.follow_up", "POST"): R(kind="task", ok=(302,)),  # no date: clears (there is none)
     # --- admission -----------------------------------------------------------------------------------------
     ("admission.new", "GET"): R(P.SUBMIT_APPLICATION),
     ("admission.new", "POST"): R(P.SUBMIT_APPLICATION, ok=REFUSED, data={}),
@@ -195,6 +200,10 @@ ROUTES = {
     ("api.issue_token", "POST"): R(public=True, ok=(401,), data={}),  # no credentials
     ("api.openapi_document", "GET"): R(public=True),
     ("api.list_tasks", "GET"): R(),
+    ("api_inbox.task_count", "GET"): R(),
+    ("api_inbox.set_follow_up", "PUT"): R(kind="task", ok=(422,)),  # no date
+    ("api_inbox.clear_follow_up", "DELETE"): R(kind="task"),
+    ("api_inbox.list_filters", "GET"): R(),
     ("api.show_task", "GET"): R(kind="task"),
     ("api.claim_task", "POST"): R(kind="task"),
     ("api.unclaim_task", "POST"): R(kind="task"),

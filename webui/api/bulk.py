@@ -4,8 +4,9 @@ inbox's bulk bar (engine.tasks.bulk)."""
 
 from flask import Blueprint, jsonify
 
+from engine.core import inbox_filters
 from engine.core.errors import ValidationFailed
-from engine.core.inbox import SORTS, InboxFilter
+from engine.core.inbox import InboxFilter
 from engine.tasks import bulk as bulk_service
 from webui.api.auth import add_auth_challenge, api_user, authenticate_request, json_body
 from webui.extensions import db
@@ -16,7 +17,7 @@ bp = Blueprint("api_bulk", __name__, url_prefix="/api/v1")
 bp.before_request(authenticate_request)
 bp.after_request(add_auth_challenge)
 
-FILTER_KEYS = {"process_key", "bpmn_id", "unit_id", "overdue", "claimed", "sort"}
+FILTER_KEYS = {"process_key", "bpmn_id", "unit_id", "overdue", "claimed", "sort", "q", "follow_up"}
 
 
 def _ids(value) -> list[int]:
@@ -34,15 +35,17 @@ def _text(raw: dict, name: str) -> str | None:
 
 
 def _filter(raw) -> InboxFilter:
+    """The JSON filter read by the inbox's own parser (the same criteria, sorts and messages as GET /tasks)."""
     if not isinstance(raw, dict) or set(raw) - FILTER_KEYS:
         raise ValidationFailed({"filter": f"filter 应为对象，可含：{'、'.join(sorted(FILTER_KEYS))}"})
-    unit_id, claimed, sort = raw.get("unit_id"), _text(raw, "claimed"), _text(raw, "sort") or "created"
+    unit_id = raw.get("unit_id")
     if unit_id is not None and (not isinstance(unit_id, int) or isinstance(unit_id, bool) or not 0 < unit_id <= MAX_ID):
         raise ValidationFailed({"filter.unit_id": "unit_id 应为单位 id（正整数）"})
-    if claimed not in (None, "mine", "unclaimed") or sort not in SORTS:
-        raise ValidationFailed({"filter": "claimed 只能取 mine、unclaimed；sort 只能取 " + "、".join(SORTS)})
-    return InboxFilter(process_key=_text(raw, "process_key"), bpmn_id=_text(raw, "bpmn_id"), unit_id=unit_id,
-                       overdue=raw.get("overdue") is True, claimed=claimed, sort=sort)
+    if not all(value is None or isinstance(value, str | bool | int) for value in raw.values()):
+        raise ValidationFailed({"filter": "filter 的取值应为字符串、数字或布尔值"})
+    args = {key: "1" if value is True else "" if value is None or value is False else str(value)
+            for key, value in raw.items()}
+    return inbox_filters.parse(args, strict=True).flt
 
 
 def _values(body: dict) -> dict:

@@ -6,36 +6,30 @@ from flask_login import current_user, login_required
 
 from engine.admission import queries as ui_queries
 from engine.assignment import queries as assignment_queries
+from engine.core import inbox_filters
 from engine.core.errors import ValidationFailed
 from engine.core.forms import load_form, task_form
 from engine.core.hooks import context_for
-from engine.core.inbox import SORTS, InboxFilter, inbox_counts, inbox_query
+from engine.core.inbox import InboxFilter, inbox_counts
 from engine.core.models import ProcessInstance
 from engine.evaluation import queries as evaluation_queries
 from engine.experts.privacy import mask_fields, sees_pii
 from engine.platform import policy
-from engine.tasks import instances, starts
+from engine.tasks import inbox_prefs, instances, starts
 from engine.tasks import services as task_service
 from webui.auth import requires
 from webui.extensions import db
 from webui.forms_render import display_rows, event_values, form_context, read_submission
 from webui.tasks import bulk
+from webui.tasks import inbox as inbox_page
 from webui.timeutil import now
 
 bp = Blueprint("tasks", __name__, template_folder="templates")
-PER_PAGE = 50
-SORT_LABELS = {"created": "创建时间（早→晚）", "-created": "创建时间（晚→早）", "due": "办理期限", "subject": "事项名称"}
 
 
 def _filter_from_args(args) -> InboxFilter:
-    sort = args.get("sort", "created")
-    claimed = args.get("claimed")
-    return InboxFilter(
-        process_key=args.get("process") or None, bpmn_id=args.get("step") or None,
-        unit_id=args.get("unit", type=int), overdue=args.get("overdue") == "1",
-        claimed=claimed if claimed in ("mine", "unclaimed") else None,
-        sort=sort if sort in SORTS else "created",
-    )
+    """The inbox filter of these arguments, leniently (a bad sort or size falls back to the default)."""
+    return inbox_filters.parse(args, strict=False).flt
 
 
 def _safe_next(default: str) -> str:
@@ -47,17 +41,15 @@ def _safe_next(default: str) -> str:
 @bp.route("/tasks")
 @login_required
 def inbox():
-    """The user's open tasks with counts, filters, sort, 50 per page and bulk lists."""
-    flt, at = _filter_from_args(request.args), now()
-    page = db.paginate(inbox_query(current_user, flt, at), page=request.args.get("page", 1, type=int),
-                       per_page=PER_PAGE, error_out=False, count=True)
-    args = {k: v for k, v in request.args.items() if k != "page"}
+    """The user's open tasks: search, filters, sortable columns, page size, saved filters, counts, bulk lists."""
+    at = now()
+    state = inbox_page.page_state(request.args, at)  # everything in the URL (webui/tasks/inbox.py)
     counts = inbox_counts(db.session, current_user, at)
     return render_template(
-        "tasks/inbox.html", page=page, flt=flt, at=at, args=args, sort_labels=SORT_LABELS, counts=counts,
+        "tasks/inbox.html", at=at, counts=counts, **state,
         process_options=list(dict.fromkeys((s[0], s[1]) for s in counts["steps"])),
         step_options=list(dict.fromkeys((s[2], s[3]) for s in counts["steps"])),
-        units=ui_queries.unit_choices(db.session), bulk=bulk.bar_context(flt, at, page.items, args),
+        units=ui_queries.unit_choices(db.session), bulk=bulk.bar_context(state["flt"], at, state["page"].items, state["args"]),
         starts=starts.startable(db.session, current_user))
 
 
@@ -141,6 +133,7 @@ def _render_task(task, values=None, errors=None, lock_version=None, status=200):
         extra=context_for(db.session, task, current_user), extra_template=f"{task.process_key}/_task_context.html",
         history_link=instances.can_view_instance(db.session, current_user,
                                                  db.session.get(ProcessInstance, task.instance_id)),
+        follow_up=inbox_prefs.follow_up_on(db.session, current_user, task.id),
     ), status
 
 
