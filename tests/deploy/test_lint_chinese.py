@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from engine.core import sandbox
 from engine.deploy.lint import lint_bundle
 from engine.deploy.lint_zh import spiff_message, xml_message, xsd_message
 
@@ -62,3 +63,13 @@ def test_translations_and_the_wrapped_unknown():
     assert spiff_message(ValueError("Process p1 is not executable.")) == "流程 p1 未标记为可执行"
     assert spiff_message(ValueError("Something new went wrong.")) == "解析器报告错误（原文：Something new went wrong）"
     assert xsd_message("Element 'x': Something unheard of.").startswith("不符合架构定义（校验器原文：")
+
+
+@pytest.mark.parametrize(("script", "reason"), [
+    ("a = (1", "括号“(”没有闭合"), ("x ==", "语法不正确"), ('a = "abc', "字符串缺少结束引号"),
+    ("if x\n  y", "此处缺少“:”"), (" x = 1", "缩进不正确"), ("1 = x", "赋值号“=”左边不是变量"),
+])
+def test_script_syntax_errors_are_told_in_chinese(script, reason):
+    (message,) = sandbox.check(script, mode="exec")
+    assert message.startswith("脚本语法错误（第 1 行）：" + reason), message
+    assert not ENGLISH.search(_readable(message)), message
