@@ -90,6 +90,13 @@ def test_anonymous_and_wrong_method_errors_are_chinese(app, session):
     assert _walk(client, app) == []
 
 
+def test_redirects_say_so_in_chinese(app, session):
+    response = app.test_client().get("/tasks")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+    body = response.get_data(as_text=True)
+    assert "正在跳转" in body and "Redirecting" not in body and "You should be redirected" not in body
+
+
 def test_forbidden_and_missing_errors_are_chinese(app, session):
     make_user(session, "nobody_much", "applicant")
     client = app.test_client()
