@@ -37,7 +37,7 @@ def _url(rule) -> str:
 
 def _routes(app):
     for rule in app.url_map.iter_rules():
-        if rule.endpoint in ("static", "auth.logout"):  # logging out would end the walk's session
+        if rule.endpoint == "auth.logout":  # logging out would end the walk's session
             continue
         yield _url(rule)
 
