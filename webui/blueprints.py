@@ -6,6 +6,7 @@ from pathlib import Path
 from flask import Flask, abort, jsonify, render_template, request, send_from_directory
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from markupsafe import escape
 
 from engine.admission.models import APPLICATION_STATUSES
 from engine.core.errors import ServiceError
@@ -80,6 +81,20 @@ def _register_errors(app: Flask) -> None:
     app.register_error_handler(500, _server_error)
 
 
+def _chinese_redirects(app: Flask) -> None:
+    """A redirect's body (seen by clients that do not follow it) in Chinese, not Werkzeug's "Redirecting..."."""
+    plain = app.redirect
+
+    def redirect(location: str, code: int = 302):
+        response = plain(location, code)
+        target = escape(response.headers.get("Location", ""))
+        response.set_data(f'<!doctype html>\n<html lang="zh-CN"><title>正在跳转</title>'
+                          f'<p>正在跳转到 <a href="{target}">{target}</a>。</p></html>\n')
+        return response
+
+    app.redirect = redirect
+
+
 def _unread_notifications() -> int:
     from engine.platform.notifications import unread_count
     from webui.extensions import db
@@ -150,4 +165,5 @@ def register(app: Flask) -> None:
 
     app.after_request(send_after_commit)  # mail queued by any committed POST goes out right away
     _register_errors(app)
+    _chinese_redirects(app)
     _register_template_helpers(app)

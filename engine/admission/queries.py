@@ -84,15 +84,27 @@ class TaskPage:
     attachments: list[Attachment] = field(default_factory=list)
     history: list[AuditEvent] = field(default_factory=list)
     forms_by_step: dict[str, dict] = field(default_factory=dict)
+    returned: AuditEvent | None = None  # the applicant's correction task: the review that returned the 推荐表
+
+
+def returning_review(task: HumanTask, history: list[AuditEvent]) -> AuditEvent | None:
+    """For a correction task (form "application"): the latest review that returned the 推荐表 for 补正."""
+    if task.form_key != "application":
+        return None
+    for event in reversed(history):
+        values = (event.data_after or {}).get(event.bpmn_id)
+        if isinstance(values, dict) and values.get("decision") == "return":
+            return event
+    return None
 
 
 def task_page(session, task: HumanTask, viewer=None) -> TaskPage:
     """Collect the reviewed application, its attachments and earlier steps (those the viewer may see) for one task."""
     app = application_for_instance(session, task.instance_id)
+    history = task_history(session, task.instance_id, viewer)
     return TaskPage(task=task, lock_version=task.instance.lock_version, dynamic=dynamic_choices(session),
-                    application=app, attachments=application_attachments(session, app),
-                    history=task_history(session, task.instance_id, viewer),
-                    forms_by_step=step_forms(session, task.instance_id))
+                    application=app, attachments=application_attachments(session, app), history=history,
+                    forms_by_step=step_forms(session, task.instance_id), returned=returning_review(task, history))
 
 
 @exports.row_fact("admission_public")

@@ -12,12 +12,12 @@ from engine.core import runner
 from engine.core.clock import local_date
 from engine.core.contributions import Contributions
 from engine.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from engine.core.forms import load_form, validate_form
+from engine.core.forms import load_form
 from engine.core.scripting import HostContext
 from engine.core.uow import unit_of_work
 from engine.experts.models import DishonestyEntry, ExpertGroup
 from engine.platform import policy
-from engine.platform.attachments import store_uploads
+from engine.platform.attachments import validate_with_uploads
 from engine.platform.models import Attachment
 from engine.platform.settings import commitment_period
 from engine.tasks.services import dynamic_choices
@@ -28,10 +28,8 @@ exports = Contributions()  # installed by engine.bootstrap
 
 def _validated_application(session, actor, raw, files, now) -> tuple[dict, list[int]]:
     form = load_form("application")
-    raw = dict(raw)
-    stored = store_uploads(session, form, files, actor, now, raw)
-    raw.update(stored)
-    cleaned = check_person(session, validate_form(form, raw, dynamic_choices(session)), local_date(now))
+    cleaned, stored = validate_with_uploads(session, form, raw, files, actor, now, dynamic_choices(session),
+                                            check=lambda values: check_person(session, values, local_date(now)))
     return cleaned, [i for ids in stored.values() for i in ids]
 
 

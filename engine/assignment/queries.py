@@ -136,6 +136,16 @@ def my_engagements(session, viewer) -> list[tuple[Engagement, WorkRequest]]:
                                 .where(Expert.user_id == viewer.id).order_by(Engagement.id.desc())).all())
 
 
+def confirm_deadlines(session, engagement_ids) -> dict[int, datetime]:
+    """{engagement id: when its open confirmation task's no-answer timer fires}."""
+    ids = list(engagement_ids)
+    if not ids:
+        return {}
+    return dict(session.execute(select(HumanTask.item_id, HumanTask.due_at).where(
+        HumanTask.bpmn_id == "confirm_availability", HumanTask.state == TaskState.OPEN,
+        HumanTask.item_id.in_(ids), HumanTask.due_at.is_not(None))).all())
+
+
 def engagement_page(session, viewer, engagement_id: int) -> tuple[Engagement, WorkRequest, HumanTask | None]:
     """An engagement with its request and the viewer's open confirmation task (expert or full viewers)."""
     row = session.get(Engagement, engagement_id)

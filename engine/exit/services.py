@@ -26,7 +26,7 @@ from engine.experts.models import Engagement, Expert
 from engine.experts.roster import my_expert, record_exit
 from engine.experts.status import ExpertStatus
 from engine.platform import policy, settings
-from engine.platform.attachments import store_uploads
+from engine.platform.attachments import validate_with_uploads
 from engine.platform.notifications import notify
 from engine.platform.roles import users_with_role
 from engine.platform.settings import LOCAL_TZ
@@ -143,8 +143,7 @@ def start_exit(session, actor, raw: dict, files: dict, now: datetime) -> ExitCas
         raise Forbidden("只有人才开发中心可以提出专家出库")
     with unit_of_work(session):
         form = load_form("exit_start")
-        raw = dict(raw) | store_uploads(session, form, files, actor, now, raw)
-        cleaned = validate_form(form, raw)
+        cleaned, _ = validate_with_uploads(session, form, raw, files, actor, now)
         expert = session.get(Expert, cleaned["expert_id"])
         if expert is None:
             raise ValidationFailed({"expert_id": f"专家编号 {cleaned['expert_id']} 不存在"})

@@ -7,14 +7,14 @@ from sqlalchemy import select, update
 
 from engine.core import audit, hooks, inbox, runner
 from engine.core.errors import Conflict, Forbidden, NotFound
-from engine.core.forms import task_form, validate_form
+from engine.core.forms import task_form
 from engine.core.hooks import FORM_HOOKS
 from engine.core.models import AuditEvent, HumanTask, ProcessInstance
 from engine.core.scripting import HostContext
 from engine.core.status import TaskState
 from engine.core.uow import unit_of_work
 from engine.experts.models import ExpertGroup
-from engine.platform.attachments import store_uploads
+from engine.platform.attachments import validate_with_uploads
 
 
 def dynamic_choices(session, form: dict | None = None) -> dict[str, list]:
@@ -105,9 +105,7 @@ def complete(session, task_id: int, actor, raw: dict, files: dict, now: datetime
     with unit_of_work(session):
         task = _open_task(session, task_id, actor)
         form = task_form(session, task)
-        raw = dict(raw)
-        raw.update(store_uploads(session, form, files, actor, now, raw))
-        cleaned = validate_form(form, raw, dynamic_choices(session, form))
+        cleaned, _ = validate_with_uploads(session, form, raw, files, actor, now, dynamic_choices(session, form))
         ctx = HostContext(session=session, actor=actor, now=now)
         hook = FORM_HOOKS.get(task.form_key)
         if hook is not None:

@@ -12,7 +12,7 @@ MASKED = ZHANG_ID[:4] + "*" * 10 + ZHANG_ID[-4:]
 
 
 def _rows(page) -> list[str]:
-    return [text.split(" — ")[0] for text in page.locator("#inbox-table tbody tr td:first-child a").all_inner_texts()]
+    return [text.split(" — ")[0] for text in page.locator("#inbox-table tbody tr td.subject a").all_inner_texts()]
 
 
 def _search(page, text: str) -> None:

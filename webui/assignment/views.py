@@ -47,9 +47,10 @@ def index():
     """The unit's requests, the expert's engagements, or the staff overview (by role)."""
     status = request.args.get("status", "")
     rows = queries.list_requests(db.session, current_user, status)
+    mine = queries.my_engagements(db.session, current_user)
     return render_template("assignment/index.html", rows=rows, status=status,
-                           confirmed=queries.confirmed_counts(db.session, [r.id for r in rows]),
-                           mine=queries.my_engagements(db.session, current_user))
+                           confirmed=queries.confirmed_counts(db.session, [r.id for r in rows]), mine=mine,
+                           answer_by=queries.confirm_deadlines(db.session, [e.id for e, _ in mine]))
 
 
 def _render_new(values=None, errors=None, status=200):
