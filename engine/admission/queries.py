@@ -99,8 +99,7 @@ def task_page(session, task: HumanTask, viewer=None) -> TaskPage:
 
 def bulk_candidates(session, user, form_key: str, now: datetime, limit: int = 200) -> list[HumanTask]:
     """The user's open tasks of one form (for bulk approval lists), oldest first."""
-    query = inbox_query(user, InboxFilter(sort="created"), now).where(HumanTask.form_key == form_key)
-    return list(session.scalars(query.limit(limit)))
+    return list(session.scalars(inbox_query(user, InboxFilter(sort="created", form_key=form_key), now, limit)))
 
 
 def unit_choices(session) -> list[tuple[int, str]]:

@@ -11,7 +11,7 @@ from engine.admission import queries as admission_queries
 from engine.admission import services as admission
 from engine.admission import uploads as attachment_service
 from engine.core.errors import Forbidden, ServiceError, ValidationFailed
-from engine.core.inbox import SORTS, InboxFilter, inbox_counts
+from engine.core.inbox import SORTS, InboxFilter
 from engine.core.registry import latest_version
 from engine.experts import queries as experts
 from engine.platform import accounts, policy
@@ -128,9 +128,9 @@ def _inbox_filter() -> InboxFilter:
 def list_tasks():
     """My open tasks (filtered, sorted, paged) plus inbox counts."""
     flt, (page, per_page), user, at = _inbox_filter(), _page_args(), api_user(), now()
-    rows, total = api_queries.inbox_page(db.session, user, flt, at, page, per_page)
+    rows, total, counts = api_queries.inbox_page(db.session, user, flt, at, page, per_page)
     return jsonify(items=[api_queries.task_dict(t, at) for t in rows], total=total, page=page, per_page=per_page,
-                   counts=api_queries.counts_dict(inbox_counts(db.session, user, at)))
+                   counts=api_queries.counts_dict(counts))
 
 
 @bp.get("/tasks/<int:task_id>")

@@ -9,7 +9,7 @@ from engine.assignment import queries as assignment_queries
 from engine.core.errors import ValidationFailed
 from engine.core.forms import load_form, task_form
 from engine.core.hooks import context_for
-from engine.core.inbox import SORTS, InboxFilter, inbox_counts, inbox_query
+from engine.core.inbox import SORTS, InboxFilter, inbox_page
 from engine.core.models import ProcessInstance
 from engine.evaluation import queries as evaluation_queries
 from engine.experts.privacy import mask_fields, sees_pii
@@ -53,10 +53,9 @@ def _bulk_lists(at) -> dict:
 def inbox():
     """The user's open tasks with counts, filters, sort, 50 per page and bulk lists."""
     flt, at = _filter_from_args(request.args), now()
-    page = db.paginate(inbox_query(current_user, flt, at), page=request.args.get("page", 1, type=int),
-                       per_page=PER_PAGE, error_out=False, count=True)
+    page = inbox_page(db.session, current_user, flt, at, request.args.get("page", 1, type=int) or 1, PER_PAGE)
     args = {k: v for k, v in request.args.items() if k != "page"}
-    counts = inbox_counts(db.session, current_user, at)
+    counts = page.counts
     return render_template(
         "tasks/inbox.html", page=page, flt=flt, at=at, args=args, sort_labels=SORT_LABELS, counts=counts,
         process_options=list(dict.fromkeys((s[0], s[1]) for s in counts["steps"])),
