@@ -76,9 +76,9 @@ class HumanTask(Base):
         Index("ix_human_task_assignee", "state", "assignee_id"),
         # The inbox's index range scans (engine.core.inbox.visibility_branches), on the open tasks only: in
         # created order for a page, covering what the header counts and the bulk lists read.
-        Index("ix_human_task_open_assignee", "assignee_id", "created_at", *INBOX_COVERED,
+        Index("ix_human_task_open_assignee", "assignee_id", "created_at", "id", *INBOX_COVERED,
               sqlite_where=OPEN_TASKS, postgresql_where=OPEN_TASKS),
-        Index("ix_human_task_open_lane", "lane_role", "assignee_id", "created_at", "unit_id", *INBOX_COVERED,
+        Index("ix_human_task_open_lane", "lane_role", "assignee_id", "created_at", "id", "unit_id", *INBOX_COVERED,
               sqlite_where=OPEN_TASKS, postgresql_where=OPEN_TASKS),
     )
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -20,10 +20,10 @@ COVERED = ["process_key", "bpmn_id", "process_name", "name", "due_at", "form_key
 
 def upgrade():
     """Create the two partial indexes, drop the unused one."""
-    op.create_index("ix_human_task_open_assignee", "human_task", ["assignee_id", "created_at", *COVERED],
+    op.create_index("ix_human_task_open_assignee", "human_task", ["assignee_id", "created_at", "id", *COVERED],
                     unique=False, sqlite_where=OPEN_TASKS, postgresql_where=OPEN_TASKS)
     op.create_index("ix_human_task_open_lane", "human_task",
-                    ["lane_role", "assignee_id", "created_at", "unit_id", *COVERED],
+                    ["lane_role", "assignee_id", "created_at", "id", "unit_id", *COVERED],
                     unique=False, sqlite_where=OPEN_TASKS, postgresql_where=OPEN_TASKS)
     op.drop_index("ix_human_task_inbox", table_name="human_task")
 
