@@ -123,7 +123,8 @@ def visibility_branches(user) -> list:
 def visible_to(user):
     """SQL predicate: open tasks this user may see and act on (named assignee, or lane role [+ unit]).
 
-    For one instance's rows (a few) an OR is fine; the inbox reads `visible_tasks()`, a UNION ALL of the parts.
+    For one instance's rows (a few) an OR is fine; over the whole inbox it reads every unassigned open task, so
+    the inbox reads `visible_ids()` / `visible_parts()`, a UNION ALL of the parts.
     """
     return or_(*visibility_branches(user))
 
@@ -161,8 +162,9 @@ def filter_clauses(user, flt: InboxFilter, now: datetime) -> list:
     return clauses
 
 
-def _parts(user, clauses, *columns) -> list:
-    """One select per visibility part, each with the filter clauses (no OR: each is an index range scan)."""
+def visible_parts(user, clauses, *columns) -> list:
+    """One select of `columns` per visibility part, each with the filter clauses (no OR: each is an index range
+    scan). Counts over the visible tasks: a UNION ALL of these, summed (see `inbox_counts`)."""
     return [select(*columns).where(OPEN_ONLY, branch, *clauses) for branch in visibility_branches(user)]
 
 
@@ -178,7 +180,7 @@ def visible_ids(user, clauses=(), sort: str | None = None, limit: int | None = N
     default sort), and the union is ordered by that sort: a page reads about a page of rows per part.
     """
     key, descending = _sort_key(sort)
-    parts = _parts(user, clauses, HumanTask.id, key.label("sort_key"))
+    parts = visible_parts(user, clauses, HumanTask.id, key.label("sort_key"))
     if limit is not None:
         order = (key.desc() if descending else key.asc(), HumanTask.id)
         parts = [select(part.order_by(*order).limit(limit).subquery()) for part in parts]
@@ -255,14 +257,14 @@ def inbox_page(session, user, flt: InboxFilter, now: datetime, page: int, per_pa
     elif page == 1 and len(items) < per_page:
         total = len(items)
     else:
-        total = sum(session.scalars(union_all(*_parts(user, clauses, func.count()))))
+        total = sum(session.scalars(union_all(*visible_parts(user, clauses, func.count()))))
     return InboxPage(items=items, total=total, page=page, per_page=per_page, counts=counts)
 
 
 def inbox_counts(session, user, now: datetime) -> dict:
     """Counts for the inbox header: total, overdue, and per (process, step) — one query, grouped per part."""
     keys = (HumanTask.process_key, HumanTask.process_name, HumanTask.bpmn_id, HumanTask.name)
-    parts = [part.group_by(*keys) for part in _parts(user, (), *keys, func.count(),
+    parts = [part.group_by(*keys) for part in visible_parts(user, (), *keys, func.count(),
                                                           func.count().filter(HumanTask.due_at < now))]
     steps: dict[tuple, list[int]] = {}
     for *key, n, late in session.execute(union_all(*parts) if len(parts) > 1 else parts[0]):
