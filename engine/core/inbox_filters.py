@@ -7,13 +7,12 @@ correlated lookup on task_follow_up's primary key), so no workflow is loaded and
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import and_, func, or_, select, true
+from sqlalchemy import and_, func, or_, select, true, union_all
 
 from engine.core import inbox
 from engine.core.errors import ValidationFailed
 from engine.core.inbox_index import id_hash, looks_like_id_number, normalize
 from engine.core.models import HumanTask, TaskFollowUp
-from engine.core.status import TaskState
 from engine.platform.settings import LOCAL_TZ
 
 PAGE_SIZES = (20, 50, 100)
@@ -149,15 +148,31 @@ def search(user, flt: inbox.InboxFilter, now: datetime):
     return query.order_by(None).order_by(_order(user, sort), HumanTask.created_at, HumanTask.id)
 
 
+def page(session, user, flt: inbox.InboxFilter, now: datetime, number: int, per_page: int) -> inbox.InboxPage:
+    """A page of the search with the header counts: index range scans per visibility part (inbox.inbox_page)
+    for the sorts the indexes serve; the other sorts (step, unit, follow-up, descending) order all matches."""
+    if flt.sort in inbox.SORT_COLUMNS:
+        return inbox.inbox_page(session, user, flt, now, number, per_page, conditions(user, flt, now))
+    query, number = search(user, flt, now), max(1, number)
+    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    items = list(session.scalars(query.offset((number - 1) * per_page).limit(per_page)))
+    return inbox.InboxPage(items=items, total=total, page=number, per_page=per_page,
+                           counts=inbox.inbox_counts(session, user, now))
+
+
+def _sum_parts(session, user, *columns) -> list[int]:
+    """Aggregates over the user's visible open tasks: one row per visibility part (each an index scan), summed."""
+    parts = inbox.visible_parts(user, (), *columns)
+    rows = session.execute(union_all(*parts) if len(parts) > 1 else parts[0]).all()
+    return [sum(row[i] or 0 for row in rows) for i in range(len(columns))]
+
+
 def count_each(session, user, filters: dict, now: datetime) -> dict:
     """{key: open visible tasks matching filters[key]} in one query (the saved filters' sidebar counts)."""
     if not filters:
         return {}
     keys = list(filters)
-    counts = session.execute(
-        select(*(func.count().filter(predicate(user, filters[k], now)) for k in keys))
-        .where(HumanTask.state == TaskState.OPEN, inbox.visible_to(user))
-    ).one()
+    counts = _sum_parts(session, user, *(func.count().filter(predicate(user, filters[k], now)) for k in keys))
     return dict(zip(keys, counts, strict=True))
 
 
@@ -173,8 +188,6 @@ def follow_ups(session, user, task_ids) -> dict[int, date]:
 def badge_counts(session, user, now: datetime) -> dict:
     """The cheap counts the pages poll: open tasks, overdue ones, and those whose follow-up date has come."""
     mine = follow_up_of(user)
-    total, overdue, follow_up = session.execute(
-        select(func.count(), func.count().filter(HumanTask.due_at < now), func.count().filter(mine <= today(now)))
-        .where(HumanTask.state == TaskState.OPEN, inbox.visible_to(user))
-    ).one()
+    total, overdue, follow_up = _sum_parts(session, user, func.count(), func.count().filter(HumanTask.due_at < now),
+                                           func.count().filter(mine <= today(now)))
     return {"total": total, "overdue": overdue, "follow_up_due": follow_up}

@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engine.core.db import Base, utcnow
@@ -11,6 +11,8 @@ from engine.core.types import JSONType, UTCDateTime
 
 INSTANCE_STATUSES = InstanceStatus.labels()  # webui/ reads it (until it reads the enum)
 TASK_STATES = TaskState.labels()  # webui/ reads it (until it reads the enum)
+OPEN_TASKS = text(f"state = '{TaskState.OPEN.value}'")  # the partial indexes' WHERE
+INBOX_COVERED = ("process_key", "bpmn_id", "process_name", "name", "due_at", "form_key", "state")
 
 
 class ProcessVersion(Base):
@@ -71,12 +73,17 @@ class HumanTask(Base):
     __tablename__ = "human_task"
     __table_args__ = (
         UniqueConstraint("instance_id", "task_guid"),
-        Index("ix_human_task_inbox", "state", "lane_role", "created_at"),
         Index("ix_human_task_assignee", "state", "assignee_id"),
         Index("ix_human_task_id_hash", "id_number_hash"),
         # PostgreSQL: a trigram index serves `search_text LIKE '%term%'` (pg_trgm; a plain index elsewhere)
         Index("ix_human_task_search_trgm", "search_text", postgresql_using="gin",
               postgresql_ops={"search_text": "gin_trgm_ops"}),
+        # The inbox's index range scans (engine.core.inbox.visibility_branches), on the open tasks only: in
+        # created order for a page, covering what the header counts and the bulk lists read.
+        Index("ix_human_task_open_assignee", "assignee_id", "created_at", "id", *INBOX_COVERED,
+              sqlite_where=OPEN_TASKS, postgresql_where=OPEN_TASKS),
+        Index("ix_human_task_open_lane", "lane_role", "assignee_id", "created_at", "id", "unit_id", *INBOX_COVERED,
+              sqlite_where=OPEN_TASKS, postgresql_where=OPEN_TASKS),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"), index=True)

@@ -5,8 +5,6 @@ No Flask here: the web layer parses the request, calls one of these (or another 
 
 from datetime import date, datetime
 
-from sqlalchemy import func, select
-
 from engine.core import hooks, inbox, inbox_filters
 from engine.core.forms import resolve_choices, task_form
 from engine.core.models import AuditEvent, HumanTask, ProcessInstance
@@ -20,11 +18,9 @@ def iso(value: date | datetime | None) -> str | None:
 
 
 def inbox_page(session, user, flt: inbox.InboxFilter, now: datetime, page: int, per_page: int):
-    """One page of the user's open tasks after filters: (rows, total matching)."""
-    query = inbox_filters.search(user, flt, now)  # inbox_query + free text, follow-up filter, any sort
-    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    rows = session.scalars(query.offset((page - 1) * per_page).limit(per_page)).all()
-    return list(rows), total
+    """One page of the user's open tasks after filters and search: (rows, total matching, header counts)."""
+    result = inbox_filters.page(session, user, flt, now, page, per_page)
+    return result.items, result.total, result.counts
 
 
 def counts_dict(counts: dict) -> dict:

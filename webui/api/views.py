@@ -12,7 +12,6 @@ from engine.admission import services as admission
 from engine.admission import uploads as attachment_service
 from engine.core import inbox_filters
 from engine.core.errors import Forbidden, ServiceError, ValidationFailed
-from engine.core.inbox import inbox_counts
 from engine.core.registry import latest_version
 from engine.experts import queries as experts
 from engine.platform import accounts, policy
@@ -107,11 +106,10 @@ def list_tasks():
     """My open tasks (searched with q=, filtered, sorted, paged as the inbox page) plus inbox counts."""
     parsed, user, at = inbox_filters.parse(request.args, strict=True), api_user(), now()
     page, per_page = parsed.page, parsed.per_page
-    rows, total = api_queries.inbox_page(db.session, user, parsed.flt, at, page, per_page)
+    rows, total, counts = api_queries.inbox_page(db.session, user, parsed.flt, at, page, per_page)
     follow_ups = inbox_filters.follow_ups(db.session, user, [t.id for t in rows])
     items = [api_queries.task_dict(t, at) | {"follow_up_on": api_queries.iso(follow_ups.get(t.id))} for t in rows]
-    return jsonify(items=items, total=total, page=page, per_page=per_page,
-                   counts=api_queries.counts_dict(inbox_counts(db.session, user, at)))
+    return jsonify(items=items, total=total, page=page, per_page=per_page, counts=api_queries.counts_dict(counts))
 
 
 @bp.get("/tasks/<int:task_id>")

@@ -19,8 +19,7 @@ def page_state(args, at) -> dict:
     """What the inbox page shows for these arguments: the page of rows, the parsed filter, the sort and size
     choices, the user's saved filters and follow-up counts; bad sort/size → the default and a notice."""
     parsed = inbox_filters.parse(args, strict=False)
-    rows = db.paginate(inbox_filters.search(current_user, parsed.flt, at), page=parsed.page,
-                       per_page=parsed.per_page, error_out=False, count=True)
+    rows = inbox_filters.page(db.session, current_user, parsed.flt, at, parsed.page, parsed.per_page)
     quick = inbox_filters.count_each(db.session, current_user, QUICK, at)
     keep = {k: v for k, v in args.items() if k not in ("page",) and v}
     return {"page": rows, "flt": parsed.flt, "per_page": parsed.per_page, "notices": parsed.notices,

@@ -10,7 +10,7 @@ from engine.core import inbox_filters
 from engine.core.errors import ValidationFailed
 from engine.core.forms import load_form, task_form
 from engine.core.hooks import context_for
-from engine.core.inbox import InboxFilter, inbox_counts
+from engine.core.inbox import InboxFilter
 from engine.core.models import ProcessInstance
 from engine.evaluation import queries as evaluation_queries
 from engine.experts.privacy import mask_fields, sees_pii
@@ -44,7 +44,7 @@ def inbox():
     """The user's open tasks: search, filters, sortable columns, page size, saved filters, counts, bulk lists."""
     at = now()
     state = inbox_page.page_state(request.args, at)  # everything in the URL (webui/tasks/inbox.py)
-    counts = inbox_counts(db.session, current_user, at)
+    counts = state["page"].counts
     return render_template(
         "tasks/inbox.html", at=at, counts=counts, **state,
         process_options=list(dict.fromkeys((s[0], s[1]) for s in counts["steps"])),
