@@ -108,7 +108,8 @@ def test_the_scheduler_process_runs_until_told_to_stop_then_gives_up_the_lead(ap
 
 
 def test_the_session_key_may_come_from_a_file(tmp_path, monkeypatch):
-    from webui.app import _secret_key
+    from engine.platform.settings import search_key
+    from engine.platform.settings import secret_key as _secret_key
 
     key_file = tmp_path / "secret_key"
     key_file.write_text("k" * 64 + "\n", encoding="utf-8")
@@ -116,3 +117,5 @@ def test_the_session_key_may_come_from_a_file(tmp_path, monkeypatch):
     assert _secret_key() == "from-env"
     monkeypatch.setenv("EXPERTPOOL_SECRET_KEY_FILE", str(key_file))
     assert _secret_key() == "k" * 64  # the file wins: the key is then not in any process environment
+    monkeypatch.delenv("EXPERTPOOL_SEARCH_KEY", raising=False)
+    assert search_key() == b"k" * 64  # the inbox's ID-number hashes use it too: the same after a restart
