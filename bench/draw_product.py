@@ -21,7 +21,6 @@ engagements around the work dates. Each repetition draws for a fresh request nam
 import argparse
 import cProfile
 import gc
-import hashlib
 import json
 import os
 import pstats
@@ -50,8 +49,17 @@ from engine.experts.reference import ensure_reference_data  # noqa: E402
 from engine.platform.models import Unit, User  # noqa: E402
 from rules import draw as draw_rules  # noqa: E402
 from rules.entities import known_unit_codes  # noqa: E402
-from rules.recusal import Affiliation, Busy, DeclaredConflict, ExpertProfile, Party, RequestSpec, legal_entity_keys  # noqa: E402
-from rules.recusal import screen  # noqa: E402
+from rules.orgs import normalize_org  # noqa: E402
+from rules.recusal import (  # noqa: E402
+    Affiliation,
+    Busy,
+    DeclaredConflict,
+    ExpertProfile,
+    Party,
+    RequestSpec,
+    legal_entity_keys,
+    screen,  # noqa: E402
+)
 
 NOW = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
 TODAY = date(2026, 3, 2)
@@ -218,11 +226,13 @@ def baseline_draw(engine, pool: dict, k: int) -> tuple[float, list[int]]:
 
 def _raw_profiles(cur, p: str, group: str) -> list[ExpertProfile]:
     cur.execute(RAW_DECLARATIONS.format(p=p), (group,))
-    affiliations, conflicts = {}, {}
+    affiliations, conflicts, employers = {}, {}, {}
     for expert_id, kind, org, code, start, end, note in cur.fetchall():
         if kind in RELATIONS:
             affiliations.setdefault(expert_id, []).append(
                 Affiliation(org, code or "", RELATIONS[kind], _as_date(start), _as_date(end)))
+            if kind == "employment" and end is None and code:
+                employers.setdefault(expert_id, []).append((normalize_org(org), code))
         else:
             conflicts.setdefault(expert_id, []).append(DeclaredConflict(org, code or "", kind, note or ""))
     cur.execute(RAW_BUSY.format(p=p), (group,))
@@ -230,9 +240,18 @@ def _raw_profiles(cur, p: str, group: str) -> list[ExpertProfile]:
     for expert_id, start, end, request_id in cur.fetchall():
         busy.setdefault(expert_id, []).append(Busy(_as_date(start), _as_date(end), request_id))
     cur.execute(RAW_EXPERTS.format(p=p), (group,))
-    return sorted((ExpertProfile(i, status, _as_date(term_end), unit, "", (group,), specialties or "", region_of(unit),
-                                 tuple(affiliations.get(i, ())), tuple(conflicts.get(i, ())), tuple(busy.get(i, ())))
+    return sorted((ExpertProfile(i, status, _as_date(term_end), unit, _code(unit, employers.get(i)), (group,),
+                                 specialties or "", region_of(unit), tuple(affiliations.get(i, ())),
+                                 tuple(conflicts.get(i, ())), tuple(busy.get(i, ())))
                    for i, status, term_end, unit, specialties in cur.fetchall()), key=lambda x: x.id)
+
+
+def _code(unit: str, employers: list | None) -> str:
+    """The unit's own credit code from a current employment declaration naming it (as profiles.py does)."""
+    if not employers:
+        return ""
+    key = normalize_org(unit)
+    return next((code for org, code in employers if org == key), "")
 
 
 def p95(ms: list[float]) -> float:

@@ -9,9 +9,10 @@ import os
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
-from engine.assignment.models import DrawExclusion, DrawRecordRow, WorkRequest
+from engine.assignment import exclusions as stored_exclusions
+from engine.assignment.models import DrawRecordRow, WorkRequest
 from engine.assignment.profiles import known_codes, load_profiles, screen_request
 from engine.assignment.verification import verify_draw  # noqa: F401  (its earlier home: callers import it here)
 from engine.core import audit
@@ -36,10 +37,7 @@ def draw_row(session, request_id: int) -> DrawRecordRow | None:
 
 
 def _store_exclusions(session, request_id: int, exclusions, round_no: int) -> None:
-    if exclusions:
-        session.execute(insert(DrawExclusion), [
-            {"request_id": request_id, "expert_id": e.expert_id, "code": e.code, "reason": e.reason,
-             "article": e.article, "round": round_no} for e in exclusions])
+    stored_exclusions.store(session, request_id, round_no, exclusions)  # one compact row per round
 
 
 def _anchor(session, row: DrawRecordRow, ctx_actor, now: datetime, instance) -> None:
