@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from engine.assignment import exclusions as stored_exclusions
+from engine.assignment import snapshot
 from engine.assignment.models import DrawRecordRow, WorkRequest
 from engine.assignment.profiles import known_codes, load_profiles, screen_request
 from engine.assignment.verification import verify_draw  # noqa: F401  (its earlier home: callers import it here)
@@ -65,7 +66,7 @@ def _engaged_elsewhere(session, request: WorkRequest) -> set[int]:
 def first_draw(session, request: WorkRequest, wanted: int, actor, now: datetime, instance, rng=None) -> list[int]:
     """Screen the group, freeze the candidates, draw round 1 (seeded from `rng`, else os.urandom); returns
     the picked ids in rank order."""
-    profiles, known = load_profiles(session, None, request.group_code), known_codes(session)
+    profiles, known = snapshot.group_profiles(session, request.group_code, request.start_date, request.end_date)
     eligible, exclusions = screen_request(session, profiles, request, now, known)
     engaged = _engaged_elsewhere(session, request)
     eligible = [i for i in eligible if i not in engaged]

@@ -66,7 +66,7 @@ BUSY_COLUMNS = (Engagement.expert_id, Engagement.start_date, Engagement.end_date
 EXPERT_COLUMNS = (Expert.id, Expert.status, Expert.term_end, Expert.unit_name, Expert.specialties)
 
 
-def _in_group(column, group_code: str):
+def in_group(column, group_code: str):
     """`column` (an expert id) belongs to a member of the group: one join instead of long IN lists."""
     return column.in_(select(GroupMembership.expert_id).join(ExpertGroup, ExpertGroup.id == GroupMembership.group_id)
                       .where(ExpertGroup.code == group_code))
@@ -79,8 +79,8 @@ def _rows(session, columns, id_column, ids: list[int] | None, group_code: str, *
     order = (id_column,) if row_id is id_column else (id_column, row_id)
     parts = [None] if ids is None else list(_chunks(ids))
     for part in parts:
-        match = _in_group(id_column, group_code) if part is None else id_column.in_(part)
-        yield from session.connection().execute(select(*columns).where(match, *where).order_by(*order))
+        match = in_group(id_column, group_code) if part is None else id_column.in_(part)
+        yield from session.connection().execute(select(*columns).where(match, *where).order_by(*order)).all()
 
 
 def _declared(session, ids, group_code) -> tuple[dict, dict, dict]:
@@ -111,15 +111,15 @@ def _unit_credit_code(unit_name: str, employers: list[tuple[str, str]]) -> str:
     return next((code for org, code in employers if normalize_org(org) == key), "")
 
 
-def load_profiles(session, expert_ids: list[int] | None, group_code: str) -> list[ExpertProfile]:
+def load_profiles(session, expert_ids: list[int] | None, group_code: str, with_busy: bool = True) -> list[ExpertProfile]:
     """Screening profiles of the given experts, or of every group member when `expert_ids` is None, by id.
 
     Three queries whatever the size (chunks of CHUNK ids when ids are given); most experts declare nothing, so
-    their profile shares the empty tuples.
+    their profile shares the empty tuples. `with_busy=False` leaves engagements out (engine.assignment.snapshot).
     """
     ids = None if expert_ids is None else sorted(set(expert_ids))
     affiliations, conflicts, employers = _declared(session, ids, group_code)
-    busy = _busy(session, ids, group_code)
+    busy = _busy(session, ids, group_code) if with_busy else {}
     groups, empty = (group_code,), ()
     return [ExpertProfile(i, status, term_end, unit, _unit_credit_code(unit, employers[i]) if i in employers else "",
                           groups, specialties or "", region_of(unit), tuple(affiliations.get(i, empty)),
