@@ -181,20 +181,26 @@ def queries_history(session, expert_id: int):
     return expert_cases(session, expert_id)
 
 
-def test_the_pool_version_changes_with_the_rows_recusal_reads(session):
+def test_the_pool_version_changes_when_a_change_to_what_recusal_reads_commits(session):
     from engine.experts import pool_version
 
     expert = make_expert(session, "甲")
     first = pool_version.current(session)
-    session.commit()
     session.execute(update(GroupMembership).where(GroupMembership.expert_id == expert.id).values(position="member"))
-    second = pool_version.current(session)
+    assert pool_version.current(session) is None  # its own change is in no version: nothing kept may serve it
     session.commit()
+    second = pool_version.current(session)
     expert.unit_name = "另一单位"
+    session.flush()
+    assert pool_version.current(session) is None
+    session.rollback()
+    assert pool_version.current(session) == second  # a change rolled back leaves the version
+    session.get(Expert, expert.id).unit_name = "另一单位"
     session.commit()
     third = pool_version.current(session)
+    session.commit()
+    assert pool_version.current(session) == third  # reading and committing nothing change nothing
     assert None not in (first, second, third) and len({first, second, third}) == 3
-    assert pool_version.current(session) == third  # reading changes nothing
 
 
 def test_the_migration_moves_stored_exclusions_both_ways_and_the_draw_still_verifies(tmp_path):
