@@ -118,6 +118,8 @@ def load_profiles(session, expert_ids: list[int] | None, group_code: str, with_b
     their profile shares the empty tuples. `with_busy=False` leaves engagements out (engine.assignment.snapshot).
     """
     ids = None if expert_ids is None else sorted(set(expert_ids))
+    if session.autoflush:  # the Core reads below bypass the ORM's autoflush: this transaction's rows count too
+        session.flush()
     affiliations, conflicts, employers = _declared(session, ids, group_code)
     busy = _busy(session, ids, group_code) if with_busy else {}
     groups, empty = (group_code,), ()
