@@ -98,7 +98,7 @@ def remaining_candidates(session, request: WorkRequest, row: DrawRecordRow, now:
         Engagement.request_id == request.id, Engagement.status.in_(NO_LONGER_ENGAGED),
         Engagement.expert_id.is_not(None))))
     left = sorted(set(record.candidates) - set(record.drawn()) - set(record.excluded()) - gone)
-    profiles = load_profiles(session, left, request.group_code)
+    profiles = snapshot.profiles_of(session, left, request.group_code, request.start_date, request.end_date)
     still, exclusions = screen_request(session, profiles, request, now)  # status, term, dates may change
     engaged = _engaged_elsewhere(session, request) & set(left)
     taken = _designated_entities(session, request, record)

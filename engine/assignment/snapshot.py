@@ -73,6 +73,17 @@ def group_profiles(session, group_code: str, start: date, end: date) -> tuple[li
     return profiles, known
 
 
+def profiles_of(session, expert_ids, group_code: str, start: date, end: date) -> list[ExpertProfile]:
+    """The screening profiles of the given experts for work on [start, end], by id: the kept group's where it has
+    them, the others (no longer members) loaded as load_profiles(ids, group) loads them."""
+    wanted = set(expert_ids)
+    found = [p for p in group_profiles(session, group_code, start, end)[0] if p.id in wanted]
+    missing = wanted - {p.id for p in found}
+    if missing:
+        found = sorted(found + load_profiles(session, sorted(missing), group_code), key=lambda p: p.id)
+    return found
+
+
 def forget() -> None:
     """Drop every kept snapshot (tests, and after raw SQL changed the pool without a new version)."""
     _KEPT.clear()
