@@ -87,6 +87,9 @@ def _drawn(session, request_id: int) -> tuple[dict, list]:
     return row.record, [x for _, x in exclusions.of_request(session, request_id)]
 
 
+_load = snapshot.load_profiles
+
+
 def test_the_draw_is_the_rules_draw_on_the_rows_through_every_pool_change(session, users, monkeypatch):
     loads = []
     monkeypatch.setattr(snapshot, "load_profiles", lambda *a, **k: loads.append(1) or _load(*a, **k))
@@ -110,9 +113,6 @@ def test_the_draw_is_the_rules_draw_on_the_rows_through_every_pool_change(sessio
     assert seen == [1, 1, 2, 3]  # loaded again after each pool change only
     codes = {x.code for x in stored}
     assert {"unit_is_party", "affiliated_with_party", "declared_conflict", "busy", "not_active"} <= codes
-
-
-_load = snapshot.load_profiles
 
 
 def _count_statements(session, fn) -> int:
