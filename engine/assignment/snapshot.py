@@ -3,7 +3,7 @@
 Building 10,000 profiles from the database costs more than screening and drawing them. What they hold (status,
 term, unit, specialties, membership, declarations) and the credit codes known from declarations change rarely,
 so a worker keeps them per (database, group) under the pool version (engine.experts.pool_version), which every
-change of those rows replaces in its own transaction. A draw reads the version (one SELECT): the same version
+change of those rows replaces as it commits. A draw reads the version (one SELECT): the same version
 reuses the profiles, another (or none) loads them afresh. Engagements change with every draw and are never
 kept: each draw reads those overlapping its dates and puts them on the profiles.
 """
