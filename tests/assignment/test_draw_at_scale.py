@@ -25,7 +25,7 @@ from rules.recusal import (
     normalize_org,
     screen,
 )
-from tests.assignment_support import START, create, fixed_rng, make_expert, make_pool
+from tests.assignment_support import GROUP, START, create, fixed_rng, make_expert, make_pool
 from tests.draw_support import declare
 from tests.support import T0
 from webui.extensions import db
@@ -241,3 +241,18 @@ def test_the_migration_moves_stored_exclusions_both_ways_and_the_draw_still_veri
             db.engine.dispose()
     finally:
         spec_cache.clear()
+
+
+def test_a_redraw_screens_the_kept_profiles_as_it_screened_the_loaded_ones(session, users):
+    from engine.assignment.profiles import load_profiles
+
+    _pool(session, users)
+    outsider = make_expert(session, "他组专家", group="risk_monitoring")  # a candidate no longer in the group
+    request = create(session, users["using_unit"], n_experts="3", n_backups="0", parties=f"{PARTY}，{CODE}")
+    ids = [e.id for e in session.scalars(select(Expert))]
+    assert outsider.id in ids
+    kept = snapshot.profiles_of(session, ids, GROUP, request.start_date, request.end_date)
+    loaded = load_profiles(session, ids, GROUP)
+    assert [p.id for p in kept] == [p.id for p in loaded] == sorted(ids)
+    spec, today = spec_of(request), local_date(T0)
+    assert screen(kept, spec, today) == screen(loaded, spec, today)
