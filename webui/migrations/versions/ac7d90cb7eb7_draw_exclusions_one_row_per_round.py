@@ -7,7 +7,7 @@ downgrade expands them back in the same order. The draw records and their audit 
 every earlier draw verifies as before.
 
 Revision ID: ac7d90cb7eb7
-Revises: b7d41e9a2c63
+Revises: 9822be1384a4
 Create Date: 2026-12-01 08:00:00
 
 """
@@ -18,7 +18,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = 'ac7d90cb7eb7'
-down_revision = 'b7d41e9a2c63'
+down_revision = '9822be1384a4'
 branch_labels = None
 depends_on = None
 
