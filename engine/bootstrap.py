@@ -17,12 +17,14 @@ from engine.admission import models as admission_models
 from engine.admission import ports as admission_ports
 from engine.admission import queries as admission_queries
 from engine.admission import reviews as admission_reviews
+from engine.admission import search_facts as admission_search
 from engine.admission import services as admission_services
 from engine.admission.status import ApplicationStatus
 from engine.assignment import form_hooks as assignment_form_hooks
 from engine.assignment import history as assignment_history
 from engine.assignment import hostfuncs as assignment_hostfuncs
 from engine.assignment import models as assignment_models
+from engine.assignment import search_facts as assignment_search
 from engine.assignment import services as assignment_services
 from engine.assignment import usage as assignment_usage
 from engine.assignment.status import RequestStatus
@@ -35,11 +37,13 @@ from engine.evaluation import history as evaluation_history
 from engine.evaluation import hostfuncs as evaluation_hostfuncs
 from engine.evaluation import models as evaluation_models
 from engine.evaluation import ports as evaluation_ports
+from engine.evaluation import search_facts as evaluation_search
 from engine.evaluation import services as evaluation_services
 from engine.evaluation.status import EvaluationStatus
 from engine.exit import history as exit_history
 from engine.exit import hostfuncs as exit_hostfuncs
 from engine.exit import models as exit_models
+from engine.exit import search_facts as exit_search
 from engine.exit import services as exit_services
 from engine.exit.status import ExitCaseStatus
 from engine.experts import models as experts_models
@@ -47,6 +51,7 @@ from engine.experts import ports as experts_ports
 from engine.groups import hostfuncs as groups_hostfuncs
 from engine.groups import models as groups_models
 from engine.groups import nominations as groups_nominations
+from engine.groups import search_facts as groups_search
 from engine.groups.status import ChangeStatus
 from engine.platform import models as platform_models
 from engine.platform import notifications
@@ -54,8 +59,10 @@ from engine.renewal import history as renewal_history
 from engine.renewal import hostfuncs as renewal_hostfuncs
 from engine.renewal import models as renewal_models
 from engine.renewal import queries as renewal_queries
+from engine.renewal import search_facts as renewal_search
 from engine.renewal import services as renewal_services
 from engine.renewal.status import RenewalStatus
+from engine.tasks import digest
 
 
 @dataclass(frozen=True)
@@ -71,27 +78,29 @@ class Procedure:
 PROCEDURES: tuple[Procedure, ...] = (
     Procedure("admission", ("admission_public", "admission_invited"),
               (admission_services.exports, admission_reviews.exports, admission_commitment.exports,
-               admission_admit.exports, admission_queries.exports),
+               admission_admit.exports, admission_queries.exports, admission_search.exports),
               (DomainRow(admission_models.Application, "申请", frozenset(
                   {ApplicationStatus.REJECTED, ApplicationStatus.LAPSED, ApplicationStatus.ADMITTED})),)),
     Procedure("assignment", ("assignment",),
-              (assignment_hostfuncs.exports, assignment_form_hooks.exports),
+              (assignment_hostfuncs.exports, assignment_form_hooks.exports, assignment_search.exports),
               (DomainRow(assignment_models.WorkRequest, "用人申请", frozenset(
                   {RequestStatus.REJECTED, RequestStatus.COMPLETED, RequestStatus.WITHDRAWN})),)),
     Procedure("evaluation", ("annual_evaluation",),
-              (evaluation_hostfuncs.exports, evaluation_services.exports, evaluation_campaign.exports),
+              (evaluation_hostfuncs.exports, evaluation_services.exports, evaluation_campaign.exports,
+               evaluation_search.exports),
               (DomainRow(evaluation_models.Evaluation, "履职评价", frozenset({EvaluationStatus.FINALIZED})),)),
-    Procedure("exit", ("exit",), (exit_hostfuncs.exports, exit_services.exports),
+    Procedure("exit", ("exit",), (exit_hostfuncs.exports, exit_services.exports, exit_search.exports),
               (DomainRow(exit_models.ExitCase, "出库案件", frozenset(
                   {ExitCaseStatus.EXITED, ExitCaseStatus.DISMISSED, ExitCaseStatus.REJECTED})),)),
-    Procedure("renewal", ("term_renewal",), (renewal_hostfuncs.exports, renewal_services.exports),
+    Procedure("renewal", ("term_renewal",), (renewal_hostfuncs.exports, renewal_services.exports, renewal_search.exports),
               # not_renewing waits for the term to end, so it is not final
               (DomainRow(renewal_models.RenewalCase, "续聘", frozenset({RenewalStatus.RENEWED, RenewalStatus.LAPSED})),)),
-    Procedure("groups", ("group_change",), (groups_hostfuncs.exports,),
+    Procedure("groups", ("group_change",), (groups_hostfuncs.exports, groups_search.exports),
               (DomainRow(groups_models.GroupChange, "专家组调整", frozenset(
                   {ChangeStatus.EFFECTIVE, ChangeStatus.REJECTED, ChangeStatus.FAILED})),)),
 )
-PLATFORM: tuple[Contributions, ...] = (notifications.exports, checkpoints.exports, audit_archive.exports)
+PLATFORM: tuple[Contributions, ...] = (notifications.exports, checkpoints.exports, audit_archive.exports,
+                                       digest.exports)
 
 # Every module that declares tables (SQLAlchemy registers a model when its module is imported).
 MODEL_MODULES = (core_models, platform_models, experts_models, deploy_models, admission_models, assignment_models,
@@ -105,7 +114,9 @@ def _install_contributions(contributions: Contributions) -> None:
                             (jobs.JOBS, contributions.jobs),
                             (hooks.TASK_FACTS, contributions.task_facts),
                             (hooks.INSTANCE_VIEWERS, contributions.instance_viewers),
-                            (hooks.SEALED_STEPS, contributions.sealed_steps)):
+                            (hooks.SEALED_STEPS, contributions.sealed_steps),
+                            (hooks.ROW_FACTS, contributions.row_facts),
+                            (hooks.SEARCH_FACTS, contributions.search_facts)):
         for key, value in items.items():
             if registry.get(key, value) is not value:
                 raise ValueError(f"{key} is contributed twice")

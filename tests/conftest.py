@@ -113,18 +113,27 @@ SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 def pytest_configure(config):
     config.addinivalue_line("markers", "breaks_invariant(*codes): the test breaks these invariants on purpose")
     config.addinivalue_line("markers", "shared_corpus: reads ../shared (collected only when it exists)")
+    config.addinivalue_line("markers", "postgresql_only: needs DATABASE_URL on PostgreSQL (collected only then)")
+
+
+def _on_postgresql() -> bool:
+    return os.environ.get("DATABASE_URL", "").startswith("postgresql")
 
 
 def pytest_collection_modifyitems(config, items):
     # A clone with nothing beside it runs everything else; CI (.ci/run) always has ../shared.
     if not SHARED.is_dir():
         items[:] = [item for item in items if item.get_closest_marker("shared_corpus") is None]
+    # Several server processes on one database: PostgreSQL only. CI's PostgreSQL run (.ci/run) always has it.
+    if not _on_postgresql():
+        items[:] = [item for item in items if item.get_closest_marker("postgresql_only") is None]
 
 
 def pytest_report_header(config):
     url = os.environ.get("DATABASE_URL") or "sqlite (temporary file)"
     cache = os.environ.get("EXPERTPOOL_SPEC_CACHE", "on")
     shared = "found" if SHARED.is_dir() else "missing: tests marked shared_corpus not collected"
-    return f"database: {url.split('@')[-1]}; spec cache: {cache}; ../shared: {shared}"
+    pg_only = "" if _on_postgresql() else "; tests marked postgresql_only not collected"
+    return f"database: {url.split('@')[-1]}; spec cache: {cache}; ../shared: {shared}{pg_only}"
 
 

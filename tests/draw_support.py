@@ -34,16 +34,25 @@ def declare(session, expert, now=None, **fields):
 
 def exclusion_codes(session, request_id: int) -> dict[str, set[str]]:
     """Expert name → the exclusion codes stored for the request's draw."""
-    from sqlalchemy import select
-
-    from engine.assignment.models import DrawExclusion
+    from engine.assignment import exclusions
     from engine.experts.models import Expert
 
     found: dict[str, set[str]] = {}
-    for name, code in session.execute(select(Expert.name, DrawExclusion.code).join(
-            Expert, Expert.id == DrawExclusion.expert_id).where(DrawExclusion.request_id == request_id)):
-        found.setdefault(name, set()).add(code)
+    for _, x in exclusions.of_request(session, request_id):
+        found.setdefault(session.get(Expert, x.expert_id).name, set()).add(x.code)
     return found
+
+
+def stored_exclusions(session, request_id: int | None = None) -> list:
+    """The stored exclusions (rules.recusal.Exclusion) of one request's draw, or of every draw."""
+    from sqlalchemy import select
+
+    from engine.assignment import exclusions
+    from engine.assignment.models import DrawExclusionRound
+
+    ids = [request_id] if request_id is not None else sorted(set(session.scalars(select(
+        DrawExclusionRound.request_id))))
+    return [x for i in ids for _, x in exclusions.of_request(session, i)]
 
 
 TOOL = __import__("pathlib").Path(__file__).resolve().parents[1] / "tools" / "verify_draw.py"

@@ -12,6 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from engine import bootstrap
 from engine.core import checkpoints
+from engine.platform import settings
 from webui.extensions import csrf, db, login_manager, migrate
 from webui.logs import configure_logging
 
@@ -38,7 +39,7 @@ def _flag(name: str) -> bool:
 
 
 def _default_config(app: Flask) -> dict:
-    secret = os.environ.get("EXPERTPOOL_SECRET_KEY")
+    secret = settings.secret_key()
     if not secret:
         log.warning("EXPERTPOOL_SECRET_KEY not set: using a random key (sessions end on restart)")
         secret = secrets.token_hex(32)
@@ -68,7 +69,9 @@ def _default_config(app: Flask) -> dict:
 
 def create_app(overrides: dict | None = None) -> Flask:
     """Build the Flask app; `overrides` replace config keys (tests)."""
-    app = Flask(__name__, instance_relative_config=True)
+    instance_dir = os.environ.get("EXPERTPOOL_INSTANCE_DIR", "").strip()  # production: /var/lib/expertpool
+    app = Flask(__name__, instance_relative_config=True,
+                instance_path=str(Path(instance_dir).resolve()) if instance_dir else None)
     app.config.from_mapping(_default_config(app))
     if overrides:
         app.config.update(overrides)

@@ -6,6 +6,7 @@ from pathlib import Path
 from flask import Flask, abort, jsonify, render_template, request, send_from_directory
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from markupsafe import escape
 
 from engine.admission.models import APPLICATION_STATUSES
 from engine.core.errors import ServiceError
@@ -80,6 +81,20 @@ def _register_errors(app: Flask) -> None:
     app.register_error_handler(500, _server_error)
 
 
+def _chinese_redirects(app: Flask) -> None:
+    """A redirect's body (seen by clients that do not follow it) in Chinese, not Werkzeug's "Redirecting..."."""
+    plain = app.redirect
+
+    def redirect(location: str, code: int = 302):
+        response = plain(location, code)
+        target = escape(response.headers.get("Location", ""))
+        response.set_data(f'<!doctype html>\n<html lang="zh-CN"><title>正在跳转</title>'
+                          f'<p>正在跳转到 <a href="{target}">{target}</a>。</p></html>\n')
+        return response
+
+    app.redirect = redirect
+
+
 def _unread_notifications() -> int:
     from engine.platform.notifications import unread_count
     from webui.extensions import db
@@ -112,21 +127,25 @@ def _ui_blueprints():
     from webui.groups import views as groups
     from webui.incidents import views as incidents
     from webui.instances import views as instances
+    from webui.notifications import views as notifications
     from webui.renewal import views as renewal
+    from webui.tasks import inbox as tasks_inbox
     from webui.tasks import views as tasks
     from webui.workbench import views as workbench
 
     return [tasks.bp, admission.bp, experts.bp, me.bp, instances.bp, assignment.bp, evaluation.bp, exit_views.bp,
             renewal.bp, workbench.bp, groups.bp, incidents.bp, account.bp, admin.bp, register.bp,
-            audit_views.bp, dashboard.bp, evidence.bp]
+            audit_views.bp, dashboard.bp, evidence.bp, notifications.bp, tasks_inbox.bp]
 
 
 def _api_blueprints():
     """The JSON API (token auth, CSRF-exempt)."""
     from webui.api import assignment, views
+    from webui.api import bulk as bulk_api
+    from webui.api import inbox as api_inbox
     from webui.audit import api as audit_api
 
-    return [views.bp, assignment.bp, audit_api.bp]
+    return [views.bp, assignment.bp, audit_api.bp, bulk_api.bp, api_inbox.bp]
 
 
 def register(app: Flask) -> None:
@@ -146,4 +165,5 @@ def register(app: Flask) -> None:
 
     app.after_request(send_after_commit)  # mail queued by any committed POST goes out right away
     _register_errors(app)
+    _chinese_redirects(app)
     _register_template_helpers(app)

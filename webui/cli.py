@@ -140,26 +140,28 @@ def doctor(do_repair: bool):
 @click.option("--port", default=5000, show_default=True)
 @click.pass_context
 def serve(ctx, host: str, port: int):
-    """Run the web server with the timer scheduler."""
+    """Run the web server (with the timer scheduler unless EXPERTPOOL_SCHEDULER=off)."""
     app = ctx.obj.load_app()
     with app.app_context():
         prepare_database()
-    from webui.scheduler import start_scheduler
+    from webui.scheduler import start_for_web
 
-    start_scheduler(app)
+    start_for_web(app)  # EXPERTPOOL_SCHEDULER=off: the `expertpool scheduler` process fires the timers
     click.echo(f"专家库已启动：http://{host}:{port}/  （Ctrl+C 退出）")
     # app.run() is a no-op under the Flask CLI, so call werkzeug directly.
     run_simple(host, port, app, threaded=True, use_reloader=False)
 
 
 def _register_capability_commands() -> None:
+    from webui import ops_cli
     from webui.assignment import cli as assignment_cli
     from webui.auth import cli as account_cli
     from webui.evaluation import cli as evaluation_cli
     from webui.evidence import cli as evidence_cli
+    from webui.tasks import cli as tasks_cli
     from webui.workbench import cli as workbench_cli
 
-    for module in (assignment_cli, evaluation_cli, workbench_cli, account_cli, evidence_cli):
+    for module in (assignment_cli, evaluation_cli, workbench_cli, account_cli, evidence_cli, ops_cli, tasks_cli):
         module.register(main)
 
 

@@ -4,6 +4,7 @@ An operator given the id from a user's screenshot finds the traceback in the ser
 """
 
 import logging
+import os
 import re
 import secrets
 
@@ -44,7 +45,9 @@ def configure_logging(app: Flask) -> None:
         handler = logging.StreamHandler()
         handler.setFormatter(logging.Formatter(FORMAT))
         root.addHandler(handler)
-        root.setLevel(logging.INFO)
+        root.setLevel(os.environ.get("EXPERTPOOL_LOG_LEVEL", "INFO").strip().upper() or "INFO")
+    if root.level > logging.DEBUG:  # a line per scheduler tick would drown the journal
+        logging.getLogger("apscheduler").setLevel(logging.WARNING)
     for handler in root.handlers:
         if not any(isinstance(f, RequestIdFilter) for f in handler.filters):
             handler.addFilter(RequestIdFilter())

@@ -4,7 +4,7 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 
-from engine.admission import ports
+from engine.admission import notices, ports
 from engine.admission.models import Application
 from engine.admission.status import ApplicationStatus
 from engine.core.contributions import Contributions
@@ -68,4 +68,5 @@ def admit_expert(ctx: HostContext, application_id, doc_no, doc_date) -> dict:
                                      app.id, ctx.now)
     app.expert_id, app.status, app.status_stage = expert.id, ApplicationStatus.ADMITTED, "admitted"
     app.updated_at = ctx.now
+    notices.admitted(session, app, doc_no, expert.term_start, expert.term_end, expert.certificate_no, ctx.now)
     return {"expert_id": expert.id, "certificate_no": expert.certificate_no, "term_end": expert.term_end.isoformat()}

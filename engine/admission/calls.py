@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from engine.admission.models import Application, PublicCall
 from engine.core import audit
@@ -53,3 +53,13 @@ def my_applications(session, user) -> list[tuple[Application, list[str]]]:
             HumanTask.instance_id.in_(ids), HumanTask.state == TaskState.OPEN)):
         steps.setdefault(instance_id, []).append(name)
     return [(a, steps.get(a.instance_id, [])) for a in apps]
+
+
+def step_deadlines(session, instance_ids) -> dict[int, datetime]:
+    """The earliest deadline among each instance's open tasks (承诺书 and review steps), where one is set."""
+    ids = [i for i in instance_ids if i]
+    if not ids:
+        return {}
+    return dict(session.execute(select(HumanTask.instance_id, func.min(HumanTask.due_at)).where(
+        HumanTask.instance_id.in_(ids), HumanTask.state == TaskState.OPEN, HumanTask.due_at.is_not(None))
+        .group_by(HumanTask.instance_id)).all())

@@ -1,7 +1,6 @@
 """Read-only queries the server-rendered UI needs (no Flask): applications, attachments, task pages."""
 
 from dataclasses import dataclass, field
-from datetime import datetime
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import defer
@@ -12,7 +11,6 @@ from engine.admission.status import ApplicationStatus
 from engine.core.contributions import Contributions
 from engine.core.errors import Forbidden, NotFound
 from engine.core.forms import load_form, step_forms
-from engine.core.inbox import InboxFilter, inbox_query
 from engine.core.models import AuditEvent, HumanTask
 from engine.experts.privacy import has_pii, mask_fields, record_view, sees_pii
 from engine.platform import policy
@@ -86,21 +84,40 @@ class TaskPage:
     attachments: list[Attachment] = field(default_factory=list)
     history: list[AuditEvent] = field(default_factory=list)
     forms_by_step: dict[str, dict] = field(default_factory=dict)
+    returned: AuditEvent | None = None  # the applicant's correction task: the review that returned the 推荐表
+
+
+def returning_review(task: HumanTask, history: list[AuditEvent]) -> AuditEvent | None:
+    """For a correction task (form "application"): the latest review that returned the 推荐表 for 补正."""
+    if task.form_key != "application":
+        return None
+    for event in reversed(history):
+        values = (event.data_after or {}).get(event.bpmn_id)
+        if isinstance(values, dict) and values.get("decision") == "return":
+            return event
+    return None
 
 
 def task_page(session, task: HumanTask, viewer=None) -> TaskPage:
     """Collect the reviewed application, its attachments and earlier steps (those the viewer may see) for one task."""
     app = application_for_instance(session, task.instance_id)
+    history = task_history(session, task.instance_id, viewer)
     return TaskPage(task=task, lock_version=task.instance.lock_version, dynamic=dynamic_choices(session),
-                    application=app, attachments=application_attachments(session, app),
-                    history=task_history(session, task.instance_id, viewer),
-                    forms_by_step=step_forms(session, task.instance_id))
+                    application=app, attachments=application_attachments(session, app), history=history,
+                    forms_by_step=step_forms(session, task.instance_id), returned=returning_review(task, history))
 
 
-def bulk_candidates(session, user, form_key: str, now: datetime, limit: int = 200) -> list[HumanTask]:
-    """The user's open tasks of one form (for bulk approval lists), oldest first."""
-    query = inbox_query(user, InboxFilter(sort="created"), now).where(HumanTask.form_key == form_key)
-    return list(session.scalars(query.limit(limit)))
+@exports.row_fact("admission_public")
+@exports.row_fact("admission_invited")
+def application_row_facts(session, task_rows, viewer) -> dict[int, dict]:
+    """The applicant's name, work unit and eligibility report per inbox row (one query for a page of rows; no PII)."""
+    by_instance: dict[int, list[int]] = {}
+    for task in task_rows:
+        by_instance.setdefault(task.instance_id, []).append(task.id)
+    rows = session.execute(select(Application.instance_id, Application.name, Application.eligibility,
+                                  Application.form).where(Application.instance_id.in_(by_instance))) if by_instance else []
+    return {task_id: {"person": name, "eligibility": report, "unit": (form or {}).get("unit_name")}
+            for instance_id, name, report, form in rows for task_id in by_instance[instance_id]}
 
 
 def unit_choices(session) -> list[tuple[int, str]]:

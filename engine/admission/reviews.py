@@ -5,6 +5,7 @@ from datetime import date
 
 from sqlalchemy import select
 
+from engine.admission import notices
 from engine.admission.models import Application
 from engine.admission.person import check_person
 from engine.admission.services import application_for_instance
@@ -21,12 +22,17 @@ from engine.platform.notifications import notify
 exports = Contributions()  # installed by engine.bootstrap
 
 
-def _record_stage(ctx: HostContext, task_row, status: str | None, stage: str) -> None:
-    """Where the application stands after a reviewer's decision (None: it stays where it is)."""
+def _record_stage(ctx: HostContext, task_row, status: str | None, stage: str, comment: str | None = None) -> None:
+    """Where the application stands after a reviewer's decision (None: it stays where it is); the applicant is
+    told of a return or a refusal in the same unit of work (notices)."""
     app = application_for_instance(ctx.session, task_row.instance_id)
     if app is None or status is None:  # a form reused outside admission has no application to record on
         return
     app.status, app.status_stage, app.updated_at = status, stage, ctx.now
+    if status == ApplicationStatus.RETURNED:
+        notices.returned(ctx.session, app, comment, ctx.now)
+    elif status == ApplicationStatus.REJECTED:
+        notices.rejected(ctx.session, app, stage, comment, ctx.now)
 
 
 @exports.host_function("refer_ineligible")
@@ -78,7 +84,7 @@ def record_initial_review(ctx: HostContext, task_row, cleaned: dict) -> dict:
     _check_age_exemption(app, decision, cleaned.get("accept_age_exemption"))
     _record_stage(ctx, task_row, None if decision == "pass" else ApplicationStatus.RETURNED if decision == "return"
                   else ApplicationStatus.REJECTED,
-                  "initial_review")
+                  "initial_review", cleaned.get("comment"))
     return cleaned
 
 
@@ -141,6 +147,9 @@ def record_formal_document(ctx: HostContext, task_row, cleaned: dict) -> dict:
     if problem:
         raise ValidationFailed({"doc_date": problem})
     _record_stage(ctx, task_row, ApplicationStatus.AWAITING_COMMITMENT, "record_document")
+    app = application_for_instance(ctx.session, task_row.instance_id)
+    if app is not None:
+        notices.commitment_due(ctx.session, app, cleaned["doc_no"], ctx.now)
     return cleaned
 
 

@@ -4,6 +4,7 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 
+from engine.admission import notices
 from engine.admission.models import Application, PublicCall
 from engine.admission.person import check_person
 from engine.admission.status import OPEN_STATUSES, ApplicationStatus
@@ -12,12 +13,12 @@ from engine.core.clock import local_date
 from engine.core.contributions import Contributions
 from engine.core.db import transaction_cache
 from engine.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from engine.core.forms import load_form, validate_form
+from engine.core.forms import load_form
 from engine.core.scripting import HostContext
 from engine.core.uow import unit_of_work
 from engine.experts.models import DishonestyEntry, ExpertGroup
 from engine.platform import policy
-from engine.platform.attachments import store_uploads
+from engine.platform.attachments import validate_with_uploads
 from engine.platform.models import Attachment
 from engine.platform.settings import commitment_period
 from engine.tasks.services import dynamic_choices
@@ -28,10 +29,8 @@ exports = Contributions()  # installed by engine.bootstrap
 
 def _validated_application(session, actor, raw, files, now) -> tuple[dict, list[int]]:
     form = load_form("application")
-    raw = dict(raw)
-    stored = store_uploads(session, form, files, actor, now, raw)
-    raw.update(stored)
-    cleaned = check_person(session, validate_form(form, raw, dynamic_choices(session)), local_date(now))
+    cleaned, stored = validate_with_uploads(session, form, raw, files, actor, now, dynamic_choices(session),
+                                            check=lambda values: check_person(session, values, local_date(now)))
     return cleaned, [i for ids in stored.values() for i in ids]
 
 
@@ -135,6 +134,8 @@ def set_application_status(ctx: HostContext, application_id, status, stage=None)
     before the review hooks below also call it after each review."""
     app = _application(ctx, application_id)
     app.status, app.status_stage, app.updated_at = status, stage, ctx.now
+    if status == ApplicationStatus.LAPSED:
+        notices.lapsed(ctx.session, app, ctx.now)
     return {"status": status}
 
 

@@ -9,9 +9,11 @@ import os
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
-from engine.assignment.models import DrawExclusion, DrawRecordRow, WorkRequest
+from engine.assignment import exclusions as stored_exclusions
+from engine.assignment import snapshot
+from engine.assignment.models import DrawRecordRow, WorkRequest
 from engine.assignment.profiles import known_codes, load_profiles, screen_request
 from engine.assignment.verification import verify_draw  # noqa: F401  (its earlier home: callers import it here)
 from engine.core import audit
@@ -36,10 +38,7 @@ def draw_row(session, request_id: int) -> DrawRecordRow | None:
 
 
 def _store_exclusions(session, request_id: int, exclusions, round_no: int) -> None:
-    if exclusions:
-        session.execute(insert(DrawExclusion), [
-            {"request_id": request_id, "expert_id": e.expert_id, "code": e.code, "reason": e.reason,
-             "article": e.article, "round": round_no} for e in exclusions])
+    stored_exclusions.store(session, request_id, round_no, exclusions)  # one compact row per round
 
 
 def _anchor(session, row: DrawRecordRow, ctx_actor, now: datetime, instance) -> None:
@@ -67,7 +66,7 @@ def _engaged_elsewhere(session, request: WorkRequest) -> set[int]:
 def first_draw(session, request: WorkRequest, wanted: int, actor, now: datetime, instance, rng=None) -> list[int]:
     """Screen the group, freeze the candidates, draw round 1 (seeded from `rng`, else os.urandom); returns
     the picked ids in rank order."""
-    profiles, known = load_profiles(session, None, request.group_code), known_codes(session)
+    profiles, known = snapshot.group_profiles(session, request.group_code, request.start_date, request.end_date)
     eligible, exclusions = screen_request(session, profiles, request, now, known)
     engaged = _engaged_elsewhere(session, request)
     eligible = [i for i in eligible if i not in engaged]
@@ -99,7 +98,7 @@ def remaining_candidates(session, request: WorkRequest, row: DrawRecordRow, now:
         Engagement.request_id == request.id, Engagement.status.in_(NO_LONGER_ENGAGED),
         Engagement.expert_id.is_not(None))))
     left = sorted(set(record.candidates) - set(record.drawn()) - set(record.excluded()) - gone)
-    profiles = load_profiles(session, left, request.group_code)
+    profiles = snapshot.profiles_of(session, left, request.group_code, request.start_date, request.end_date)
     still, exclusions = screen_request(session, profiles, request, now)  # status, term, dates may change
     engaged = _engaged_elsewhere(session, request) & set(left)
     taken = _designated_entities(session, request, record)

@@ -2,7 +2,8 @@
 
 from sqlalchemy import select
 
-from engine.assignment.models import METHODS, DrawExclusion, WorkRequest
+from engine.assignment import exclusions
+from engine.assignment.models import METHODS, WorkRequest
 from engine.experts.history import HistoryItem
 from engine.experts.models import Engagement
 
@@ -15,10 +16,11 @@ def expert_cases(session, expert_id: int) -> list[HistoryItem]:
                          f"{METHODS.get(r.method, r.method)}；{r.start_date} 至 {r.end_date}，{r.place}", r.instance_id,
                          own_steps_only=True)
              for r in requests]
-    exclusions = session.execute(select(DrawExclusion, WorkRequest).join(
-        WorkRequest, WorkRequest.id == DrawExclusion.request_id).where(DrawExclusion.expert_id == expert_id)
-        .order_by(DrawExclusion.id)).all()
-    items += [HistoryItem("抽取与回避", r.created_at, f"未列入候选：工作任务 #{r.id}：{r.title}（第 {x.round} 轮）",
+    rounds = exclusions.of_expert(session, expert_id)
+    by_id = {r.id: r for r in session.scalars(select(WorkRequest).where(
+        WorkRequest.id.in_({request_id for request_id, _, _ in rounds})))} if rounds else {}
+    items += [HistoryItem("抽取与回避", (r := by_id[request_id]).created_at,
+                          f"未列入候选：工作任务 #{r.id}：{r.title}（第 {round_no} 轮）",
                           f"{x.reason}（{x.article}）", r.instance_id, own_steps_only=True, exclusion=True)
-              for x, r in exclusions]
+              for request_id, round_no, x in rounds]
     return items

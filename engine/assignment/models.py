@@ -92,17 +92,22 @@ class DrawRecordRow(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-class DrawExclusion(Base):
-    """Why one expert was not a candidate (or was cancelled) in a round; shown to requester and auditors."""
+class DrawExclusionRound(Base):
+    """Why experts were not candidates (or were cancelled) in one round of a draw: one row per round, shown to
+    the requester and auditors (engine.assignment.exclusions packs and reads `items`).
 
-    __tablename__ = "draw_exclusion"
+    `items` = {"texts": [[code, reason, article], ...], "rows": [[expert_id, text index], ...]} in screening
+    order; `expert_ids` = ",id,id," of the same rows, so one expert's exclusions are found with a LIKE.
+    """
+
+    __tablename__ = "draw_exclusion_round"
+    __table_args__ = (UniqueConstraint("request_id", "round"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(ForeignKey("work_request.id"), index=True)
-    expert_id: Mapped[int] = mapped_column(ForeignKey("expert.id"), index=True)
-    code: Mapped[str] = mapped_column(String(40))
-    reason: Mapped[str] = mapped_column(Text)
-    article: Mapped[str] = mapped_column(String(40))
     round: Mapped[int] = mapped_column(Integer, default=1)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+    expert_ids: Mapped[str] = mapped_column(Text, default="")
+    items: Mapped[dict] = mapped_column(JSONType)
 
 
 class ExternalExpert(Base):

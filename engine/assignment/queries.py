@@ -10,9 +10,10 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select
 
+from engine.assignment import exclusions
 from engine.assignment.access import access, get_request, own_engagement
 from engine.assignment.draw_views import draw_summary
-from engine.assignment.models import ApprovalDelegation, DrawExclusion, ExternalExpert, WorkRequest
+from engine.assignment.models import ApprovalDelegation, ExternalExpert, WorkRequest
 from engine.core.errors import Forbidden, NotFound
 from engine.core.inbox import visible_to
 from engine.core.models import HumanTask
@@ -82,11 +83,18 @@ def exclusion_rows(session, request: WorkRequest, level: str) -> list[dict]:
     """Stored exclusions with reasons (requester, talent_center and auditors only)."""
     if level != "full":
         return []
-    rows = session.execute(select(DrawExclusion, Expert.name).join(Expert, Expert.id == DrawExclusion.expert_id)
-                           .where(DrawExclusion.request_id == request.id)
-                           .order_by(DrawExclusion.round, DrawExclusion.expert_id, DrawExclusion.id))
-    return [{"round": x.round, "expert_id": x.expert_id, "name": name, "code": x.code, "reason": x.reason,
-             "article": x.article} for x, name in rows]
+    rows = exclusions.of_request(session, request.id)
+    names = expert_names(session, {x.expert_id for _, x in rows})
+    return [{"round": round_no, "expert_id": x.expert_id, "name": names.get(x.expert_id), "code": x.code,
+             "reason": x.reason, "article": x.article} for round_no, x in rows]
+
+
+def expert_names(session, ids) -> dict[int, str]:
+    """Expert id → name, in chunks that keep SQLite's IN lists under its parameter limit."""
+    ids, names = sorted(ids), {}
+    for i in range(0, len(ids), 900):
+        names.update(session.execute(select(Expert.id, Expert.name).where(Expert.id.in_(ids[i:i + 900]))).all())
+    return names
 
 
 def viewer_tasks(session, viewer, request: WorkRequest) -> list[HumanTask]:
@@ -134,6 +142,16 @@ def my_engagements(session, viewer) -> list[tuple[Engagement, WorkRequest]]:
     return list(session.execute(select(Engagement, WorkRequest).join(Expert, Expert.id == Engagement.expert_id)
                                 .join(WorkRequest, WorkRequest.id == Engagement.request_id)
                                 .where(Expert.user_id == viewer.id).order_by(Engagement.id.desc())).all())
+
+
+def confirm_deadlines(session, engagement_ids) -> dict[int, datetime]:
+    """{engagement id: when its open confirmation task's no-answer timer fires}."""
+    ids = list(engagement_ids)
+    if not ids:
+        return {}
+    return dict(session.execute(select(HumanTask.item_id, HumanTask.due_at).where(
+        HumanTask.bpmn_id == "confirm_availability", HumanTask.state == TaskState.OPEN,
+        HumanTask.item_id.in_(ids), HumanTask.due_at.is_not(None))).all())
 
 
 def engagement_page(session, viewer, engagement_id: int) -> tuple[Engagement, WorkRequest, HumanTask | None]:

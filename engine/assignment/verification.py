@@ -10,7 +10,8 @@ events in the format docs/draw-record.md specifies, which tools/verify_draw.py c
 
 from sqlalchemy import select
 
-from engine.assignment.models import DrawExclusion, DrawRecordRow, WorkRequest
+from engine.assignment import exclusions
+from engine.assignment.models import DrawRecordRow, WorkRequest
 from engine.core import audit, checkpoints
 from engine.core.errors import NotFound
 from engine.core.models import AuditEvent
@@ -91,11 +92,7 @@ def _exclusion_problems(session, row: DrawRecordRow) -> list[str]:
     """"draw-2": each round's screened pairs are the stored exclusions (id, code) of that round."""
     if row.record.get("rules_version") not in INPUTS_HASHED:
         return []
-    stored: dict[int, set] = {}
-    for expert_id, code, round_no in session.execute(select(
-            DrawExclusion.expert_id, DrawExclusion.code, DrawExclusion.round).where(
-            DrawExclusion.request_id == row.request_id)):
-        stored.setdefault(round_no, set()).add((expert_id, code))
+    stored = exclusions.screened_by_round(session, row.request_id)
     return [f"第 {r['round']} 轮的排除记录与抽取记录中的 screened 不一致（排除记录被修改）"
             for r in row.record["rounds"] if {tuple(p) for p in r.get("screened", ())} != stored.get(r["round"], set())]
 

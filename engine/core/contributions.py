@@ -28,6 +28,8 @@ class Contributions:
     task_facts: dict[str, Callable] = field(default_factory=dict)
     instance_viewers: dict[str, Callable] = field(default_factory=dict)
     sealed_steps: dict[str, Callable] = field(default_factory=dict)
+    row_facts: dict[str, Callable] = field(default_factory=dict)
+    search_facts: dict[str, Callable] = field(default_factory=dict)
 
     def host_function(self, name: str):
         """Offer `fn(ctx, **params)` as the service-task operator `name` (BPMN `spiffworkflow:serviceTaskOperator`)."""
@@ -44,6 +46,14 @@ class Contributions:
     def task_fact(self, process_key: str):
         """`fn(session, task_row, viewer) -> JSON-safe dict` merged into the API's task detail."""
         return self._record(self.task_facts, process_key)
+
+    def row_fact(self, process_key: str):
+        """`fn(session, task_rows, viewer) -> {task id: {"person", "unit", "eligibility"}}` for the inbox's expandable
+        rows, many rows in one query (hooks.ROW_FACTS)."""
+        return self._record(self.row_facts, process_key)
+    def search_fact(self, process_key: str):
+        """`fn(session, instance) -> inbox_index.SearchFacts | None`: what the inbox search finds its tasks by."""
+        return self._record(self.search_facts, process_key)
 
     def instance_viewer(self, process_key: str):
         """`fn(session, viewer, instance) -> bool`: who else may see instances of this process."""

@@ -13,6 +13,10 @@ TASK_CONTEXT: dict[str, Callable] = {}
 # `fn(session, task_row, viewer) -> JSON-safe dict` merged into the API's task detail (keyed by process key).
 TASK_FACTS: dict[str, Callable] = {}
 
+# `fn(session, task_rows, viewer) -> {task id: {"person", "unit", "eligibility"}}`: what the
+# inbox's expandable row of a bulk-capable task shows about its business object, for a page of rows at once.
+ROW_FACTS: dict[str, Callable] = {}
+
 # `fn(session, viewer, instance) -> bool`: who else may see an instance of that process (e.g. its applicant).
 INSTANCE_VIEWERS: dict[str, Callable] = {}
 
@@ -20,6 +24,10 @@ INSTANCE_VIEWERS: dict[str, Callable] = {}
 # (assignment: drawn experts, Art 13). Task pages leave those steps out of their history; the instance history,
 # which shows every step's data and the automatic steps' results, is refused to that viewer.
 SEALED_STEPS: dict[str, Callable] = {}
+
+# `fn(session, instance) -> inbox_index.SearchFacts | None`: names, ID number, unit, groups and titles the inbox
+# search finds the process's tasks by, copied onto the inbox row when it is created (keyed by process key).
+SEARCH_FACTS: dict[str, Callable] = {}
 
 
 def facts_for(session, task_row, viewer) -> dict:

@@ -4,20 +4,19 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from SpiffWorkflow.util.task import TaskState as SpiffTaskState
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, func, literal_column, or_, select, union_all, update
 
+from engine.core import inbox_index
 from engine.core.models import HumanTask
 from engine.core.spiff import armed_deadline
 from engine.core.status import TaskState
 from engine.platform.policy import UNIT_SCOPED_ROLES  # lanes whose tasks go only to users of the task's unit
 from engine.platform.settings import LOCAL_TZ
 
-SORTS = {
-    "created": HumanTask.created_at.asc(),
-    "-created": HumanTask.created_at.desc(),
-    "due": HumanTask.due_at.asc(),
-    "subject": HumanTask.subject.asc(),
-}
+SORT_COLUMNS = {"created": ("created_at", False), "-created": ("created_at", True), "due": ("due_at", False),
+                "subject": ("subject", False)}  # sort key -> (HumanTask column, descending)
+SORTS = {key: getattr(HumanTask, column).desc() if descending else getattr(HumanTask, column).asc()
+         for key, (column, descending) in SORT_COLUMNS.items()}
 
 
 def _properties(spiff_task) -> dict:
@@ -97,20 +96,39 @@ def sync(session, instance, workflow, lane_roles: dict, now: datetime, was_ready
         )
         session.add(row)
         created.append(row)
+    inbox_index.fill(session, instance, created)  # the search columns, from the procedure's facts
     _backfill_due(session, instance, ready, was_ready)
     return created
 
 
-def visible_to(user):
-    """SQL predicate: open tasks this user may see and act on (named assignee, or lane role [+ unit])."""
+# Open tasks carry the literal state so that the partial indexes (`WHERE state = 'open'`) apply: SQLite only
+# matches a partial index's WHERE against literals, never a bound parameter (PostgreSQL's generic plans neither).
+OPEN_ONLY = HumanTask.state == literal_column(f"'{TaskState.OPEN.value}'")
+
+
+def visibility_branches(user) -> list:
+    """The disjoint parts of `visible_to`, each one an index range scan on the open tasks.
+
+    Named assignee (ix_human_task_open_assignee); unassigned in one of the user's unscoped lane roles; unassigned
+    in a unit-scoped lane role of the user's own unit (both ix_human_task_open_lane). No row is in two parts.
+    """
     roles = set(user.roles)
-    by_role = and_(HumanTask.assignee_id.is_(None), HumanTask.lane_role.in_(roles - UNIT_SCOPED_ROLES))
-    by_unit = and_(
-        HumanTask.assignee_id.is_(None),
-        HumanTask.lane_role.in_(roles & UNIT_SCOPED_ROLES),
-        HumanTask.unit_id == user.unit_id,
-    )
-    return or_(HumanTask.assignee_id == user.id, by_role, by_unit)
+    branches = [HumanTask.assignee_id == user.id]
+    if unscoped := sorted(roles - UNIT_SCOPED_ROLES):
+        branches.append(and_(HumanTask.lane_role.in_(unscoped), HumanTask.assignee_id.is_(None)))
+    if scoped := sorted(roles & UNIT_SCOPED_ROLES):
+        branches.append(and_(HumanTask.lane_role.in_(scoped), HumanTask.assignee_id.is_(None),
+                             HumanTask.unit_id == user.unit_id))
+    return branches
+
+
+def visible_to(user):
+    """SQL predicate: open tasks this user may see and act on (named assignee, or lane role [+ unit]).
+
+    For one instance's rows (a few) an OR is fine; over the whole inbox it reads every unassigned open task, so
+    the inbox reads `visible_ids()` / `visible_parts()`, a UNION ALL of the parts.
+    """
+    return or_(*visibility_branches(user))
 
 
 @dataclass
@@ -123,38 +141,145 @@ class InboxFilter:
     overdue: bool = False
     claimed: str | None = None  # "mine" | "unclaimed"
     sort: str = "created"
+    # appended for the inbox search (engine.core.inbox_filters, whose SORTS `sort` may also name): free text,
+    # the follow-up filter
+    q: str = ""
+    follow_up: str | None = None  # "set" | "due" (today or earlier) | "today"
+    form_key: str | None = None  # one form's tasks (bulk lists)
 
 
-def inbox_query(user, flt: InboxFilter, now: datetime):
-    """A select of the user's open tasks after filters and sort (one indexed query, no workflow loads)."""
-    query = select(HumanTask).where(HumanTask.state == TaskState.OPEN, visible_to(user))
+def filter_clauses(user, flt: InboxFilter, now: datetime) -> list:
+    """The WHERE clauses of a filter, on HumanTask's columns (each visibility part gets all of them)."""
+    clauses = []
     if flt.process_key:
-        query = query.where(HumanTask.process_key == flt.process_key)
+        clauses.append(HumanTask.process_key == flt.process_key)
     if flt.bpmn_id:
-        query = query.where(HumanTask.bpmn_id == flt.bpmn_id)
+        clauses.append(HumanTask.bpmn_id == flt.bpmn_id)
     if flt.unit_id:
-        query = query.where(HumanTask.unit_id == flt.unit_id)
+        clauses.append(HumanTask.unit_id == flt.unit_id)
     if flt.overdue:
-        query = query.where(HumanTask.due_at < now)
+        clauses.append(HumanTask.due_at < now)
     if flt.claimed == "mine":
-        query = query.where(HumanTask.claimed_by == user.id)
+        clauses.append(HumanTask.claimed_by == user.id)
     elif flt.claimed == "unclaimed":
-        query = query.where(HumanTask.claimed_by.is_(None))
-    return query.order_by(SORTS.get(flt.sort, SORTS["created"]), HumanTask.id)
+        clauses.append(HumanTask.claimed_by.is_(None))
+    if flt.form_key:
+        clauses.append(HumanTask.form_key == flt.form_key)
+    return clauses
+
+
+def visible_parts(user, clauses, *columns) -> list:
+    """One select of `columns` per visibility part, each with the filter clauses (no OR: each is an index range
+    scan). Counts over the visible tasks: a UNION ALL of these, summed (see `inbox_counts`)."""
+    return [select(*columns).where(OPEN_ONLY, branch, *clauses) for branch in visibility_branches(user)]
+
+
+def _sort_key(sort: str | None):
+    column, descending = SORT_COLUMNS.get(sort or "created", SORT_COLUMNS["created"])
+    return getattr(HumanTask, column), descending
+
+
+def visible_ids(user, clauses=(), sort: str | None = None, limit: int | None = None):
+    """A UNION ALL of the visibility parts selecting (id, sort_key) of the open tasks matching `clauses`.
+
+    With `limit` each part keeps only its first `limit` rows in `sort` order (read in index order for the
+    default sort), and the union is ordered by that sort: a page reads about a page of rows per part.
+    """
+    key, descending = _sort_key(sort)
+    parts = visible_parts(user, clauses, HumanTask.id, key.label("sort_key"))
+    if limit is not None:
+        order = (key.desc() if descending else key.asc(), HumanTask.id)
+        parts = [select(part.order_by(*order).limit(limit).subquery()) for part in parts]
+    union = union_all(*parts) if len(parts) > 1 else parts[0]
+    if limit is None:
+        return union
+    sort_key = literal_column("sort_key")
+    return union.order_by(sort_key.desc() if descending else sort_key.asc(), literal_column("id"))
+
+
+def _rows(ids, sort: str | None):
+    """HumanTask rows whose id is in the compound select `ids`, in `sort` order."""
+    key, descending = _sort_key(sort)
+    return select(HumanTask).where(HumanTask.id.in_(select(ids.subquery("visible").c.id))) \
+        .order_by(key.desc() if descending else key.asc(), HumanTask.id)
+
+
+def inbox_query(user, flt: InboxFilter, now: datetime, limit: int | None = None):
+    """A select of the user's open tasks (HumanTask rows) after filters and sort, served by index range scans.
+
+    `HumanTask.id IN` a UNION ALL of the visibility parts (each with the filter's clauses); more `.where()`
+    clauses still compose, unless `limit` is given (each part then stops at `limit` rows: the query is final).
+    """
+    query = _rows(visible_ids(user, filter_clauses(user, flt, now), flt.sort, limit), flt.sort)
+    return query if limit is None else query.limit(limit)
+
+
+@dataclass
+class InboxPage:
+    """One page of the inbox with its header counts (the attributes the page template and the API read)."""
+
+    items: list
+    total: int
+    page: int
+    per_page: int
+    counts: dict
+
+    @property
+    def pages(self) -> int:
+        """Number of pages (at least 1)."""
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        """Whether a previous page exists."""
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        """Whether a next page exists."""
+        return self.page < self.pages
+
+    @property
+    def prev_num(self) -> int:
+        """The previous page's number."""
+        return self.page - 1
+
+    @property
+    def next_num(self) -> int:
+        """The next page's number."""
+        return self.page + 1
+
+
+def inbox_page(session, user, flt: InboxFilter, now: datetime, page: int, per_page: int, extra=()) -> InboxPage:
+    """A page of the inbox with its header counts in two queries: the counts grouped per step, and the page's
+    rows (a third counts the matches when filters narrow the list and the page does not tell the total).
+    `extra`: more WHERE clauses on HumanTask (the search's free text and follow-up filter), in every part."""
+    page = max(1, page)
+    counts = inbox_counts(session, user, now)
+    clauses = [*filter_clauses(user, flt, now), *extra]
+    ids = visible_ids(user, clauses, flt.sort, page * per_page).offset((page - 1) * per_page).limit(per_page)
+    items = list(session.scalars(_rows(ids, flt.sort)))
+    if not clauses:
+        total = counts["total"]
+    elif page == 1 and len(items) < per_page:
+        total = len(items)
+    else:
+        total = sum(session.scalars(union_all(*visible_parts(user, clauses, func.count()))))
+    return InboxPage(items=items, total=total, page=page, per_page=per_page, counts=counts)
 
 
 def inbox_counts(session, user, now: datetime) -> dict:
-    """Counts for the inbox header: total, overdue, and per (process, step)."""
-    base = select(HumanTask).where(HumanTask.state == TaskState.OPEN, visible_to(user)).subquery()
-    total, overdue = session.execute(
-        select(func.count(), func.count().filter(base.c.due_at < now)).select_from(base)
-    ).one()
-    steps = session.execute(
-        select(base.c.process_key, base.c.process_name, base.c.bpmn_id, base.c.name, func.count())
-        .group_by(base.c.process_key, base.c.process_name, base.c.bpmn_id, base.c.name)
-        .order_by(base.c.process_key, base.c.bpmn_id)
-    ).all()
-    return {"total": total, "overdue": overdue, "steps": [tuple(s) for s in steps]}
+    """Counts for the inbox header: total, overdue, and per (process, step) — one query, grouped per part."""
+    keys = (HumanTask.process_key, HumanTask.process_name, HumanTask.bpmn_id, HumanTask.name)
+    parts = [part.group_by(*keys) for part in visible_parts(user, (), *keys, func.count(),
+                                                          func.count().filter(HumanTask.due_at < now))]
+    steps: dict[tuple, list[int]] = {}
+    for *key, n, late in session.execute(union_all(*parts) if len(parts) > 1 else parts[0]):
+        total = steps.setdefault(tuple(key), [0, 0])
+        total[0], total[1] = total[0] + n, total[1] + late
+    ordered = sorted(steps.items(), key=lambda item: (item[0][0], item[0][2]))
+    return {"total": sum(n for n, _ in steps.values()), "overdue": sum(late for _, late in steps.values()),
+            "steps": [(*key, n) for key, (n, _) in ordered]}
 
 
 def can_act(user, task: HumanTask) -> bool:

@@ -1,6 +1,7 @@
 """APScheduler: one background scheduler per process; with PostgreSQL only the advisory-lock holder fires."""
 
 import logging
+import os
 from collections.abc import Callable
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -30,6 +31,8 @@ class LeaderLock:
             self._conn = self._engine.connect()
         self.held = bool(self._conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": TIMER_LOCK_KEY}).scalar())
         self._conn.commit()
+        if self.held:
+            log.info("this process (pid %d) is now the scheduler leader", os.getpid())
         return self.held
 
     def release(self) -> None:

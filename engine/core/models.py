@@ -1,8 +1,8 @@
 """Engine host tables: process versions, instances, the human-task inbox index, audit events."""
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engine.core.db import Base, utcnow
@@ -11,6 +11,8 @@ from engine.core.types import JSONType, UTCDateTime
 
 INSTANCE_STATUSES = InstanceStatus.labels()  # webui/ reads it (until it reads the enum)
 TASK_STATES = TaskState.labels()  # webui/ reads it (until it reads the enum)
+OPEN_TASKS = text(f"state = '{TaskState.OPEN.value}'")  # the partial indexes' WHERE
+INBOX_COVERED = ("process_key", "bpmn_id", "process_name", "name", "due_at", "form_key", "state")
 
 
 class ProcessVersion(Base):
@@ -71,8 +73,17 @@ class HumanTask(Base):
     __tablename__ = "human_task"
     __table_args__ = (
         UniqueConstraint("instance_id", "task_guid"),
-        Index("ix_human_task_inbox", "state", "lane_role", "created_at"),
         Index("ix_human_task_assignee", "state", "assignee_id"),
+        Index("ix_human_task_id_hash", "id_number_hash"),
+        # PostgreSQL: a trigram index serves `search_text LIKE '%term%'` (pg_trgm; a plain index elsewhere)
+        Index("ix_human_task_search_trgm", "search_text", postgresql_using="gin",
+              postgresql_ops={"search_text": "gin_trgm_ops"}),
+        # The inbox's index range scans (engine.core.inbox.visibility_branches), on the open tasks only: in
+        # created order for a page, covering what the header counts and the bulk lists read.
+        Index("ix_human_task_open_assignee", "assignee_id", "created_at", "id", *INBOX_COVERED,
+              sqlite_where=OPEN_TASKS, postgresql_where=OPEN_TASKS),
+        Index("ix_human_task_open_lane", "lane_role", "assignee_id", "created_at", "id", "unit_id", *INBOX_COVERED,
+              sqlite_where=OPEN_TASKS, postgresql_where=OPEN_TASKS),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"), index=True)
@@ -96,8 +107,37 @@ class HumanTask(Base):
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     completed_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    # Search facts the task's procedure gives when the row is created (engine.core.inbox_index): lowercase text
+    # of subject, names, unit, groups and titles; the subject person's ID number as a keyed hash (never stored
+    # in clear here) and masked for display; the unit shown and sorted in the inbox.
+    search_text: Mapped[str | None] = mapped_column(Text)
+    id_number_hash: Mapped[str | None] = mapped_column(String(64))
+    id_number_masked: Mapped[str | None] = mapped_column(String(24))
+    unit_name: Mapped[str | None] = mapped_column(String(120))
 
     instance: Mapped[ProcessInstance] = relationship(lazy="select")
+
+
+class SavedFilter(Base):
+    """A user's saved inbox filter: a name and the inbox query string it stands for (owner-only)."""
+
+    __tablename__ = "saved_filter"
+    __table_args__ = (UniqueConstraint("user_id", "name"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(30))
+    query: Mapped[str] = mapped_column(String(1000))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class TaskFollowUp(Base):
+    """A reviewer's private follow-up date on a task (跟进日期); one per user and task."""
+
+    __tablename__ = "task_follow_up"
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("human_task.id", ondelete="CASCADE"), primary_key=True,
+                                         index=True)
+    follow_up_on: Mapped[date] = mapped_column(Date)
 
 
 class AuditEvent(Base):

@@ -9,6 +9,7 @@ the deploy check never saw cannot reach exec, open or __import__ at run time.
 
 import ast
 import builtins
+import re
 from functools import lru_cache
 
 from RestrictedPython import RestrictingNodeTransformer, compile_restricted_eval, compile_restricted_exec
@@ -171,13 +172,31 @@ class _Transformer(RestrictingNodeTransformer):
         return ast.fix_missing_locations(call)
 
 
+SYNTAX = [  # Python's own words for the commonest slips, in Chinese (anything else: its text, wrapped)
+    (r"^invalid syntax", "语法不正确"), (r"^'(.)' was never closed", "括号“{0}”没有闭合"),
+    (r"^unterminated (?:triple-quoted )?string literal", "字符串缺少结束引号"), (r"^expected '(.)'", "此处缺少“{0}”"),
+    (r"^unexpected indent", "缩进不正确（多余的缩进）"), (r"^expected an indented block", "此处应有缩进的语句块"),
+    (r"^unindent does not match", "缩进层次不一致"), (r"^cannot assign to", "赋值号“=”左边不是变量（比较请用“==”）"),
+    (r"^unmatched '(.)'", "多余的“{0}”"), (r"^invalid character '(.)'", "非法字符“{0}”"),
+    (r"^unexpected EOF", "脚本意外结束"), (r"^closing parenthesis '(.)' does not match", "括号“{0}”不配对"),
+]
+
+
+def _syntax_message(message: str) -> str:
+    for pattern, text in SYNTAX:
+        found = re.match(pattern, message or "")
+        if found:
+            return text.format(*found.groups())
+    return f"语法错误（Python 原文：{message}）"
+
+
 def _parse(source: str, mode: str):
     if len(source) > MAX_SOURCE_CHARS:
         return None, [f"脚本过长（超过 {MAX_SOURCE_CHARS} 个字符）"]
     try:
         return ast.parse(source, mode=mode), []
     except SyntaxError as exc:
-        return None, [f"脚本语法错误（第 {exc.lineno} 行）：{exc.msg}"]
+        return None, [f"脚本语法错误（第 {exc.lineno} 行）：{_syntax_message(exc.msg)}"]
     except (ValueError, RecursionError, MemoryError):
         return None, ["脚本无法解析（嵌套过深或含有非法字符）"]
 

@@ -4,6 +4,7 @@ import re
 
 from engine.core.errors import ValidationFailed
 from engine.core.spiff import MAX_XML_BYTES, parse_xml
+from engine.deploy.lint_zh import xml_error
 from engine.deploy.problems import BPMN_NS, NS, local_name
 from engine.platform.attachments import Upload
 
@@ -47,7 +48,7 @@ def check_xml(text: str, ext: str, name: str = "内容") -> None:
     try:
         root = parse_untrusted(text)
     except Exception as exc:  # syntax errors, DOCTYPE/entities, size: the reason is shown as is
-        raise ValidationFailed({"file": f"{name} 不是安全、有效的 XML：{exc}"}) from exc
+        raise ValidationFailed({"file": f"{name} 不是安全、有效的 XML：{xml_error(exc)}"}) from exc
     tag = root.tag if isinstance(root.tag, str) else ""
     is_bpmn = tag == f"{{{BPMN_NS}}}definitions"
     is_dmn = local_name(root) == "definitions" and "dmn" in tag.lower()

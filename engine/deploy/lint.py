@@ -21,6 +21,7 @@ from engine.deploy.lint_refs import (
     user_task_problems,
 )
 from engine.deploy.lint_start import start_problems
+from engine.deploy.lint_zh import deduplicated, spiff_message, xml_error, xsd_message
 from engine.deploy.problems import Problem
 from engine.platform.models import Role
 
@@ -40,7 +41,7 @@ def xsd_problems(xml: str) -> list[Problem]:
     schema: etree.XMLSchema = validator.validator
     if schema.validate(tree):
         return []
-    return [Problem("", f"不符合 BPMN 2.0 XSD（第 {e.line} 行）：{e.message}") for e in schema.error_log][:20]
+    return [Problem("", f"不符合 BPMN 2.0 XSD（第 {e.line} 行）：{xsd_message(e.message)}") for e in schema.error_log][:20]
 
 
 def role_names(session) -> dict[str, str]:
@@ -53,7 +54,7 @@ def _engine_problems(process_key: str, xml: str, dmn_files: dict[str, str]) -> l
     try:
         compile_process(process_key, xml, dmn_files)
     except Exception as exc:  # every parser failure becomes a listed reason, never a crash
-        return [Problem(getattr(exc, "id", None) or "", f"SpiffWorkflow 无法解析：{exc}")]
+        return [Problem(getattr(exc, "id", None) or "", f"SpiffWorkflow 无法解析：{spiff_message(exc)}")]
     return []
 
 
@@ -62,7 +63,7 @@ def lint_bundle(session, process_key: str, bpmn_xml: str, dmn_files: dict[str, s
     try:
         root = parse_untrusted(bpmn_xml)
     except Exception as exc:  # malformed, DOCTYPE, oversized: nothing else can be checked
-        return {}, [Problem("", f"BPMN 无法解析：{exc}")]
+        return {}, [Problem("", f"BPMN 无法解析：{xml_error(exc)}")]
     problems = xsd_problems(bpmn_xml)
     process, found = process_problems(root, process_key)
     problems += found
@@ -76,6 +77,7 @@ def lint_bundle(session, process_key: str, bpmn_xml: str, dmn_files: dict[str, s
         problems += service_problems(process) + timer_problems(process) + dmn_problems(process, decisions)
         problems += start_problems(process, process_key, roles)
     problems += script_lint(root) + dmn_expression_problems(root, decisions)
+    engine = []
     if process is not None and not any(p.message.startswith("不符合 BPMN 2.0 XSD") for p in problems):
-        problems += _engine_problems(process_key, bpmn_xml, dmn_files)
-    return mapping, problems
+        engine = _engine_problems(process_key, bpmn_xml, dmn_files)
+    return mapping, deduplicated(problems, engine)

@@ -8,6 +8,7 @@ from datetime import datetime
 from engine.core.forms import form_exists
 from engine.core.scripting import HOST_FUNCTIONS
 from engine.deploy.files import parse_untrusted
+from engine.deploy.lint_zh import xml_error
 from engine.deploy.problems import BPMN_NS, NS, Problem, label, local_name
 from engine.deploy.scriptcheck import site_problems
 
@@ -168,7 +169,7 @@ def parse_dmn(dmn_files: dict[str, str]) -> tuple[dict[str, object], list[Proble
         try:
             root = parse_untrusted(xml)
         except Exception as exc:  # every parser failure becomes a listed reason
-            problems.append(Problem(name, f"DMN 文件无法解析：{exc}"))
+            problems.append(Problem(name, f"DMN 文件无法解析：{xml_error(exc)}"))
             continue
         if local_name(root) != "definitions" or "dmn" not in root.tag.lower():
             problems.append(Problem(name, "不是 DMN 决策表文件"))

@@ -26,7 +26,7 @@ from engine.experts.models import Engagement, Expert
 from engine.experts.roster import my_expert, record_exit
 from engine.experts.status import ExpertStatus
 from engine.platform import policy, settings
-from engine.platform.attachments import store_uploads
+from engine.platform.attachments import validate_with_uploads
 from engine.platform.notifications import notify
 from engine.platform.roles import users_with_role
 from engine.platform.settings import LOCAL_TZ
@@ -38,6 +38,11 @@ log = logging.getLogger(__name__)
 PROCESS = "exit"
 SCAN_JOB = "exit_proposal_scan"
 IN_POOL = (ExpertStatus.ACTIVE, ExpertStatus.SUSPENDED)
+
+
+def case_link(case: ExitCase) -> str:
+    """The exit case page (the expert may open their own)."""
+    return f"/yearly/exits/{case.id}"
 
 
 def get_case(session, case_id) -> ExitCase:
@@ -138,8 +143,7 @@ def start_exit(session, actor, raw: dict, files: dict, now: datetime) -> ExitCas
         raise Forbidden("只有人才开发中心可以提出专家出库")
     with unit_of_work(session):
         form = load_form("exit_start")
-        raw = dict(raw) | store_uploads(session, form, files, actor, now, raw)
-        cleaned = validate_form(form, raw)
+        cleaned, _ = validate_with_uploads(session, form, raw, files, actor, now)
         expert = session.get(Expert, cleaned["expert_id"])
         if expert is None:
             raise ValidationFailed({"expert_id": f"专家编号 {cleaned['expert_id']} 不存在"})
@@ -185,7 +189,9 @@ def close_case(session, case_id, status: ExitCaseStatus, note: str | None, now: 
     case.status, case.outcome_note, case.closed_at = status, (note or "")[:4000], now
     expert = session.get(Expert, case.expert_id)
     if expert is not None and expert.user_id and case.source == policy.EXPERT:
-        notify(session, [expert.user_id], "出库申请办理结果", f"您的出库申请未获通过：{note or ''}", now)
+        notify(session, [expert.user_id], "出库申请办理结果",
+               f"您的出库申请（出库事项 #{case.id}）未获同意。" + (f"\n意见：{note}" if note else ""), now,
+               link=case_link(case))
     return {"status": status}
 
 
@@ -200,8 +206,9 @@ def exit_expert(session, case_id, notice_no: str, notice_date: str, actor, now: 
                          notice_no=notice_no, notice_date=on, evidence_ids=case.evidence_ids, note=case.facts[:2000])
     case.status, case.notice_no, case.notice_date, case.closed_at = ExitCaseStatus.EXITED, notice_no, on, now
     if expert.user_id:
-        notify(session, [expert.user_id], "出库通知",
-               f"根据{notice_no}，您自{on.isoformat()}起出库（{ground_label(case.ground)}）。", now)
+        notify(session, [expert.user_id], "出库决定通知",
+               f"根据{notice_no}，您自{on.isoformat()}起出库，出库情形：{ground_label(case.ground)}，依据"
+               "《福建省产品质量安全监管专家库管理办法（试行）》。出库后不再承接专家工作任务。", now, link=case_link(case))
     return {"exit_record_id": record.id, "expert_status": expert.status}
 
 

@@ -184,3 +184,6 @@ class ExitRecord(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     recorded_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+from engine.experts import pool_version  # noqa: E402, F401  (versions every change of these rows; see its docstring)

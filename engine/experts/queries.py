@@ -60,9 +60,14 @@ def get_expert(session, viewer, expert_id: int) -> Expert:
     return expert
 
 
-def expert_public_dict(session, viewer, expert: Expert) -> dict:
-    """JSON-safe view of an expert with PII masked unless the viewer may see it."""
-    show = expert.user_id == viewer.id or sees_pii(session, viewer)
+def expert_public_dict(session, viewer, expert: Expert, viewer_sees_pii: bool | None = None) -> dict:
+    """JSON-safe view of an expert with PII masked unless the viewer may see it.
+
+    A list passes `viewer_sees_pii` (sees_pii() asked once per request, not once per row).
+    """
+    if viewer_sees_pii is None:
+        viewer_sees_pii = sees_pii(session, viewer)
+    show = expert.user_id == viewer.id or viewer_sees_pii
     return {
         "id": expert.id, "name": expert.name, "gender": expert.gender, "unit_name": expert.unit_name,
         "title": expert.title, "title_level": expert.title_level, "rank_level": expert.rank_level,
@@ -101,8 +106,9 @@ def cases_with_experts(session, model, where) -> list[tuple]:
 
 def shown_experts(session, viewer, experts: list[Expert], page: str, now) -> list[dict]:
     """Public dicts of the experts a page shows; one audit event when it shows others' personal data unmasked."""
-    rows = [expert_public_dict(session, viewer, e) for e in experts]
-    if experts and sees_pii(session, viewer):
+    unmasked = bool(experts) and sees_pii(session, viewer)
+    rows = [expert_public_dict(session, viewer, e, unmasked) for e in experts]
+    if unmasked:
         others = [e for e in experts if e.user_id != viewer.id and has_pii(_raw_pii(e))]
         fields = {f for e in others for f in has_pii(_raw_pii(e))}
         record_view(session, viewer, now, page, [("expert", e.id, e.name) for e in others], fields)

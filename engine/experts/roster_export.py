@@ -6,6 +6,7 @@ from datetime import datetime
 from engine.core import audit
 from engine.core.errors import ValidationFailed
 from engine.experts.models import EXPERT_STATUSES
+from engine.experts.privacy import sees_pii
 from engine.experts.queries import ExpertSearch, expert_public_dict, search_experts
 
 EXPORT_LIMIT = 20000
@@ -29,7 +30,8 @@ def export_rows(session, viewer, search: ExpertSearch, now: datetime, fmt: str) 
     experts, total = search_experts(session, viewer, everything)  # refuses roles that may not see the list
     if total > EXPORT_LIMIT:
         raise ValidationFailed({"export": f"结果超过 {EXPORT_LIMIT} 人，请缩小检索范围后再导出"})
-    rows = [_cells(expert_public_dict(session, viewer, e)) for e in experts]
+    unmasked = sees_pii(session, viewer)
+    rows = [_cells(expert_public_dict(session, viewer, e, unmasked)) for e in experts]
     audit.record(session, "experts_exported", viewer, now, after={
         "format": fmt, "rows": len(rows), "expert_ids": [r[0] for r in rows][:1000],
         "filters": {k: v for k, v in {"q": search.q, "group": search.group, "specialty": search.specialty,

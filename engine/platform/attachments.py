@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from engine.core.errors import ValidationFailed
+from engine.core.forms import validate_form
 from engine.platform.models import Attachment
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
@@ -91,3 +92,23 @@ def store_single(session, upload: Upload, purpose: str, actor, now) -> Attachmen
     if not ids:
         raise ValidationFailed({"file": "请选择要上传的文件"})
     return session.get(Attachment, ids[purpose][0])
+
+
+def validate_with_uploads(session, form: dict, raw: dict, files: dict[str, list[Upload]], actor, now,
+                          dynamic: dict | None = None, check=None) -> tuple[dict, dict]:
+    """Store the form's uploads and validate its fields, reporting every problem at once (a bad file no
+    longer hides the fields' errors); `check(cleaned)` adds further checks. Returns (cleaned, stored ids)."""
+    raw, file_errors, stored = dict(raw), {}, {}
+    try:
+        stored = store_uploads(session, form, files, actor, now, raw)
+    except ValidationFailed as exc:
+        file_errors = exc.errors
+    raw.update(stored)
+    try:
+        cleaned = validate_form(form, raw, dynamic)
+        cleaned = check(cleaned) if check else cleaned
+    except ValidationFailed as exc:
+        raise ValidationFailed({**exc.errors, **file_errors}) from None
+    if file_errors:
+        raise ValidationFailed(file_errors)
+    return cleaned, stored

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import formataddr
+from urllib.parse import urlencode
 
 from sqlalchemy import func, or_, select, update
 
@@ -58,6 +59,14 @@ def _address(user) -> str:
         return formataddr((user.display_name, user.email))
     except UnicodeError:  # an internationalized address: queue it bare, the SMTP server decides
         return user.email
+
+
+def task_link(instance_id: int | None, case: str) -> str:
+    """A link to the recipient's own open task on an instance (webui: /tasks/for/<id>, after login), falling
+    back to the case page `case` when they have nothing (left) to do there."""
+    if instance_id is None:
+        return case
+    return f"/tasks/for/{int(instance_id)}?{urlencode({'case': case})}"
 
 
 MAIL_QUEUED = "mail_queued"  # session.info flag: the web layer sends right after commit only when set
@@ -175,3 +184,19 @@ def mark_all_read(session, user_id: int, now: datetime) -> int:
         result = session.execute(update(Notification).where(
             Notification.user_id == user_id, Notification.read_at.is_(None)).values(read_at=now))
     return result.rowcount or 0
+
+
+def mark_read(session, user_id: int, note_id: int, now: datetime) -> bool:
+    """Mark one of the user's own notifications read (one unit of work); False when it is not theirs."""
+    with unit_of_work(session):
+        result = session.execute(update(Notification).where(
+            Notification.id == note_id, Notification.user_id == user_id, Notification.read_at.is_(None))
+            .values(read_at=now))
+    return bool(result.rowcount)
+
+
+def set_digest(session, user_id: int, wanted: bool) -> None:
+    """我的账号: receive the daily 待办日报 e-mail or not (one unit of work)."""
+    with unit_of_work(session):
+        user = session.get(User, user_id)
+        user.digest_opt_out = not wanted

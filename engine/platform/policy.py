@@ -55,6 +55,9 @@ the names sealed)."""
 PROCESS_VIEW_ROLES = (PROCESS_OWNER, AUDITOR)
 """Read process definitions, versions and drafts (only the process owner edits them)."""
 
+DIGEST_ROLES = (TALENT_CENTER, QUALITY_DIVISION, BUREAU_LEADER, GROUP_LEADER)
+"""Reviewers who receive the daily 待办日报 e-mail of their new and overdue tasks (opt-out on 我的账号)."""
+
 UNIT_SCOPED_ROLES = frozenset({USING_UNIT})
 """Roles that act for their own unit: their lanes' tasks go only to users of the task's unit (engine.core.inbox)
 and they read their unit's requests, draws and process instances (VIEW_OWN_UNIT)."""

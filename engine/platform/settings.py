@@ -51,3 +51,40 @@ def renewal_window_days() -> int:
 
 
 LAUNCH_CHUNK = 250  # instances started per unit of work when a campaign launches
+
+
+SCHEDULER_MODES = ("leader", "off")
+
+
+def scheduler_mode() -> str:
+    """Who runs the timers and jobs, EXPERTPOOL_SCHEDULER: `leader` (default: every web process runs a
+    scheduler, only the elected leader fires) or `off` (web processes run none: one `expertpool scheduler`
+    process does). Any other value is an error, so a typo never silently stops the timers."""
+    mode = os.environ.get("EXPERTPOOL_SCHEDULER", "").strip().lower() or "leader"
+    if mode not in SCHEDULER_MODES:
+        raise ValueError(f"EXPERTPOOL_SCHEDULER={mode!r}: expected one of {', '.join(SCHEDULER_MODES)}")
+    return mode
+
+
+def timer_seconds() -> int:
+    """How often the scheduler looks for due timers, EXPERTPOOL_TIMER_SECONDS (default 30, at least 1)."""
+    return _int_env("EXPERTPOOL_TIMER_SECONDS", 30, 1)
+
+
+def secret_key() -> str | None:
+    """EXPERTPOOL_SECRET_KEY, or the content of EXPERTPOOL_SECRET_KEY_FILE (a 0600 file: not in the unit's env)."""
+    key_file = os.environ.get("EXPERTPOOL_SECRET_KEY_FILE", "").strip()
+    if key_file:
+        return Path(key_file).read_text(encoding="utf-8").strip() or None
+    return os.environ.get("EXPERTPOOL_SECRET_KEY")
+
+
+_RANDOM_SEARCH_KEY = os.urandom(32)
+
+
+def search_key() -> bytes:
+    """The key of the inbox's ID-number hashes: EXPERTPOOL_SEARCH_KEY, else the secret key (env or file); with
+    neither a random key per process (search by ID number then finds only rows indexed since the start — set one
+    and run `expertpool inbox-reindex` after changing it)."""
+    configured = os.environ.get("EXPERTPOOL_SEARCH_KEY") or secret_key()
+    return configured.encode("utf-8") if configured else _RANDOM_SEARCH_KEY

@@ -1,4 +1,4 @@
-"""Task services (units of work): show, claim, unclaim, complete, bulk complete."""
+"""Task services (units of work): show, claim, unclaim, complete; bulk work is engine.tasks.bulk."""
 
 from dataclasses import dataclass
 from datetime import datetime
@@ -7,15 +7,15 @@ from sqlalchemy import select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from engine.core import audit, hooks, inbox, runner
-from engine.core.errors import Conflict, Forbidden, NotFound, ServiceError
-from engine.core.forms import task_form, validate_form
+from engine.core.errors import Conflict, Forbidden, NotFound
+from engine.core.forms import task_form
 from engine.core.hooks import FORM_HOOKS
 from engine.core.models import AuditEvent, HumanTask, ProcessInstance
 from engine.core.scripting import HostContext
 from engine.core.status import TaskState
 from engine.core.uow import unit_of_work
 from engine.experts.models import ExpertGroup
-from engine.platform.attachments import store_uploads
+from engine.platform.attachments import validate_with_uploads
 
 
 def dynamic_choices(session, form: dict | None = None) -> dict[str, list]:
@@ -110,9 +110,7 @@ def complete(session, task_id: int, actor, raw: dict, files: dict, now: datetime
     with unit_of_work(session):
         task = _open_task(session, task_id, actor)
         form = task_form(session, task)
-        raw = dict(raw)
-        raw.update(store_uploads(session, form, files, actor, now, raw))
-        cleaned = validate_form(form, raw, dynamic_choices(session, form))
+        cleaned, _ = validate_with_uploads(session, form, raw, files, actor, now, dynamic_choices(session, form))
         ctx = HostContext(session=session, actor=actor, now=now)
         hook = FORM_HOOKS.get(task.form_key)
         if hook is not None:
@@ -123,24 +121,10 @@ def complete(session, task_id: int, actor, raw: dict, files: dict, now: datetime
 
 @dataclass
 class BulkResult:
-    """Outcome of one item of a bulk action."""
+    """Outcome of one item of a bulk action, named by its subject and step (empty when the actor may not know it)."""
 
     task_id: int
     ok: bool
     message: str
-
-
-def bulk_complete(session, task_ids: list[int], actor, raw: dict, now: datetime, allowed_form: str) -> list[BulkResult]:
-    """Complete many tasks with the same values, each in its own unit of work; per-item results."""
-    results = []
-    for task_id in task_ids:
-        try:
-            task = get_task(session, task_id, actor)
-            if task.form_key != allowed_form:
-                raise Forbidden("该任务不支持此批量操作")
-            complete(session, task_id, actor, raw, {}, now)
-            results.append(BulkResult(task_id, True, "已办理"))
-        except ServiceError as exc:
-            session.rollback()
-            results.append(BulkResult(task_id, False, exc.summary()))
-    return results
+    subject: str = ""
+    step: str = ""

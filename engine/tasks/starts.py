@@ -12,12 +12,11 @@ from sqlalchemy import func, select
 
 from engine.core import runner
 from engine.core.errors import Forbidden, NotFound
-from engine.core.forms import validate_form
 from engine.core.models import ProcessInstance, ProcessVersion
 from engine.core.registry import latest_version
 from engine.core.scripting import HostContext
 from engine.core.uow import unit_of_work
-from engine.platform.attachments import store_uploads
+from engine.platform.attachments import validate_with_uploads
 from engine.platform.models import Role
 from engine.tasks.services import dynamic_choices
 
@@ -86,9 +85,8 @@ def start(session, actor, process_key: str, raw: dict, files: dict, now: datetim
         option = start_option(session, actor, process_key)
         data = {"starter_user_id": actor.id}
         if option.form is not None:
-            raw = dict(raw)
-            raw.update(store_uploads(session, option.form, files, actor, now, raw))
-            data[option.event_id] = validate_form(option.form, raw, dynamic_choices(session, option.form))
+            data[option.event_id], _ = validate_with_uploads(session, option.form, raw, files, actor, now,
+                                                             dynamic_choices(session, option.form))
         instance = runner.start(session, process_key, HostContext(session=session, actor=actor, now=now), data,
                                 subject=f"{option.name} — {actor.display_name}", unit_id=actor.unit_id)
     return instance

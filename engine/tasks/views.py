@@ -5,9 +5,7 @@ No Flask here: the web layer parses the request, calls one of these (or another 
 
 from datetime import date, datetime
 
-from sqlalchemy import func, select
-
-from engine.core import hooks, inbox
+from engine.core import hooks, inbox, inbox_filters
 from engine.core.forms import resolve_choices, task_form
 from engine.core.models import AuditEvent, HumanTask, ProcessInstance
 from engine.core.status import TaskState
@@ -20,11 +18,9 @@ def iso(value: date | datetime | None) -> str | None:
 
 
 def inbox_page(session, user, flt: inbox.InboxFilter, now: datetime, page: int, per_page: int):
-    """One page of the user's open tasks after filters: (rows, total matching)."""
-    query = inbox.inbox_query(user, flt, now)
-    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    rows = session.scalars(query.offset((page - 1) * per_page).limit(per_page)).all()
-    return list(rows), total
+    """One page of the user's open tasks after filters and search: (rows, total matching, header counts)."""
+    result = inbox_filters.page(session, user, flt, now, page, per_page)
+    return result.items, result.total, result.counts
 
 
 def counts_dict(counts: dict) -> dict:
@@ -44,6 +40,7 @@ def task_dict(task: HumanTask, now: datetime) -> dict:
         "claimed_at": iso(task.claimed_at), "created_at": iso(task.created_at), "due_at": iso(task.due_at),
         "overdue": bool(task.state == TaskState.OPEN and task.due_at and task.due_at < now),
         "completed_at": iso(task.completed_at), "completed_by": task.completed_by,
+        "unit_name": task.unit_name, "id_number_masked": task.id_number_masked,
     }
 
 

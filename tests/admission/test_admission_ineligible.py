@@ -35,7 +35,8 @@ def test_a_typo_found_ineligible_during_correction_goes_to_the_initial_review(se
 
     assert _state(session, app.id) == ("in_review", "eligibility", "initial_review")
     assert [r["code"] for r in session.get(Application, app.id).eligibility["reasons"]] == ["experience_insufficient"]
-    note = session.scalar(select(Notification).where(Notification.user_id == users["applicant"].id))
+    note = session.scalar(select(Notification).where(Notification.user_id == users["applicant"].id,
+                                                     Notification.subject.contains("资格校验")))
     assert "资格校验未通过，已转人才开发中心初审" in note.subject and "从事相关专业领域工作1年" in note.body
     assert note.link == f"/applications/{app.id}"
 

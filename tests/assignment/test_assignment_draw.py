@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from engine.assignment.models import DrawExclusion, DrawRecordRow, WorkRequest
+from engine.assignment.models import DrawRecordRow, WorkRequest
 from engine.assignment.verification import verify_draw
 from engine.core.errors import Forbidden, ValidationFailed
 from engine.core.models import AuditEvent
@@ -13,6 +13,7 @@ from engine.experts.models import Expert, ExpertDeclaration
 from engine.platform.models import Notification
 from rules import draw as draw_rules
 from tests.assignment_support import START, create, engagements, fixed_rng, make_expert, make_pool
+from tests.draw_support import stored_exclusions
 from tests.support import T0, make_user
 
 PARTY = "福建某某电缆有限公司"
@@ -20,8 +21,7 @@ CODE = "91350100MA3123456D"
 
 
 def exclusions(session, request_id):
-    return {(session.get(Expert, x.expert_id).name, x.code) for x in
-            session.scalars(select(DrawExclusion).where(DrawExclusion.request_id == request_id))}
+    return {(session.get(Expert, x.expert_id).name, x.code) for x in stored_exclusions(session, request_id)}
 
 
 def test_every_exclusion_reason_is_stored(session, users):
@@ -43,10 +43,10 @@ def test_every_exclusion_reason_is_stored(session, users):
     assert {("本单位", "unit_is_party"), ("前雇员", "affiliated_with_party"), ("亲属", "declared_conflict"),
             ("暂停", "not_active"), ("聘期满", "term_expired"), ("专业不符", "specialty_mismatch")} <= found
     assert {session.get(Expert, i).name for i in busy} == {n for n, c in found if c == "busy"}
-    reason = session.scalar(select(DrawExclusion.reason).where(DrawExclusion.code == "declared_conflict"))
+    reason = next(x.reason for x in stored_exclusions(session, request.id) if x.code == "declared_conflict")
     assert PARTY in reason and "配偶任职" in reason
     row = session.scalar(select(DrawRecordRow).where(DrawRecordRow.request_id == request.id))
-    excluded_ids = set(session.scalars(select(DrawExclusion.expert_id).where(DrawExclusion.request_id == request.id)))
+    excluded_ids = {x.expert_id for x in stored_exclusions(session, request.id)}
     assert row.pool_size == 8 and len(row.record["candidates"]) == 8 - len(excluded_ids)
     assert not excluded_ids & set(row.record["candidates"])
 

@@ -5,11 +5,11 @@ designations."""
 import pytest
 from sqlalchemy import func, select
 
-from engine.assignment.models import DrawExclusion, DrawRecordRow, WorkRequest
+from engine.assignment.models import DrawRecordRow, WorkRequest
 from engine.core.errors import ValidationFailed
 from engine.experts.models import Expert
 from tests.assignment_support import create, engagements, make_expert, make_pool
-from tests.draw_support import declare, exclusion_codes
+from tests.draw_support import declare, exclusion_codes, stored_exclusions
 
 PARTY = "福建闽光电线电缆有限公司"
 CODE = "91350100MA3123456D"
@@ -29,7 +29,7 @@ def test_a_code_declared_by_one_expert_excludes_the_colleagues_who_declared_noth
     assert exclusion_codes(session, request.id)["同事"] == {"unit_is_party"}
     assert "同事" not in candidates(session, request)
     assert colleague.id not in {e.expert_id for e in engagements(session, request.id)}
-    reason = session.scalar(select(DrawExclusion.reason).where(DrawExclusion.expert_id == colleague.id))
+    reason = next(x.reason for x in stored_exclusions(session, request.id) if x.expert_id == colleague.id)
     assert CODE in reason and "申报记录" in reason and PARTY in reason
 
 
@@ -55,7 +55,7 @@ def test_a_branch_is_its_company(session, users, unit, party):
     make_expert(session, "分支机构专家", unit_name=unit)
     request = create(session, users["using_unit"], n_experts="4", n_backups="0", parties=party)
     assert exclusion_codes(session, request.id)["分支机构专家"] == {"unit_is_party"}
-    reason = session.scalar(select(DrawExclusion.reason).where(DrawExclusion.code == "unit_is_party"))
+    reason = next(x.reason for x in stored_exclusions(session, request.id) if x.code == "unit_is_party")
     assert "分支机构不具有法人资格" in reason
 
 

@@ -1,7 +1,6 @@
 """Tests for rules.entities and the legal person in rules.recusal: branches are their company, a credit code
 declared for an organisation anywhere is known for every expert of it (Art 11(5), Art 13)."""
 
-from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -18,7 +17,7 @@ CODE, BRANCH_CODE = "91350100MA2YQ8KX3T", "91350200MA2YQ8KX4U"
 def expert(expert_id: int, unit_name: str, unit_credit_code: str = "", **overrides) -> ExpertProfile:
     base = ExpertProfile(id=expert_id, status="active", term_end=date(2027, 12, 31), unit_name=unit_name,
                          unit_credit_code=unit_credit_code, groups=("supervision_sampling",))
-    return replace(base, **overrides)
+    return base._replace(**overrides)
 
 
 def excluded(profiles, *parties: Party, known=None) -> dict[int, str]:

@@ -36,7 +36,7 @@ def expert(expert_id: int = 1, **overrides) -> ExpertProfile:
     base = ExpertProfile(id=expert_id, status="active", term_end=date(2027, 12, 31),
                          unit_name="福建省产品质量检验研究院", unit_credit_code="12350000488000000A",
                          groups=("supervision_sampling",), specialties="电线电缆、化肥", region="福州")
-    return replace(base, **overrides)
+    return base._replace(**overrides)
 
 
 def spec(**overrides) -> RequestSpec:

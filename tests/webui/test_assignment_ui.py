@@ -182,7 +182,7 @@ def test_task_page_is_only_for_assignment_tasks(app, session, users):
     assert client_for(app, users["talent_center"]).get(f"/assignment/tasks/{row.id}").status_code == 404
 
 
-@pytest.mark.parametrize("path", ["/assignment", "/assignment/requests/new", "/assignment/notifications"])
+@pytest.mark.parametrize("path", ["/assignment", "/assignment/requests/new", "/notifications"])
 def test_anonymous_is_sent_to_login(app, session, path):
     response = client_for(app).get(path)
     assert response.status_code == 302 and "/login" in response.headers["Location"]
@@ -193,10 +193,10 @@ def test_notifications_page_lists_and_marks_read(app, session, users):
     request = create(session, users["using_unit"], n_experts="1", n_backups="0")
     (row,) = engagements(session, request.id)
     client = client_for(app, user_of(session, row))
-    html = text_of(client.get("/assignment/notifications"))
+    html = text_of(client.get("/notifications"))
     assert "请确认是否参加" in html and "list-group-item-warning" in html
-    assert client.post("/assignment/notifications").status_code == 302
-    assert "list-group-item-warning" not in text_of(client.get("/assignment/notifications"))
+    assert client.post("/notifications").status_code == 302
+    assert "list-group-item-warning" not in text_of(client.get("/notifications"))
 
 
 def test_generic_task_page_completes_assignment_tasks(app, session, users):

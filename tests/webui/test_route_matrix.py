@@ -69,6 +69,11 @@ ROUTES = {
     ("register.reset", "GET"): R(public=True),
     ("register.reset", "POST"): R(public=True, ok=(422,), data={}),
     ("account.index", "GET"): R(),
+    ("account.digest", "POST"): R(ok=(422,), data={}),  # neither on nor off: refused
+    ("notifications.index", "GET"): R(),
+    ("notifications.index", "POST"): R(ok=(302,), data={}),  # marks my notifications read
+    ("notifications.mark_read", "POST"): R(ok=(404,), data={}, note_id=2_000_000_000),
+    ("notifications.task_for", "GET"): R(ok=(302,), instance_id=2_000_000_000),  # no task of mine: the case page
     # --- administration ------------------------------------------------------------------------------------
     ("administration.users_index", "GET"): R(P.ADMINISTER),
     ("administration.new_user", "GET"): R(P.ADMINISTER),
@@ -105,6 +110,11 @@ ROUTES = {
     # a process its owner declared startable (issue 11 item 20); a shipped one is started by its own pages: 404
     ("tasks.start", "GET"): R(ok=(404,), process_key="admission_invited"),
     ("tasks.start", "POST"): R(ok=(404,), data={}, process_key="admission_invited"),
+    ("inbox.count", "GET"): R(),
+    ("inbox.create_filter", "POST"): R(ok=(302,), data={}),  # no name: refused with a message, nothing saved
+    ("inbox.rename_filter", "POST"): R(ok=(404,), data={}, filter_id=2_000_000_000),
+    ("inbox.delete_filter", "POST"): R(ok=(404,), data={}, filter_id=2_000_000_000),
+    ("inbox.follow_up", "POST"): R(kind="task", ok=(302,)),  # no date: clears (there is none)
     # --- admission -----------------------------------------------------------------------------------------
     ("admission.new", "GET"): R(P.SUBMIT_APPLICATION),
     ("admission.new", "POST"): R(P.SUBMIT_APPLICATION, ok=REFUSED, data={}),
@@ -138,8 +148,6 @@ ROUTES = {
     ("assignment.delegations", "GET"): R(P.VIEW_DELEGATIONS),
     ("assignment.delegations", "POST"): R(P.VIEW_DELEGATIONS, P.GRANT_DELEGATION, ok=(422,), data={}),
     ("assignment.revoke", "POST"): R(P.GRANT_DELEGATION, ok=(409,), delegation_id="delegation"),  # revoked
-    ("assignment.notifications", "GET"): R(),
-    ("assignment.notifications", "POST"): R(ok=(302,), data={}),  # marks my notifications read
     # --- experts and instances -----------------------------------------------------------------------------
     ("experts.index", "GET"): R(P.VIEW_EXPERTS),
     ("experts.detail", "GET"): R(kind="expert", sees_all=P.VIEW_EXPERTS),
@@ -192,6 +200,10 @@ ROUTES = {
     ("api.issue_token", "POST"): R(public=True, ok=(401,), data={}),  # no credentials
     ("api.openapi_document", "GET"): R(public=True),
     ("api.list_tasks", "GET"): R(),
+    ("api_inbox.task_count", "GET"): R(),
+    ("api_inbox.set_follow_up", "PUT"): R(kind="task", ok=(422,)),  # no date
+    ("api_inbox.clear_follow_up", "DELETE"): R(kind="task"),
+    ("api_inbox.list_filters", "GET"): R(),
     ("api.show_task", "GET"): R(kind="task"),
     ("api.claim_task", "POST"): R(kind="task"),
     ("api.unclaim_task", "POST"): R(kind="task"),
@@ -204,6 +216,7 @@ ROUTES = {
     ("api.show_expert", "GET"): R(kind="expert", sees_all=P.VIEW_EXPERTS),
     ("api.upload_attachment", "POST"): R(ok=(422,), data={}),  # no file
     ("api.my_applications", "GET"): R(),
+    ("api_bulk.bulk_tasks", "POST"): R(ok=(422,), data={}),  # no form_key: refused before any selection
     ("api_assignment.create_request", "POST"): R(P.START_ASSIGNMENT, ok=(422,), data={}),
     ("api_assignment.show_request", "GET"): R(kind="request", sees_all=P.VIEW_ALL_REQUESTS),
     ("api_assignment.verify", "GET"): R(kind="draw", sees_all=P.VIEW_ALL_REQUESTS),

@@ -105,6 +105,11 @@ def test_a_failing_draft_lists_reasons_and_does_not_deploy(app, session, users):
     response = owner.post(f"/workbench/drafts/{draft_id}/deploy")
     assert response.status_code == 422 and "no_such_form" in text_of(response) and "财务科" in text_of(response)
     assert versions(session) == 1
+    page = text_of(response)  # back on the draft page (the editor), not an error page, every reason listed
+    assert 'id="editor-toolbar"' in page and 'id="deploy-refused"' in page and "422 ·" not in page
+    listed = re.findall(r'<li data-element-id="([^"]*)">', page[page.index('id="deploy-problems"'):])
+    assert "initial_review" in listed and len(listed) == len(drafts.problems(session, users["process_owner"], draft_id))
+    assert "[initial_review]" not in page  # the id is the link, not repeated in the reason
 
 
 def test_bad_saves_and_uploads_change_nothing(app, session, users):

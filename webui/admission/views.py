@@ -99,7 +99,8 @@ def mine():
     """My applications (own or entered by me): status, current steps, eligibility reasons."""
     rows = calls.my_applications(db.session, current_user)
     titles = ui_queries.call_titles(db.session, (a.call_id for a, _ in rows))
-    return render_template("admission/mine.html", rows=rows, titles=titles)
+    return render_template("admission/mine.html", rows=rows, titles=titles,
+                           deadlines=calls.step_deadlines(db.session, [a.instance_id for a, _ in rows]))
 
 
 @bp.route("/applications/<int:application_id>")

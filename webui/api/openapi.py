@@ -1,6 +1,7 @@
 """The OpenAPI 3.1 document of /api/v1, built as a plain dict (served by webui.api.views)."""
 
 from engine.platform.policy import REQUEST_ACCESS
+from webui.api import openapi_inbox
 
 ERRORS = {
     "400": ("BadRequest", "请求有误：JSON 格式错误或请求体不是 JSON 对象"),
@@ -95,8 +96,8 @@ SCHEMAS = {
         "unit_id": _nullable("integer"), "form_key": _nullable("string"),
         "state": {"enum": ["open", "done", "cancelled"]}, "claimed_by": _nullable("integer"), "claimed_at": DT,
         "created_at": DT, "due_at": DT, "overdue": BOOL, "completed_at": DT, "completed_by": _nullable("integer"),
-        "lock_version": {"type": "integer", "description": "流程实例的乐观锁版本（仅任务详情）"}},
-        ("id", "instance_id", "name", "state")),
+        "lock_version": {"type": "integer", "description": "流程实例的乐观锁版本（仅任务详情）"},
+        **openapi_inbox.TASK_FIELDS}, ("id", "instance_id", "name", "state")),
     "InboxCounts": _obj({"total": INT, "overdue": INT, "steps": {"type": "array", "items": _obj({
         "process_key": STR, "process_name": STR, "bpmn_id": STR, "name": STR, "count": INT})}}),
     "TaskList": _obj({"items": {"type": "array", "items": _ref("Task")}, "total": INT, "page": INT,
@@ -165,6 +166,7 @@ SCHEMAS = {
                             "by_action": {"type": "object", "additionalProperties": INT}}, ("items", "total")),
     "ApplicationList": _obj({"items": {"type": "array", "items": _ref("Application")}}, ("items",)),
     **ASSIGNMENT_SCHEMAS,
+    **openapi_inbox.SCHEMAS,
 }
 
 
@@ -211,17 +213,30 @@ AUDIT_PATHS = {"/audit/events": {"get": _op(
         _query("per_page", "每页条数", {"enum": [10, 20, 50, 100], "default": 50})])}}
 
 
+BULK_PATHS = {"/tasks/bulk": {"post": _op(
+    "批量办理：对勾选的任务（task_ids）或当前筛选的全部匹配任务（filter，服务端按本人可见范围重新计算，上限 200 项）"
+    "作出同一决定，逐项独立办理", "任务", ("200", "BulkResult", "逐项结果（事项、环节、成功或失败原因）"),
+    "400 401 403 422", body="BulkRequest")}}
+BULK_SCHEMAS = {
+    "BulkRequest": _obj({"form_key": {"enum": ["leader_approval", "record_document"]},
+                         "task_ids": {"type": "array", "items": INT},
+                         "filter": _obj({"process_key": STR, "bpmn_id": STR, "unit_id": INT, "overdue": BOOL,
+                                         "claimed": {"enum": ["mine", "unclaimed"]}, "sort": STR}),
+                         "decision": STR, "comment": STR, "data": OBJ}, ("form_key",)),
+    "BulkResult": _obj({"done": INT, "failed": INT, "items": {"type": "array", "items": _obj({
+        "task_id": INT, "ok": BOOL, "message": STR, "subject": _nullable("string"), "step": _nullable("string")})}},
+        ("done", "failed", "items"))}
+
+
 def _paths() -> dict:
     return {
         "/auth/token": {"post": _op("登录获取访问令牌", "认证", ("200", "Token", "令牌及其过期时间"), "400 401 422",
                                     body="TokenRequest", public=True)},
         "/openapi.json": {"get": _op("接口说明文档（OpenAPI 3.1）", "认证", ("200", None, "本文档"), "", public=True)},
-        "/tasks": {"get": _op("我的待办任务列表", "任务", ("200", "TaskList", "待办任务及统计"), "401 403 422", params=[
-            _query("process_key", "按流程筛选"), _query("bpmn_id", "按环节筛选"),
-            _query("overdue", "仅显示逾期（1/true）", BOOL), _query("unit_id", "按单位筛选", INT),
-            _query("claimed", "认领状态", {"enum": ["mine", "unclaimed"]}),
-            _query("sort", "排序", {"enum": ["created", "-created", "due", "subject"], "default": "created"}),
-            *PAGE_PARAMS])},
+        "/tasks": {"get": _op("我的待办任务列表（检索、筛选、排序、分页，与待办页面参数相同）", "任务",
+                              ("200", "TaskList", "待办任务及统计"), "401 403 422",
+                              params=openapi_inbox.TASK_LIST_PARAMS)},
+        **openapi_inbox.paths(_op, TASK_ID),
         "/tasks/{task_id}": {"get": _op("查看任务（含表单、申请材料和前序意见）", "任务",
                                         ("200", "TaskDetail", "任务详情"), "401 403 404", params=[TASK_ID])},
         "/tasks/{task_id}/claim": {"post": _op("认领任务", "任务", ("200", "TaskResult", "任务"),
@@ -264,7 +279,7 @@ def _paths() -> dict:
         "/draws/{draw_id}/export": {"get": _op("导出抽取记录及存证（可用 tools/verify_draw.py 离线复核）", "专家选派",
                                                ("200", "DrawExport", "抽取记录、各轮存证事件"), "401 403 404",
                                                params=[_path("draw_id", "抽取记录 id")])},
-        **AUDIT_PATHS,
+        **AUDIT_PATHS, **BULK_PATHS,
     }
 
 
@@ -280,7 +295,7 @@ def build_openapi(server_url: str = "/api/v1") -> dict:
         "components": {
             "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer",
                                                "description": "POST /auth/token 取得的令牌，12 小时有效"}},
-            "schemas": SCHEMAS,
+            "schemas": SCHEMAS | BULK_SCHEMAS,
             "responses": {name: {"description": text, "content": {"application/json": {"schema": _ref("Error")}}}
                           for name, text in ERRORS.values()},
         },

@@ -10,8 +10,8 @@ from engine.admission import calls
 from engine.admission import queries as admission_queries
 from engine.admission import services as admission
 from engine.admission import uploads as attachment_service
+from engine.core import inbox_filters
 from engine.core.errors import Forbidden, ServiceError, ValidationFailed
-from engine.core.inbox import SORTS, InboxFilter, inbox_counts
 from engine.core.registry import latest_version
 from engine.experts import queries as experts
 from engine.platform import accounts, policy
@@ -37,7 +37,6 @@ bp.before_request(authenticate_request)
 bp.after_request(add_auth_challenge)
 
 MAX_PER_PAGE = 200
-CLAIMED_FILTERS = ("mine", "unclaimed")
 
 
 # --- request parsing -------------------------------------------------------------------------------
@@ -54,19 +53,6 @@ def _int_arg(name: str, default: int | None, low: int = 1, high: int = MAX_ID) -
     if value < low or (high is not None and value > high):
         raise ValidationFailed({name: f"{name} 应在 {low} 到 {high} 之间"})
     return value
-
-
-def _choice_arg(name: str, allowed, default: str | None = None) -> str | None:
-    """A query argument from a fixed set; 422 otherwise."""
-    value = request.args.get(name, "").strip() or default
-    if value is not None and value not in allowed:
-        raise ValidationFailed({name: f"{name} 只能取 {'、'.join(allowed)}"})
-    return value
-
-
-def _bool_arg(name: str) -> bool:
-    """A flag query argument (1/true/yes/on)."""
-    return request.args.get(name, "").strip().lower() in ("1", "true", "yes", "on")
 
 
 def _body_int(body: dict, name: str) -> int | None:
@@ -122,22 +108,15 @@ def openapi_document():
 
 # --- tasks -----------------------------------------------------------------------------------------
 
-def _inbox_filter() -> InboxFilter:
-    """InboxFilter from the query string."""
-    return InboxFilter(
-        process_key=request.args.get("process_key") or None, bpmn_id=request.args.get("bpmn_id") or None,
-        unit_id=_int_arg("unit_id", None), overdue=_bool_arg("overdue"),
-        claimed=_choice_arg("claimed", CLAIMED_FILTERS), sort=_choice_arg("sort", tuple(SORTS), "created"),
-    )
-
-
 @bp.get("/tasks")
 def list_tasks():
-    """My open tasks (filtered, sorted, paged) plus inbox counts."""
-    flt, (page, per_page), user, at = _inbox_filter(), _page_args(), api_user(), now()
-    rows, total = api_queries.inbox_page(db.session, user, flt, at, page, per_page)
-    return jsonify(items=[api_queries.task_dict(t, at) for t in rows], total=total, page=page, per_page=per_page,
-                   counts=api_queries.counts_dict(inbox_counts(db.session, user, at)))
+    """My open tasks (searched with q=, filtered, sorted, paged as the inbox page) plus inbox counts."""
+    parsed, user, at = inbox_filters.parse(request.args, strict=True), api_user(), now()
+    page, per_page = parsed.page, parsed.per_page
+    rows, total, counts = api_queries.inbox_page(db.session, user, parsed.flt, at, page, per_page)
+    follow_ups = inbox_filters.follow_ups(db.session, user, [t.id for t in rows])
+    items = [api_queries.task_dict(t, at) | {"follow_up_on": api_queries.iso(follow_ups.get(t.id))} for t in rows]
+    return jsonify(items=items, total=total, page=page, per_page=per_page, counts=api_queries.counts_dict(counts))
 
 
 @bp.get("/tasks/<int:task_id>")

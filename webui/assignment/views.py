@@ -16,7 +16,6 @@ from engine.core.errors import ValidationFailed
 from engine.core.forms import load_form
 from engine.experts import models as expert_labels
 from engine.experts import usage_labels
-from engine.platform import notifications as notify
 from engine.platform import policy
 from engine.tasks import services as task_service
 from engine.tasks.services import dynamic_choices
@@ -48,9 +47,10 @@ def index():
     """The unit's requests, the expert's engagements, or the staff overview (by role)."""
     status = request.args.get("status", "")
     rows = queries.list_requests(db.session, current_user, status)
+    mine = queries.my_engagements(db.session, current_user)
     return render_template("assignment/index.html", rows=rows, status=status,
-                           confirmed=queries.confirmed_counts(db.session, [r.id for r in rows]),
-                           mine=queries.my_engagements(db.session, current_user))
+                           confirmed=queries.confirmed_counts(db.session, [r.id for r in rows]), mine=mine,
+                           answer_by=queries.confirm_deadlines(db.session, [e.id for e, _ in mine]))
 
 
 def _render_new(values=None, errors=None, status=200):
@@ -165,13 +165,3 @@ def revoke(delegation_id: int):
     services.revoke_delegation(db.session, current_user, delegation_id, now())
     flash("已撤销授权。", "info")
     return redirect(url_for("assignment.delegations"))
-
-
-@bp.route("/assignment/notifications", methods=["GET", "POST"])
-@login_required
-def notifications():
-    """My notifications; POST marks them all read."""
-    if request.method == "POST":
-        notify.mark_all_read(db.session, current_user.id, now())
-        return redirect(url_for("assignment.notifications"))
-    return render_template("assignment/notifications.html", rows=notify.recent(db.session, current_user.id))

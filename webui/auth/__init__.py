@@ -63,8 +63,8 @@ def _capabilities() -> dict:
 class LoginForm(FlaskForm):
     """Username and password."""
 
-    username = StringField("用户名", validators=[DataRequired("请输入用户名"), Length(max=60)])
-    password = PasswordField("密码", validators=[DataRequired("请输入密码"), Length(max=200)])
+    username = StringField("用户名", validators=[DataRequired("请输入用户名"), Length(max=60, message="用户名不超过60个字符")])
+    password = PasswordField("密码", validators=[DataRequired("请输入密码"), Length(max=200, message="密码不超过200个字符")])
 
 
 @bp.route("/login", methods=["GET", "POST"])

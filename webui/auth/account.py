@@ -4,7 +4,7 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask_login import current_user, login_required
 
 from engine.core.errors import ValidationFailed
-from engine.platform import credentials, sessions
+from engine.platform import credentials, notifications, policy, sessions
 from webui.auth import SESSION_KEY, wall_clock
 from webui.extensions import db
 from webui.timeutil import now
@@ -17,7 +17,8 @@ def _page(errors: dict | None = None, status: int = 200):
     current = sessions.digest(session.get(SESSION_KEY) or "")
     return render_template("auth/account.html", errors=errors or {}, current=current,
                            sessions=sessions.open_sessions(db.session, current_user, at),
-                           tokens=sessions.open_tokens(db.session, current_user, now())), status
+                           tokens=sessions.open_tokens(db.session, current_user, now()),
+                           digest_offered=bool(current_user.roles & set(policy.DIGEST_ROLES))), status
 
 
 @bp.get("")
@@ -61,3 +62,17 @@ def revoke_session(session_id: int):
 def revoke_token(token_id: int):
     """Revoke one of my API tokens."""
     return _revoked(sessions.revoke_token, token_id, "该 API 令牌已撤销。")
+
+
+@bp.post("/digest")
+@login_required
+def digest():
+    """Receive the daily 待办日报 e-mail or not (reviewers)."""
+    choice = request.form.get("digest")
+    if choice not in ("on", "off"):
+        flash("请选择开启或关闭每日待办日报。", "danger")
+        return _page({"digest": "请选择开启或关闭"}, 422)
+    wanted = choice == "on"
+    notifications.set_digest(db.session, current_user.id, wanted)
+    flash("已开启每日待办日报邮件。" if wanted else "已关闭每日待办日报邮件。", "success")
+    return redirect(url_for("account.index"))

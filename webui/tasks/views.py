@@ -6,35 +6,30 @@ from flask_login import current_user, login_required
 
 from engine.admission import queries as ui_queries
 from engine.assignment import queries as assignment_queries
+from engine.core import inbox_filters
 from engine.core.errors import ValidationFailed
 from engine.core.forms import load_form, task_form
 from engine.core.hooks import context_for
-from engine.core.inbox import SORTS, InboxFilter, inbox_counts, inbox_query
+from engine.core.inbox import InboxFilter
 from engine.core.models import ProcessInstance
 from engine.evaluation import queries as evaluation_queries
 from engine.experts.privacy import mask_fields, sees_pii
 from engine.platform import policy
-from engine.tasks import instances, starts
+from engine.tasks import inbox_prefs, instances, starts
 from engine.tasks import services as task_service
 from webui.auth import requires
 from webui.extensions import db
 from webui.forms_render import display_rows, event_values, form_context, read_submission
+from webui.tasks import bulk
+from webui.tasks import inbox as inbox_page
 from webui.timeutil import now
 
 bp = Blueprint("tasks", __name__, template_folder="templates")
-PER_PAGE = 50
-SORT_LABELS = {"created": "创建时间（早→晚）", "-created": "创建时间（晚→早）", "due": "办理期限", "subject": "事项名称"}
 
 
 def _filter_from_args(args) -> InboxFilter:
-    sort = args.get("sort", "created")
-    claimed = args.get("claimed")
-    return InboxFilter(
-        process_key=args.get("process") or None, bpmn_id=args.get("step") or None,
-        unit_id=args.get("unit", type=int), overdue=args.get("overdue") == "1",
-        claimed=claimed if claimed in ("mine", "unclaimed") else None,
-        sort=sort if sort in SORTS else "created",
-    )
+    """The inbox filter of these arguments, leniently (a bad sort or size falls back to the default)."""
+    return inbox_filters.parse(args, strict=False).flt
 
 
 def _safe_next(default: str) -> str:
@@ -42,26 +37,19 @@ def _safe_next(default: str) -> str:
     return target if target.startswith("/") and not target.startswith("//") else default
 
 
-def _bulk_lists(at) -> dict:
-    return {key: ui_queries.bulk_candidates(db.session, current_user, key, at)
-            for key, capability in policy.BULK_FORMS.items() if policy.allows(current_user, capability)}
-
-
 @bp.route("/")
 @bp.route("/tasks")
 @login_required
 def inbox():
-    """The user's open tasks with counts, filters, sort, 50 per page and bulk lists."""
-    flt, at = _filter_from_args(request.args), now()
-    page = db.paginate(inbox_query(current_user, flt, at), page=request.args.get("page", 1, type=int),
-                       per_page=PER_PAGE, error_out=False, count=True)
-    args = {k: v for k, v in request.args.items() if k != "page"}
-    counts = inbox_counts(db.session, current_user, at)
+    """The user's open tasks: search, filters, sortable columns, page size, saved filters, counts, bulk lists."""
+    at = now()
+    state = inbox_page.page_state(request.args, at)  # everything in the URL (webui/tasks/inbox.py)
+    counts = state["page"].counts
     return render_template(
-        "tasks/inbox.html", page=page, flt=flt, at=at, args=args, sort_labels=SORT_LABELS, counts=counts,
+        "tasks/inbox.html", at=at, counts=counts, **state,
         process_options=list(dict.fromkeys((s[0], s[1]) for s in counts["steps"])),
         step_options=list(dict.fromkeys((s[2], s[3]) for s in counts["steps"])),
-        units=ui_queries.unit_choices(db.session), bulk=_bulk_lists(at),
+        units=ui_queries.unit_choices(db.session), bulk=bulk.bar_context(state["flt"], at, state["page"].items, state["args"]),
         starts=starts.startable(db.session, current_user))
 
 
@@ -105,34 +93,18 @@ def unclaim(task_id: int):
     return redirect(_safe_next(url_for("tasks.inbox")))
 
 
-def _task_ids() -> list[int]:
-    return [int(v) for v in request.form.getlist("task_ids") if v.strip().isdigit()]
-
-
-def _bulk(form_key: str, values: dict, title: str):
-    ids = _task_ids()
-    if not ids:
-        flash("请至少勾选一项待办。", "warning")
-        return redirect(url_for("tasks.inbox"))
-    results = task_service.bulk_complete(db.session, ids, current_user, values, now(), allowed_form=form_key)
-    return render_template("tasks/bulk_result.html", results=results, title=title,
-                           done=sum(r.ok for r in results), failed=sum(not r.ok for r in results))
-
-
 @bp.route("/tasks/bulk-approve", methods=["POST"])
 @requires(policy.BULK_APPROVE)
 def bulk_approve():
-    """局领导批量批准 (leader_approval tasks); per-item results."""
-    comment = request.form.get("comment", "")
-    return _bulk("leader_approval", {"decision": "approve", "comment": comment}, "批量批准结果")
+    """局领导批量批准 (leader_approval tasks: ticked or all matching the filter); per-item results by name."""
+    return bulk.run("leader_approval", "批量批准结果", _filter_from_args, {"decision": "approve"})
 
 
 @bp.route("/tasks/bulk-document", methods=["POST"])
 @requires(policy.BULK_RECORD_DOCUMENT)
 def bulk_document():
-    """人才开发中心批量登记发文文号 (record_document tasks); per-item results."""
-    values = {k: request.form.get(k, "") for k in ("doc_no", "doc_date", "comment")}
-    return _bulk("record_document", values, "批量登记发文文号结果")
+    """人才开发中心批量登记发文文号 (record_document tasks); per-item results by name."""
+    return bulk.run("record_document", "批量登记发文文号结果", _filter_from_args)
 
 
 def _application_rows(app, dynamic: dict, opened: bool) -> list[dict]:
@@ -161,6 +133,7 @@ def _render_task(task, values=None, errors=None, lock_version=None, status=200):
         extra=context_for(db.session, task, current_user), extra_template=f"{task.process_key}/_task_context.html",
         history_link=instances.can_view_instance(db.session, current_user,
                                                  db.session.get(ProcessInstance, task.instance_id)),
+        follow_up=inbox_prefs.follow_up_on(db.session, current_user, task.id),
     ), status
 
 

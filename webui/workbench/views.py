@@ -87,9 +87,23 @@ def upload():
 @requires(policy.EDIT_PROCESSES)
 def editor(draft_id: int):
     """The bpmn-js modeler with properties panel, and dmn-js for the draft's decision tables."""
+    return _editor(draft_id)
+
+
+def _editor(draft_id: int, refused: list[tuple[str, str]] | None = None, status: int = 200):
     draft = drafts.get_draft(db.session, current_user, draft_id)
     return render_template("workbench/editor.html", draft=draft, options=catalog.editor_options(),
-                           select=request.args.get("select", ""))
+                           select=request.args.get("select", ""), refused=refused), status
+
+
+def _reasons(exc: ValidationFailed) -> list[tuple[str, str]]:
+    """(element id, reason) of each problem (ValidationFailed keys are "NNN:element id", see problems.as_errors)."""
+    reasons = []
+    for key, message in exc.errors.items():
+        element_id = key.partition(":")[2]
+        prefix = f"[{element_id}] "
+        reasons.append((element_id, message.removeprefix(prefix) if element_id else message))
+    return reasons
 
 
 def _back(draft_id: int, message: str, category: str = "success"):
@@ -160,8 +174,11 @@ def diff(draft_id: int):
 @bp.route("/drafts/<int:draft_id>/deploy", methods=["POST"])
 @requires(policy.EDIT_PROCESSES)
 def deploy(draft_id: int):
-    """Deploy the draft as a new immutable version (422 with every reason when it fails validation)."""
-    version = drafts.deploy(db.session, current_user, draft_id, now(), request.form.get("allow_stale") == "1")
+    """Deploy the draft as a new immutable version (refused: the draft page again, 422, every reason listed)."""
+    try:
+        version = drafts.deploy(db.session, current_user, draft_id, now(), request.form.get("allow_stale") == "1")
+    except ValidationFailed as exc:  # back on the draft page, every reason listed; the draft is unchanged
+        return _editor(draft_id, _reasons(exc), status=422)
     flash(f"已部署为第 {version.version} 版（sha256 {version.sha256[:12]}）；新发起的流程将使用该版本，"
           "进行中的流程仍按原版本运行。", "success")
     return redirect(url_for("workbench.process", key=version.process_key))

@@ -1,0 +1,13 @@
+"""What the inbox search finds evaluation tasks by: the evaluated expert."""
+
+from engine.core.contributions import Contributions
+from engine.core.inbox_index import SearchFacts
+from engine.experts.search_facts import expert_facts, key_part
+
+exports = Contributions()
+
+
+@exports.search_fact("annual_evaluation")
+def evaluation_facts(session, instance) -> SearchFacts | None:
+    """The expert of the instance (business key EVAL-<year>-<expert id>)."""
+    return expert_facts(session, key_part(instance.business_key, "EVAL", 2))
