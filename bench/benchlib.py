@@ -63,13 +63,14 @@ def median(values: list[float]) -> float:
 
 
 def reset_postgres(url: str = PG_URL) -> None:
-    """Empty the scratch PostgreSQL database (drop and recreate its public schema)."""
+    """Empty the scratch PostgreSQL database (drop and recreate its public schema, with the extensions it uses)."""
     from sqlalchemy import create_engine, text
 
     engine = create_engine(url)
     with engine.begin() as conn:
         conn.execute(text("DROP SCHEMA public CASCADE"))
         conn.execute(text("CREATE SCHEMA public"))
+        conn.execute(text("CREATE EXTENSION IF NOT EXISTS pg_trgm"))  # the inbox search's indexes (create_all needs it)
     engine.dispose()
 
 
