@@ -82,9 +82,11 @@ def sync(session, instance, workflow, lane_roles: dict, now: datetime, was_ready
             .execution_options(synchronize_session=False)
         )
     created = []
-    for guid, task in ready.items():
-        if guid in was_ready:
-            continue
+    new = {guid: task for guid, task in ready.items() if guid not in was_ready}
+    # The procedure's search facts are read before the rows are added, so its query does not autoflush them
+    # and the search columns go out with the INSERT (no UPDATE of each new row).
+    facts = inbox_index.facts_of(session, instance) if new else None
+    for guid, task in new.items():
         spec = task.task_spec
         row = HumanTask(
             instance_id=instance.id, task_guid=guid, bpmn_id=spec.bpmn_id, name=spec.bpmn_name or spec.bpmn_id,
@@ -94,9 +96,9 @@ def sync(session, instance, workflow, lane_roles: dict, now: datetime, was_ready
             item_id=item_id_of(task),  # a multi-instance item's business id, read by SQL
             created_at=now, due_at=due_of(task, now),
         )
+        inbox_index.apply(row, facts)  # the search columns, from the procedure's facts
         session.add(row)
         created.append(row)
-    inbox_index.fill(session, instance, created)  # the search columns, from the procedure's facts
     _backfill_due(session, instance, ready, was_ready)
     return created
 

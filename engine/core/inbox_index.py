@@ -61,7 +61,8 @@ def facts_of(session, instance) -> SearchFacts:
     return (provider(session, instance) if provider else None) or SearchFacts()
 
 
-def _apply(row: HumanTask, facts: SearchFacts) -> None:
+def apply(row: HumanTask, facts: SearchFacts) -> None:
+    """Set one inbox row's search columns from its procedure's facts."""
     parts = (row.subject, row.process_name, row.name, *facts.names, facts.unit, *facts.groups, *facts.titles)
     row.search_text = normalize(" ".join(p for p in parts if p))
     number = normalize(facts.id_number)
@@ -75,7 +76,7 @@ def fill(session, instance, rows: list[HumanTask]) -> None:
     if rows:
         facts = facts_of(session, instance)
         for row in rows:
-            _apply(row, facts)
+            apply(row, facts)
 
 
 def reindex(session, *, only_missing: bool = False) -> int:
