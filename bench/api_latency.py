@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 
 import benchlib
-from benchlib import Client, Server, check, md_table, pct, write_json
+from benchlib import Client, Server, check, md_table, pct, publish
 
 TARGET_P50, TARGET_P99 = 10.0, 40.0
 
@@ -102,10 +102,7 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             server.stop()
     markdown, checks = report(times, n)
-    print(markdown)
-    for c in checks:
-        print(f"{'OK ' if c['met'] else 'MISS'} {c['measure']}: {c['value']} (target {c['target']})")
-    write_json(args.json, "API latency (gunicorn, SQLite)", markdown, checks)
+    publish(args.json, "API latency (gunicorn, SQLite)", markdown, checks)
     return 0
 
 

@@ -40,6 +40,14 @@ def write_json(path: str | None, name: str, markdown: str, checks: list[dict]) -
                                          indent=1), encoding="utf-8")
 
 
+def publish(path: str | None, name: str, markdown: str, checks: list[dict]) -> None:
+    """Print a bench's section and its target checks, and write the run_all result file when --json was given."""
+    print(markdown)
+    for c in checks:
+        print(f"{'OK ' if c['met'] else 'MISS'} {c['measure']}: {c['value']} (target {c['target']})")
+    write_json(path, name, markdown, checks)
+
+
 def md_table(headers: list[str], rows: list[list]) -> str:
     """A markdown table."""
     lines = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]

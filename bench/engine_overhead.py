@@ -35,7 +35,8 @@ from datetime import UTC, datetime, timedelta
 from importlib.metadata import version
 from pathlib import Path
 
-from benchlib import add_convention, check, md_table, write_json
+from benchlib import add_convention, check, md_table, publish
+from benchlib import application_form as benchlib_form
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
@@ -86,25 +87,9 @@ LABELS = {
 }
 
 
-def id_number(i: int) -> str:
-    """A valid GB 11643 ID number born 1975-06-18, a different one per flow (the same person applies once)."""
-    body = f"35{i // 1000 % 10000:04d}19750618{i % 1000:03d}"
-    return body + "10X98765432"[sum(int(d) * w for d, w in zip(body, (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8,
-                                                                         4, 2), strict=True)) % 11]
-
-
 def application_form(i: int) -> dict:
-    """A valid, eligible 推荐表 (title path) with a fresh id_number per flow."""
-    return {
-        "name": "林建华", "gender": "male", "political_status": "中共党员", "birth_date": "1975-06-18",
-        "education": "硕士研究生", "phone": "13805912345", "email": "ljh@example.test",
-        "id_number": id_number(i), "unit_name": "福建省产品质量检验研究院",
-        "position": "室主任", "rank_level": "none", "title": "高级工程师", "title_level": "vice_senior",
-        "field_years": "12", "work_history": "2013年起从事电器产品质量检验与监督抽查技术工作。",
-        "specialties": "家用电器；电线电缆", "groups": ["supervision_sampling", "risk_monitoring"],
-        "work_areas": ["sampling", "risk"], "age_exemptions": [], "exemption_note": "", "pledge": "on",
-        "response": "",
-    }
+    """A valid, eligible 推荐表 (title path) with a fresh id_number per flow, as the web form posts it."""
+    return benchlib_form(i) | {"pledge": "on"}
 
 
 @dataclass
@@ -467,10 +452,7 @@ def main(argv: list[str] | None = None) -> None:
         for index in range(args.rounds):
             bench.round(index, args.n)
         markdown, checks = report(bench, args.n, args.rounds)
-        print(markdown)
-        for c in checks:
-            print(f"{'OK ' if c['met'] else 'MISS'} {c['measure']}: {c['value']} (target {c['target']})")
-        write_json(args.json, "Engine overhead (host vs bare SpiffWorkflow)", markdown, checks)
+        publish(args.json, "Engine overhead (host vs bare SpiffWorkflow)", markdown, checks)
         if args.profile:
             profile_host(bench, args.n)
         bench.host.db.dispose()

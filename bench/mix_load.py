@@ -21,7 +21,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import benchlib
-from benchlib import PG_URL, Client, Server, check, md_table, pct, write_json
+from benchlib import PG_URL, Client, Server, check, md_table, pct, publish, write_json
 
 KINDS = ("inbox", "view", "complete", "start")
 ROLE_OF = {"initial_review": "talent_center", "division_review": "quality_division",
@@ -225,10 +225,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     shared, mix_seconds, base_seconds = run(args)
     markdown, checks = report(shared, mix_seconds, base_seconds, args)
-    print(markdown)
-    for c in checks:
-        print(f"{'OK ' if c['met'] else 'MISS'} {c['measure']}: {c['value']} (target {c['target']})")
-    write_json(args.json, "Mixed load (PostgreSQL)", markdown, checks)
+    publish(args.json, "Mixed load (PostgreSQL)", markdown, checks)
     return 0
 
 

@@ -196,10 +196,7 @@ def main() -> None:
     bare_s = (bare_a + bare_b) / 2
     where = "PostgreSQL" if (args.host_url or "").startswith("postgresql") else "SQLite"
     markdown, checks = _report(args, n, host_s, bare_s, where)
-    print(markdown)
-    for c in checks:
-        print(f"{'OK ' if c['met'] else 'MISS'} {c['measure']}: {c['value']} (target {c['target']})")
-    benchlib.write_json(args.json, f"December launch ({where})", markdown, checks)
+    benchlib.publish(args.json, f"December launch ({where})", markdown, checks)
 
 
 if __name__ == "__main__":
