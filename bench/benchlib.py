@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-PG_URL = os.environ.get("BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test_perf_engine")
+PG_URL = os.environ.get("BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/expertpool_bench")
 
 
 def add_convention(parser) -> None:
@@ -82,10 +82,30 @@ def reset_postgres(url: str = PG_URL) -> None:
     engine.dispose()
 
 
+def _create_database(url: str) -> None:
+    # A fresh machine has the server but not the scratch database: create it through the maintenance database.
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    target = make_url(url)
+    admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT",
+                          connect_args={"connect_timeout": 3})
+    try:
+        with admin.connect() as conn:
+            exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": target.database}).first()
+            if not exists:
+                conn.execute(text(f'CREATE DATABASE "{target.database}"'))
+    except Exception:  # noqa: BLE001 — no server: postgres_available() says so
+        pass
+    finally:
+        admin.dispose()
+
+
 def postgres_available(url: str = PG_URL) -> bool:
-    """True when the scratch PostgreSQL database answers."""
+    """True when the scratch PostgreSQL database answers (created first when the server has none of that name)."""
     from sqlalchemy import create_engine, text
 
+    _create_database(url)
     try:
         engine = create_engine(url, connect_args={"connect_timeout": 3})
         with engine.connect() as conn:

@@ -1,6 +1,6 @@
 """Mixed load on PostgreSQL: gunicorn with 4 workers, 32 concurrent clients on loopback, bounded duration.
 
-Prepares the scratch PostgreSQL database (BENCH_PG_URL, default test_perf_engine: its public schema is dropped and
+Prepares the scratch PostgreSQL database (BENCH_PG_URL, default expertpool_bench: its public schema is dropped and
 recreated) with submitted applications and spare applicant accounts, then starts `gunicorn -w 4`. Each of 32
 client threads owns a share of the applications and loops: GET its role's inbox (/api/v1/tasks), view the open task
 (/api/v1/tasks/<id>), complete it (the admission happy path, each step with the token of the role that acts:
