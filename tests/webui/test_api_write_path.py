@@ -55,9 +55,13 @@ def test_a_completion_through_the_api_reads_each_row_once(app, client, session, 
     body = response.get_json()
     assert body["task"]["state"] == "done" and body["instance"]["lock_version"] == 3  # what was just written
     reads = [s for s in seen if s.startswith("SELECT")]
-    # token+user, instance (locked), task, application, 3 writes, the inbox row's search text (group names and an
-    # UPDATE), chain tail, event
-    assert len(seen) <= 10, seen  # the new inbox row goes out with its search columns in the INSERT
+    # token+user, instance (locked), task, application, 3 writes, the new inbox row with its search text (the group
+    # names read first), chain tail, event
+    # A worker without the compiled spec (EXPERTPOOL_SPEC_CACHE=off, or the first request after a start) also
+    # reads the version's BPMN and DMN files once: counted apart, so the bound holds in both modes.
+    spec_reads = [s for s in reads if "process_version.bpmn_xml" in s or "process_version.dmn_files" in s]
+    assert len(spec_reads) <= 2, spec_reads
+    assert len(seen) - len(spec_reads) <= 10, seen  # the new inbox row goes out with its search columns in the INSERT
     assert sum(" FROM human_task " in s or " FROM process_instance " in s for s in reads) == 2, reads  # each once
     assert sum(" FROM application " in s for s in reads) == 1, reads  # the form hook's row, not read again
     assert not [s for s in reads if "process_version.forms" in s], reads  # the version's forms are cached
