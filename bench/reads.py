@@ -275,6 +275,8 @@ def report(times: dict, per_request: dict, counts: dict, dialect: str, reps: int
                          applicant <= 0.25 * reviewer, unit="×"))
     most = max(per_request[n] for n in EXPERTS)
     checks.append(_check("SQL statements per expert list request (50 rows)", "≤ 15", most, most <= 15, unit=""))
+    for c in checks:  # run_all's summary shows both databases' rows
+        c["measure"] += " (PostgreSQL)" if server else " (SQLite)"
     if server:
         lines += ["", "PostgreSQL's own time for the SELECTs of one request (EXPLAIN ANALYZE, planning + execution, "
                   "median of 5): " + ", ".join(f"{n} {ms:.2f} ms" for n, ms in server.items())]

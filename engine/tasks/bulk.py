@@ -6,9 +6,8 @@ list of thousands of ids. Each item is completed by `services.complete` (which r
 instance lock), so a task the actor may not act on is never touched and one failing item rolls back alone.
 """
 
+from dataclasses import replace
 from datetime import datetime
-
-from sqlalchemy import func, select
 
 from engine.core import inbox_filters
 from engine.core.errors import Forbidden, ServiceError, ValidationFailed
@@ -45,8 +44,7 @@ def _matching(actor, flt: InboxFilter, now: datetime, form_key: str):
 
 def count_matching(session, actor, flt: InboxFilter, now: datetime, form_key: str) -> int:
     """How many of the actor's open tasks of the form match the filter (for the "select all N" offer)."""
-    query = _matching(actor, flt, now, form_key).order_by(None).with_only_columns(HumanTask.id)
-    return session.scalar(select(func.count()).select_from(query.subquery()))
+    return inbox_filters.count(session, actor, replace(flt, form_key=form_key), now)
 
 
 def select_matching(session, actor, flt: InboxFilter, now: datetime, form_key: str, cap: int = BULK_CAP) -> list[int]:

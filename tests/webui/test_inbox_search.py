@@ -206,6 +206,9 @@ def test_follow_up_on_the_task_page_and_the_sidebar(app, session, users):
     assert response.status_code == 302 and response.headers["Location"].endswith(f"/tasks/{task_id}")
     page = text_of(tc.get("/tasks?follow_up=today"))
     assert page.count('data-task-id="') == 1 and "张伟" in page and "待跟进" in page
+    html = tc.get("/tasks").get_data(as_text=True)
+    sidebar = dict(re.findall(r'follow_up=(due|today)">[^<]+<span class="badge[^"]*">(\d+)</span>', html))
+    assert sidebar == {"due": "1", "today": "1"}  # the sidebar's counts of the user's own follow-ups
     assert "已清除跟进日期" in text_of(tc.post(f"/tasks/{task_id}/follow-up", data={"clear": "1"},
                                               follow_redirects=True))
     assert text_of(tc.get("/tasks?follow_up=today")).count('data-task-id="') == 0

@@ -6,21 +6,17 @@ from flask_login import current_user, login_required
 
 from engine.core import inbox_filters
 from engine.core.errors import ValidationFailed
-from engine.core.inbox import InboxFilter
 from engine.tasks import inbox_prefs
 from webui.extensions import db
 from webui.timeutil import now
 
 bp = Blueprint("inbox", __name__, template_folder="templates")
-QUICK = {"due": InboxFilter(follow_up="due"), "today": InboxFilter(follow_up="today")}
-
-
 def page_state(args, at) -> dict:
     """What the inbox page shows for these arguments: the page of rows, the parsed filter, the sort and size
     choices, the user's saved filters and follow-up counts; bad sort/size → the default and a notice."""
     parsed = inbox_filters.parse(args, strict=False)
     rows = inbox_filters.page(db.session, current_user, parsed.flt, at, parsed.page, parsed.per_page)
-    quick = inbox_filters.count_each(db.session, current_user, QUICK, at)
+    quick = inbox_filters.follow_up_counts(db.session, current_user, at)  # the sidebar's 待跟进 / 今日跟进
     keep = {k: v for k, v in args.items() if k not in ("page",) and v}
     return {"page": rows, "flt": parsed.flt, "per_page": parsed.per_page, "notices": parsed.notices,
             "args": keep, "sort_args": {k: v for k, v in keep.items() if k != "sort"},
