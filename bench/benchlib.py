@@ -183,7 +183,8 @@ def prepare_server_db(url: str, applications: int, spare_applicants: int) -> Pre
     return prepared
 
 
-def _user(session, username: str, role: str, unit_code: str | None = None):
+def make_user(session, username: str, role: str, unit_code: str | None = None):
+    """A bench account with one role (no usable password: benches authenticate by token), committed."""
     from sqlalchemy import select
 
     from engine.platform.models import Unit, User, UserRole
@@ -207,7 +208,7 @@ def _seed(session, applications: int, spare: int) -> Prepared:
     now = datetime.now(UTC)
     prepared = Prepared()
     for role, unit in STAFF.items():
-        prepared.staff_tokens[role] = issue_token(session, _user(session, f"bench_{role}", role, unit), now)[0]
+        prepared.staff_tokens[role] = issue_token(session, make_user(session, f"bench_{role}", role, unit), now)[0]
     call = PublicCall(title="2026年度专家征集", description="", opens_at=now - timedelta(days=10),
                       closes_at=now + timedelta(days=30), created_at=now - timedelta(days=10))
     users = []

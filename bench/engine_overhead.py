@@ -35,7 +35,7 @@ from datetime import UTC, datetime, timedelta
 from importlib.metadata import version
 from pathlib import Path
 
-from benchlib import add_convention, check, md_table, publish
+from benchlib import add_convention, check, make_user, md_table, publish
 from benchlib import application_form as benchlib_form
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
@@ -54,7 +54,7 @@ from engine.core.spiff import CompiledProcess, dump_workflow, load_workflow
 from engine.deploy.versions import deploy_shipped
 from engine.experts.reference import ensure_reference_data
 from engine.platform.accounts import load_user
-from engine.platform.models import Unit, User, UserRole
+from engine.platform.models import User, UserRole
 from engine.platform.settings import commitment_period
 from engine.tasks import services as tasks
 from engine.tasks.services import dynamic_choices
@@ -150,15 +150,7 @@ class Host:
             self.call_id = call.id
         self.serial = 0
 
-    @staticmethod
-    def _user(session, username: str, role: str, unit_code: str | None = None) -> User:
-        unit = session.scalar(select(Unit).where(Unit.code == unit_code)) if unit_code else None
-        user = User(username=username, password_hash="bench-not-a-hash", display_name=username,
-                    email=f"{username}@example.test", unit_id=unit.id if unit else None)
-        user.role_links = [UserRole(role_code=role)]
-        session.add(user)
-        session.commit()
-        return user
+    _user = staticmethod(make_user)
 
     def applicants(self, n: int) -> list[tuple[int, int]]:
         """Fresh applicant users as (user id, serial), untimed: Expert.user_id is unique, so one per flow."""
