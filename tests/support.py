@@ -1,5 +1,6 @@
 """Shared test helpers: fixed times, valid form data, user factory, login."""
 
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 
 from flask import g
@@ -78,3 +79,30 @@ class UserClient(FlaskClient):
         """Issue the request as the user in this client's own session cookie."""
         g.pop("_login_user", None)
         return super().open(*args, **kwargs)
+
+
+@contextmanager
+def migrated_app(path):
+    """A separate app on a fresh SQLite file built by the migrations (reference data and shipped versions in), inside
+    its app context; the spec cache is cleared around it (keyed by version id: that database's ids are not the
+    suite's)."""
+    from flask_migrate import upgrade
+
+    from engine.core.spiff import spec_cache
+    from engine.deploy.versions import deploy_shipped
+    from engine.experts.reference import ensure_reference_data
+    from webui.app import create_app
+    from webui.extensions import db
+
+    fresh = create_app({"TESTING": True, "SECRET_KEY": "x", "FIXED_NOW": T0, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"})
+    spec_cache.clear()
+    try:
+        with fresh.app_context():
+            upgrade()
+            ensure_reference_data(db.session)
+            deploy_shipped(db.session, T0)
+            yield fresh
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        spec_cache.clear()

@@ -14,9 +14,7 @@ from engine.assignment.models import DrawRecordRow
 from engine.core import runner, spiff
 from engine.core.models import HumanTask, ProcessInstance, ProcessVersion
 from engine.core.scripting import HOST_FUNCTIONS, HostContext
-from engine.core.spiff import spec_cache
 from engine.deploy.versions import bundle_sha256, deploy_shipped, shipped_file
-from engine.experts.reference import ensure_reference_data
 from tests.assignment_support import (
     APPROVE_JUSTIFIED,
     CONFIRM,
@@ -32,9 +30,8 @@ from tests.assignment_support import (
     user_of,
 )
 from tests.draw_support import record_usage
-from tests.support import T0, make_user
+from tests.support import T0, make_user, migrated_app
 from tests.webui.test_ui_support import client_for, text_of
-from webui.app import create_app
 from webui.extensions import db
 
 BEFORE = "7d2e4f1a8c30"  # the revision before human_task.item_id
@@ -144,40 +141,29 @@ def test_the_migration_fills_open_rows_and_declares_item_keys_on_stored_versions
     shipped = shipped_file("assignment.bpmn").read_text(encoding="utf-8")
     before = re.sub(r'\n[ \t]*<spiffworkflow:property name="itemKey" value="[^"]*"/>', "", shipped)
     assert before.count("<spiffworkflow:property ") == shipped.count("<spiffworkflow:property ") - 4
-    fresh = create_app({"TESTING": True, "SECRET_KEY": "x", "FIXED_NOW": T0,
-                        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'upgraded.sqlite'}"})
-    spec_cache.clear()  # keyed by version id: this database's ids are not the suite's
-    try:
-        with fresh.app_context():
-            upgrade()
-            ensure_reference_data(db.session)
-            deploy_shipped(db.session, T0)
-            make_pool(db.session, 8)
-            unit = make_user(db.session, "unit", "using_unit", unit_code="fuzhou")
-            asking = create(db.session, unit, n_experts="2", n_backups="0")  # two confirmations open
-            approving = create(db.session, unit, n_experts="1", n_backups="0", title="待审批取消")
-            answer(db.session, engagements(db.session, approving.id)[0], DECLINE)  # a cancellation approval open
-            working = create(db.session, unit, n_experts="1", n_backups="0", title="待登记使用情况")
-            answer(db.session, engagements(db.session, working.id)[0], CONFIRM)  # a usage record open
-            filled = _open_items(db.session)
-            assert sorted(filled.values()) == sorted(
-                e.id for r in (asking, approving, working) for e in engagements(db.session, r.id) if e.status != "cancelled")
-            assert {b for b, _ in filled} == {"confirm_availability", "leader_approve_cancellation", "record_usage"}
-            version = db.session.scalar(select(ProcessVersion).where(ProcessVersion.process_key == "assignment"))
-            version_id, sha = version.id, version.sha256
-            old_sha = bundle_sha256(before, version.dmn_files or {}, version.forms)
-            db.session.remove()
-            # The database as it was before this revision: no item_id, the version without item keys.
-            downgrade(revision=BEFORE)
-            with db.engine.begin() as conn:
-                conn.execute(text("UPDATE process_version SET bpmn_xml = :xml, sha256 = :sha WHERE id = :id"),
-                             {"xml": before, "sha": old_sha, "id": version_id})
-            upgrade()
-            assert _open_items(db.session) == filled
-            version = db.session.get(ProcessVersion, version_id)
-            assert version.bpmn_xml == shipped and version.sha256 == sha  # the shipped file, recognised
-            assert deploy_shipped(db.session, T0) == []
-            db.session.remove()
-            db.engine.dispose()
-    finally:
-        spec_cache.clear()
+    with migrated_app(tmp_path / "upgraded.sqlite"):
+        make_pool(db.session, 8)
+        unit = make_user(db.session, "unit", "using_unit", unit_code="fuzhou")
+        asking = create(db.session, unit, n_experts="2", n_backups="0")  # two confirmations open
+        approving = create(db.session, unit, n_experts="1", n_backups="0", title="待审批取消")
+        answer(db.session, engagements(db.session, approving.id)[0], DECLINE)  # a cancellation approval open
+        working = create(db.session, unit, n_experts="1", n_backups="0", title="待登记使用情况")
+        answer(db.session, engagements(db.session, working.id)[0], CONFIRM)  # a usage record open
+        filled = _open_items(db.session)
+        assert sorted(filled.values()) == sorted(
+            e.id for r in (asking, approving, working) for e in engagements(db.session, r.id) if e.status != "cancelled")
+        assert {b for b, _ in filled} == {"confirm_availability", "leader_approve_cancellation", "record_usage"}
+        version = db.session.scalar(select(ProcessVersion).where(ProcessVersion.process_key == "assignment"))
+        version_id, sha = version.id, version.sha256
+        old_sha = bundle_sha256(before, version.dmn_files or {}, version.forms)
+        db.session.remove()
+        # The database as it was before this revision: no item_id, the version without item keys.
+        downgrade(revision=BEFORE)
+        with db.engine.begin() as conn:
+            conn.execute(text("UPDATE process_version SET bpmn_xml = :xml, sha256 = :sha WHERE id = :id"),
+                         {"xml": before, "sha": old_sha, "id": version_id})
+        upgrade()
+        assert _open_items(db.session) == filled
+        version = db.session.get(ProcessVersion, version_id)
+        assert version.bpmn_xml == shipped and version.sha256 == sha  # the shipped file, recognised
+        assert deploy_shipped(db.session, T0) == []

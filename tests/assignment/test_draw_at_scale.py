@@ -207,40 +207,25 @@ def test_the_migration_moves_stored_exclusions_both_ways_and_the_draw_still_veri
     from flask_migrate import downgrade, upgrade
     from sqlalchemy import text
 
-    from engine.core.spiff import spec_cache
-    from engine.deploy.versions import deploy_shipped
-    from engine.experts.reference import ensure_reference_data
-    from tests.support import make_user
-    from webui.app import create_app
+    from tests.support import make_user, migrated_app
 
-    fresh = create_app({"TESTING": True, "SECRET_KEY": "x", "FIXED_NOW": T0,
-                        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'migrated.sqlite'}"})
-    spec_cache.clear()  # keyed by version id: this database's ids are not the suite's
-    try:
-        with fresh.app_context():
-            upgrade()
-            ensure_reference_data(db.session)
-            deploy_shipped(db.session, T0)
-            make_pool(db.session, 4)
-            for i in range(2):
-                make_expert(db.session, f"当事方{i}", unit_name=PARTY)
-            request = create(db.session, make_user(db.session, "unit", "using_unit", unit_code="fuzhou"), parties=PARTY)
-            before = exclusions.of_request(db.session, request.id)
-            draw_id = db.session.scalar(select(DrawRecordRow.id).where(DrawRecordRow.request_id == request.id))
-            assert [x.code for _, x in before] == ["unit_is_party"] * 2 and verify_draw(db.session, draw_id)["match"]
-            db.session.remove()
-            downgrade(revision="b7d41e9a2c63")  # one row per exclusion, as before this revision
-            with db.engine.connect() as conn:
-                old = conn.execute(text("SELECT round, expert_id, code, reason, article FROM draw_exclusion "
-                                        "ORDER BY id")).all()
-            assert [(r, x.expert_id, x.code, x.reason, x.article) for r, x in before] == [tuple(o) for o in old]
-            upgrade()
-            assert exclusions.of_request(db.session, request.id) == before
-            assert verify_draw(db.session, draw_id)["match"]
-            db.session.remove()
-            db.engine.dispose()
-    finally:
-        spec_cache.clear()
+    with migrated_app(tmp_path / "migrated.sqlite"):
+        make_pool(db.session, 4)
+        for i in range(2):
+            make_expert(db.session, f"当事方{i}", unit_name=PARTY)
+        request = create(db.session, make_user(db.session, "unit", "using_unit", unit_code="fuzhou"), parties=PARTY)
+        before = exclusions.of_request(db.session, request.id)
+        draw_id = db.session.scalar(select(DrawRecordRow.id).where(DrawRecordRow.request_id == request.id))
+        assert [x.code for _, x in before] == ["unit_is_party"] * 2 and verify_draw(db.session, draw_id)["match"]
+        db.session.remove()
+        downgrade(revision="b7d41e9a2c63")  # one row per exclusion, as before this revision
+        with db.engine.connect() as conn:
+            old = conn.execute(text("SELECT round, expert_id, code, reason, article FROM draw_exclusion "
+                                    "ORDER BY id")).all()
+        assert [(r, x.expert_id, x.code, x.reason, x.article) for r, x in before] == [tuple(o) for o in old]
+        upgrade()
+        assert exclusions.of_request(db.session, request.id) == before
+        assert verify_draw(db.session, draw_id)["match"]
 
 
 def test_a_redraw_screens_the_kept_profiles_as_it_screened_the_loaded_ones(session, users):
