@@ -168,10 +168,17 @@ def test_api_bulk_refusals(app, session, users):
                  {"form_key": "leader_approval", "task_ids": [1], "filter": {}},
                  {"form_key": "leader_approval", "filter": {"nope": 1}},
                  {"form_key": "leader_approval", "filter": {"unit_id": 10 ** 12}},
+                 {"form_key": "leader_approval", "filter": {"sort": "bogus"}},
+                 {"form_key": "leader_approval", "filter": {"q": ["申请人"]}},
+                 {"form_key": "leader_approval", "filter": {"follow_up": "later"}},
                  {"form_key": "no_such_form", "task_ids": [task.id]},
                  {"form_key": "leader_approval", "task_ids": list(range(1, bulk.BULK_CAP + 2))}):
         response = client.post(f"{API}/tasks/bulk", headers=leader, json=body)
         assert response.status_code == 422, (body, response.get_json())
+    # the filter is the inbox's own: a search that matches nobody selects nothing (without q it would match the task)
+    nobody = client.post(f"{API}/tasks/bulk", headers=leader, json={
+        "form_key": "leader_approval", "filter": {"q": "查无此人"}, "decision": "approve"})
+    assert nobody.status_code == 422 and "selection" in nobody.get_json()["error"]["fields"], nobody.get_json()
     forbidden = client.post(f"{API}/tasks/bulk", headers=center,
                             json={"form_key": "leader_approval", "task_ids": [task.id], "decision": "approve"})
     assert forbidden.status_code == 403
