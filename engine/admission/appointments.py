@@ -5,7 +5,7 @@ and quality_division's 组长/副组长 proposals (Art 8(一)3, Art 9)."""
 from docx.shared import Cm
 from sqlalchemy import select
 
-from engine.admission.docx_layout import a4_document, grid, heading, local_date, paragraph, to_bytes, write
+from engine.admission.docx_layout import a4_document, date_text, grid, heading, paragraph, to_bytes, write
 from engine.admission.models import Application
 from engine.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from engine.experts.models import GROUP_ROLES, Expert, ExpertGroup
@@ -18,7 +18,7 @@ LIST_WIDTHS = (Cm(1.2), Cm(1.8), Cm(3.6), Cm(2.2), Cm(2.8), Cm(2.6), Cm(2.6), Cm
 
 
 def _term(expert: Expert) -> str:
-    return f"{local_date(expert.term_start)}至{local_date(expert.term_end)}"
+    return f"{date_text(expert.term_start)}至{date_text(expert.term_end)}"
 
 
 def _groups(expert: Expert) -> str:
@@ -39,7 +39,7 @@ def certificate_docx(session, viewer, expert_id: int) -> tuple[str, bytes]:
     paragraph(document, f"聘期三年，自{_term(expert)}。", size=16)
     paragraph(document, "")
     paragraph(document, ISSUER, size=16, right=True)
-    paragraph(document, local_date(expert.term_start), size=16, right=True)
+    paragraph(document, date_text(expert.term_start), size=16, right=True)
     if expert.admission_doc_no:
         paragraph(document, f"（入库文件：{expert.admission_doc_no}）", size=10)
     return f"聘书_{expert.certificate_no}_{expert.name}.docx", to_bytes(document)

@@ -16,9 +16,9 @@ from sqlalchemy import select
 from engine.admission.docx_layout import (
     BLANK_DATE,
     a4_document,
+    date_text,
     grid,
     heading,
-    local_date,
     paragraph,
     to_bytes,
     write,
@@ -128,7 +128,7 @@ def _wide(table, row: int, label: str, lines) -> None:
 
 def _pledge_lines(record: PersonRecord) -> list[str]:
     signed = record.form.get("pledge") in ("on", True, "true")
-    when = local_date(record.signed_at.astimezone(LOCAL_TZ)) if record.signed_at else BLANK_DATE
+    when = date_text(record.signed_at.astimezone(LOCAL_TZ)) if record.signed_at else BLANK_DATE
     return [PLEDGE, f"承诺人签字：{record.name if signed else ''}    {when if signed else BLANK_DATE}"]
 
 
@@ -174,7 +174,7 @@ def commitment_docx(session, record: PersonRecord, link: Callable[[int], str] | 
     for line in COMMITMENTS:
         paragraph(document, line, size=14)
     paragraph(document, "")
-    when = local_date(record.signed_at.astimezone(LOCAL_TZ)) if record.signed_at else BLANK_DATE
+    when = date_text(record.signed_at.astimezone(LOCAL_TZ)) if record.signed_at else BLANK_DATE
     paragraph(document, f"承诺人：{record.signature or ''}", size=14, right=True)
     paragraph(document, when, size=14, right=True)
     if record.scan_id:

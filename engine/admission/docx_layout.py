@@ -68,6 +68,6 @@ def to_bytes(document) -> bytes:
     return out.getvalue()
 
 
-def local_date(value) -> str:
+def date_text(value) -> str:
     """2026年03月02日, or a blank date line to be filled in by hand."""
     return value.strftime("%Y年%m月%d日") if value else BLANK_DATE
