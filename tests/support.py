@@ -106,3 +106,10 @@ def migrated_app(path):
             db.engine.dispose()
     finally:
         spec_cache.clear()
+
+
+def api_headers(client, user) -> dict:
+    """Bearer headers for a user, through the API's token endpoint (the real login)."""
+    response = client.post("/api/v1/auth/token", json={"username": user.username, "password": PASSWORD})
+    assert response.status_code == 200, response.get_json()
+    return {"Authorization": f"Bearer {response.get_json()['token']}"}

@@ -9,7 +9,7 @@ from engine.core.models import ProcessInstance
 from engine.experts.models import Expert
 from engine.platform.models import Attachment
 from tests.admission.test_admission_paths import SIGN, act, approve_to_commitment
-from tests.support import PASSWORD, T0, application_form, make_user
+from tests.support import T0, api_headers, application_form, make_user  # noqa: F401 (api_headers re-exported)
 
 API = "/api/v1"
 
@@ -31,11 +31,6 @@ def rows(session) -> tuple[int, int, int]:
     return tuple(session.scalar(select(func.count()).select_from(m)) for m in (Application, Attachment, ProcessInstance))
 
 
-def api_headers(client, user) -> dict:
-    """Bearer headers of a user (token from the real login endpoint)."""
-    response = client.post(f"{API}/auth/token", json={"username": user.username, "password": PASSWORD})
-    assert response.status_code == 200, response.get_json()
-    return {"Authorization": f"Bearer {response.get_json()['token']}"}
 
 
 def api_submit(client, headers, call_id: int, form: dict, paper: bool = False):

@@ -7,7 +7,7 @@ import io
 from lxml import etree
 
 from engine.deploy.problems import BPMN_NS, SPIFF_NS
-from tests.support import PASSWORD
+from tests.support import api_headers  # noqa: F401 (re-exported for the start tests)
 from tests.webui.test_ui_support import client_for, text_of
 
 KEY = "contact_check"
@@ -59,11 +59,6 @@ def upload_and_deploy(app, owner_user, xml: str):
     return owner.post(f"/workbench/drafts/{draft_id}/deploy")
 
 
-def api_headers(client, user) -> dict:
-    """Bearer headers for a user, through the token endpoint."""
-    response = client.post("/api/v1/auth/token", json={"username": user.username, "password": PASSWORD})
-    assert response.status_code == 200, response.get_json()
-    return {"Authorization": f"Bearer {response.get_json()['token']}"}
 
 
 def declare_starters(xml: str, roles: str) -> str:
