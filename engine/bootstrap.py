@@ -112,7 +112,6 @@ def _install_contributions(contributions: Contributions) -> None:
                             (hooks.FORM_HOOKS, contributions.form_hooks),
                             (hooks.TASK_CONTEXT, contributions.task_contexts),
                             (jobs.JOBS, contributions.jobs),
-                            (hooks.TASK_FACTS, contributions.task_facts),
                             (hooks.INSTANCE_VIEWERS, contributions.instance_viewers),
                             (hooks.SEALED_STEPS, contributions.sealed_steps),
                             (hooks.ROW_FACTS, contributions.row_facts),

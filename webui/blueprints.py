@@ -12,6 +12,7 @@ from engine.admission.models import APPLICATION_STATUSES
 from engine.core.errors import ServiceError
 from engine.core.models import INSTANCE_STATUSES, TASK_STATES
 from engine.experts.models import EXPERT_STATUSES
+from webui.forms_render import form_rows
 from webui.logs import current_request_id
 from webui.timeutil import local, now
 
@@ -107,7 +108,7 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals.update(
         APPLICATION_STATUSES=APPLICATION_STATUSES, EXPERT_STATUSES=EXPERT_STATUSES,
         INSTANCE_STATUSES=INSTANCE_STATUSES, TASK_STATES=TASK_STATES, now=now, current_user=current_user,
-        unread_notifications=_unread_notifications,
+        unread_notifications=_unread_notifications, form_rows=form_rows,
     )
 
 

@@ -8,7 +8,7 @@ the `files` dict of `Upload`s that the services validate.
 import mimetypes
 import re
 
-from engine.core.forms import resolve_choices
+from engine.core.forms import load_form, resolve_choices
 from engine.platform.attachments import Upload
 
 TRUE_VALUES = ("1", "true", "on", "yes", "y")
@@ -142,8 +142,6 @@ def form_values(form_data, names) -> dict:
     return {n: form_data.get(n, "") for n in names}
 
 
-def event_values(event) -> dict | None:
-    """The values a task_completed audit event stored (its data_after is {bpmn_id: values})."""
-    after = event.data_after or {}
-    values = after.get(event.bpmn_id, next(iter(after.values()), None))
-    return values if isinstance(values, dict) else None
+def form_rows(form_key: str, values: dict | None, dynamic: dict | None = None) -> list[dict]:
+    """display_rows of the shipped form `form_key` (templates: a business object's stored form values)."""
+    return display_rows(load_form(form_key), values, dynamic)

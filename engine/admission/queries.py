@@ -1,6 +1,7 @@
-"""Read-only queries the server-rendered UI needs (no Flask): applications, attachments, task pages."""
+"""Read-only queries of admission (no Flask): applications, attachments, what an admission task is about."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import defer
@@ -10,12 +11,12 @@ from engine.admission.services import application_for_instance
 from engine.admission.status import ApplicationStatus
 from engine.core.contributions import Contributions
 from engine.core.errors import Forbidden, NotFound
-from engine.core.forms import load_form, step_forms
-from engine.core.models import AuditEvent, HumanTask
+from engine.core.forms import load_form
+from engine.core.models import HumanTask
 from engine.experts.privacy import has_pii, mask_fields, record_view, sees_pii
 from engine.platform import policy
-from engine.platform.models import Attachment, Unit
-from engine.tasks.services import dynamic_choices, task_history
+from engine.platform.models import Attachment
+from engine.tasks.services import task_history
 from engine.tasks.views import iso
 from rules import identity
 
@@ -73,38 +74,46 @@ def shown_form(session, viewer, app: Application, page: str, now) -> dict:
     return form
 
 
-@dataclass
-class TaskPage:
-    """Everything the task page shows besides the form itself."""
+@dataclass(frozen=True)
+class FileInfo:
+    """An attachment as pages and the API show it (no bytes)."""
 
-    task: HumanTask
-    lock_version: int
-    dynamic: dict
-    application: Application | None = None
-    attachments: list[Attachment] = field(default_factory=list)
-    history: list[AuditEvent] = field(default_factory=list)
-    forms_by_step: dict[str, dict] = field(default_factory=dict)
-    returned: AuditEvent | None = None  # the applicant's correction task: the review that returned the 推荐表
+    id: int
+    filename: str
+    content_type: str
+    size: int
+    uploaded_at: datetime
 
 
-def returning_review(task: HumanTask, history: list[AuditEvent]) -> AuditEvent | None:
-    """For a correction task (form "application"): the latest review that returned the 推荐表 for 补正."""
+def correction_note(session, task: HumanTask, viewer) -> dict | None:
+    """For the applicant's correction task (form "application"): the latest review that returned the 推荐表 — the
+    step, who, when and the reviewer's comment (the 补正说明)."""
     if task.form_key != "application":
         return None
-    for event in reversed(history):
+    for event in reversed(task_history(session, task.instance_id, viewer)):
         values = (event.data_after or {}).get(event.bpmn_id)
         if isinstance(values, dict) and values.get("decision") == "return":
-            return event
+            return {"step": event.task_name, "by": event.actor_name, "at": event.at,
+                    "comment": values.get("comment") or ""}
     return None
 
 
-def task_page(session, task: HumanTask, viewer=None) -> TaskPage:
-    """Collect the reviewed application, its attachments and earlier steps (those the viewer may see) for one task."""
+@exports.task_context("admission_public")
+@exports.task_context("admission_invited")
+def application_task_context(session, task: HumanTask, viewer, seen_at) -> dict:
+    """An admission task is about its application: the 推荐表 (masked per viewer; an unmasked view of someone else's
+    data recorded when shown), its files and, on the correction task, the 补正说明 and the values to start from."""
     app = application_for_instance(session, task.instance_id)
-    history = task_history(session, task.instance_id, viewer)
-    return TaskPage(task=task, lock_version=task.instance.lock_version, dynamic=dynamic_choices(session),
-                    application=app, attachments=application_attachments(session, app), history=history,
-                    forms_by_step=step_forms(session, task.instance_id), returned=returning_review(task, history))
+    if app is None:
+        return {}
+    form = shown_form(session, viewer, app, "任务办理", seen_at) if seen_at else visible_form(session, viewer, app)
+    files = [FileInfo(a.id, a.filename, a.content_type, a.size, a.uploaded_at)
+             for a in application_attachments(session, app)]
+    context = {"application": application_dict(session, viewer, app, form), "attachments": files,
+               "correction": correction_note(session, task, viewer)}
+    if task.form_key == "application":  # the correction starts from the current 推荐表
+        context["prefill"] = {**form, "response": ""}
+    return context
 
 
 @exports.row_fact("admission_public")
@@ -118,11 +127,6 @@ def application_row_facts(session, task_rows, viewer) -> dict[int, dict]:
                                   Application.form).where(Application.instance_id.in_(by_instance))) if by_instance else []
     return {task_id: {"person": name, "eligibility": report, "unit": (form or {}).get("unit_name")}
             for instance_id, name, report, form in rows for task_id in by_instance[instance_id]}
-
-
-def unit_choices(session) -> list[tuple[int, str]]:
-    """(id, name) of all units, for filters."""
-    return [tuple(r) for r in session.execute(select(Unit.id, Unit.name).order_by(Unit.kind, Unit.id))]
 
 
 def call_titles(session, call_ids) -> dict[int, str]:
@@ -141,9 +145,10 @@ def admission_exemptions(session, application_ids) -> dict[int, tuple]:
     return {app_id: tuple((form or {}).get("age_exemptions") or ()) for app_id, form in rows}
 
 
-def application_dict(session, viewer, app: Application) -> dict:
-    """JSON-safe view of an application; phone, ID number and e-mail masked unless the viewer may see them."""
-    form = visible_form(session, viewer, app)
+def application_dict(session, viewer, app: Application, form: dict | None = None) -> dict:
+    """JSON-safe view of an application; phone, ID number and e-mail masked unless the viewer may see them
+    (`form`: the 推荐表 as already shown to this viewer)."""
+    form = visible_form(session, viewer, app) if form is None else form
     return {
         "id": app.id, "route": app.route, "call_id": app.call_id, "paper": app.paper, "name": app.name,
         "groups": list(app.groups or []), "status": app.status,
@@ -151,14 +156,6 @@ def application_dict(session, viewer, app: Application) -> dict:
         "eligibility": app.eligibility, "instance_id": app.instance_id, "expert_id": app.expert_id,
         "created_at": iso(app.created_at), "updated_at": iso(app.updated_at), "form": form,
     }
-
-
-@exports.task_fact("admission_public")
-@exports.task_fact("admission_invited")
-def application_facts(session, task_row, viewer) -> dict:
-    """The API's task detail shows the application the task is about."""
-    app = application_for_instance(session, task_row.instance_id)
-    return {"application": application_dict(session, viewer, app) if app is not None else None}
 
 
 @exports.instance_viewer("admission_public")

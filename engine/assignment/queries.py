@@ -185,8 +185,27 @@ ENGAGEMENT_STEPS = frozenset({"confirm_availability", "record_usage", "leader_ap
                               "division_approve_cancellation"})
 
 
-def task_context(session, task_row: HumanTask, viewer) -> dict:
-    """What an assignment task page shows beside its form: the request, the engagement, the history.
+def request_facts(r: WorkRequest) -> dict:
+    """A request's own facts as pages and the API show them (no drawn names: those are the engagements')."""
+    return {
+        "id": r.id, "title": r.title, "unit_id": r.unit_id, "work_type": r.work_type, "group_code": r.group_code,
+        "n_experts": r.n_experts, "n_backups": r.n_backups, "backups_first": r.backups_first,
+        "specialties": list(r.specialties or []), "region": r.region, "region_reason": r.region_reason,
+        "start_date": r.start_date, "end_date": r.end_date, "place": r.place, "description": r.description,
+        "method": r.method, "designation_method": r.designation_method, "method_reason": r.method_reason,
+        "response_hours": r.response_hours, "status": r.status, "status_note": r.status_note,
+        "instance_id": r.instance_id, "created_at": r.created_at,
+        "parties": [{"name": p.name, "credit_code": p.credit_code} for p in r.parties]}
+
+
+def _engagement_facts(row: Engagement) -> dict:
+    return {"id": row.id, "status": row.status, "decline_reason": row.decline_reason,
+            "decline_justified": row.decline_justified, "conflict_declared": row.conflict_declared,
+            "cancel_reason": row.cancel_reason, "start_date": row.start_date, "end_date": row.end_date}
+
+
+def task_context(session, task_row: HumanTask, viewer, seen_at=None) -> dict:
+    """What an assignment task is about: the request, the engagement, the unit's designation history.
 
     The approver sees the one expert the approval is about (not the other drawn names); designation
     approvals also show the unit's designations of the last year.
@@ -194,25 +213,32 @@ def task_context(session, task_row: HumanTask, viewer) -> dict:
     request = session.scalar(select(WorkRequest).where(WorkRequest.instance_id == task_row.instance_id))
     if request is None:
         return {}
-    context = {"request": request, "unit_name": (session.get(Unit, request.unit_id) or Unit(name="")).name,
+    context = {"request": request_facts(request), "unit_name": (session.get(Unit, request.unit_id) or Unit(name="")).name,
                "engagement": None, "person": None, "history": None, "designated": [], "usage_from": None}
     if task_row.bpmn_id in ENGAGEMENT_STEPS and task_row.item_id is not None:
         row = session.get(Engagement, task_row.item_id)
         if row is not None:
-            context["engagement"] = row
-            context["person"] = _names(session, [row]).get(row.id)
+            context["engagement"] = _engagement_facts(row)
+            name, unit = _names(session, [row]).get(row.id, ("", ""))
+            context["person"] = {"name": name, "unit": unit}
             if task_row.bpmn_id == "record_usage":  # Art 14: usage is reported once the work has ended
                 context["usage_from"] = row.end_date
     if task_row.bpmn_id.endswith("_designation"):
-        context["history"] = designation_history(session, request.unit_id, task_row.created_at, request.id)
+        context["history"] = [_designation_facts(r) for r in designation_history(
+            session, request.unit_id, task_row.created_at, request.id)]
         context["designated"] = _designated_people(session, request)
     return context
 
 
-def _designated_people(session, request: WorkRequest) -> list[tuple[str, str]]:
-    pool = [(e.name, e.unit_name) for e in session.scalars(
+def _designation_facts(r: WorkRequest) -> dict:
+    return {"id": r.id, "title": r.title, "method": r.method, "designation_method": r.designation_method,
+            "method_reason": r.method_reason, "status": r.status, "created_at": r.created_at}
+
+
+def _designated_people(session, request: WorkRequest) -> list[dict]:
+    pool = [{"name": e.name, "unit": e.unit_name} for e in session.scalars(
         select(Expert).where(Expert.id.in_(request.designated_expert_ids or [])))]
-    external = [(f"{x.name}（库外）", f"{x.unit}，{x.contact}") for x in session.scalars(
+    external = [{"name": f"{x.name}（库外）", "unit": f"{x.unit}，{x.contact}"} for x in session.scalars(
         select(ExternalExpert).where(ExternalExpert.request_id == request.id))]
     return pool + external
 

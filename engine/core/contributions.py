@@ -25,7 +25,6 @@ class Contributions:
     form_hooks: dict[str, Callable] = field(default_factory=dict)
     task_contexts: dict[str, Callable] = field(default_factory=dict)
     jobs: dict[str, ScheduledJob] = field(default_factory=dict)
-    task_facts: dict[str, Callable] = field(default_factory=dict)
     instance_viewers: dict[str, Callable] = field(default_factory=dict)
     sealed_steps: dict[str, Callable] = field(default_factory=dict)
     row_facts: dict[str, Callable] = field(default_factory=dict)
@@ -40,12 +39,9 @@ class Contributions:
         return self._record(self.form_hooks, form_key)
 
     def task_context(self, process_key: str):
-        """`fn(session, task_row, viewer) -> dict` rendered by templates/<process_key>/_task_context.html."""
+        """`fn(session, task_row, viewer, seen_at) -> dict` of plain values (hooks.TASK_CONTEXT): the task page
+        renders it with templates/<process_key>/_task_context.html, the API returns it as the detail's context."""
         return self._record(self.task_contexts, process_key)
-
-    def task_fact(self, process_key: str):
-        """`fn(session, task_row, viewer) -> JSON-safe dict` merged into the API's task detail."""
-        return self._record(self.task_facts, process_key)
 
     def row_fact(self, process_key: str):
         """`fn(session, task_rows, viewer) -> {task id: {"person", "unit", "eligibility"}}` for the inbox's expandable

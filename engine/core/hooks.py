@@ -6,12 +6,12 @@ from collections.abc import Callable
 # `fn(ctx, task_row, cleaned) -> values to store in task data`, run when a task with that form completes.
 FORM_HOOKS: dict[str, Callable] = {}
 
-# `fn(session, task_row, viewer) -> dict` shown beside the form on the one task page (keyed by process key).
+# `fn(session, task_row, viewer, seen_at) -> dict` (keyed by process key): what the task is about, part of the one
+# read model of a task (engine.tasks.task_view) that the task page renders and the API returns. Plain values only
+# (text, numbers, dates, lists, dicts, dataclasses). Keys the task page itself reads: "correction" (shown above
+# the form), "prefill" (form values to start from), "attachments" (files the page may link). `seen_at` is the
+# instant the page is shown, for a recorded view of someone else's personal data; None on a re-shown form.
 TASK_CONTEXT: dict[str, Callable] = {}
-
-
-# `fn(session, task_row, viewer) -> JSON-safe dict` merged into the API's task detail (keyed by process key).
-TASK_FACTS: dict[str, Callable] = {}
 
 # `fn(session, task_rows, viewer) -> {task id: {"person", "unit", "eligibility"}}`: what the
 # inbox's expandable row of a bulk-capable task shows about its business object, for a page of rows at once.
@@ -30,12 +30,6 @@ SEALED_STEPS: dict[str, Callable] = {}
 SEARCH_FACTS: dict[str, Callable] = {}
 
 
-def facts_for(session, task_row, viewer) -> dict:
-    """The JSON-safe facts a task's process adds to the API's task detail, or {}."""
-    provider = TASK_FACTS.get(task_row.process_key)
-    return provider(session, task_row, viewer) if provider else {}
-
-
 def may_view_instance(session, viewer, instance) -> bool:
     """Whether the instance's process lets this viewer see it besides the generic rules."""
     check = INSTANCE_VIEWERS.get(instance.process_key)
@@ -48,7 +42,7 @@ def sealed_steps(session, viewer, instance) -> frozenset[str]:
     return frozenset(check(session, viewer, instance)) if check and viewer is not None else frozenset()
 
 
-def context_for(session, task_row, viewer) -> dict:
-    """The extra context of a task's process, or {}."""
+def context_for(session, task_row, viewer, seen_at=None) -> dict:
+    """What the task's process says the task is about (TASK_CONTEXT), or {}."""
     provider = TASK_CONTEXT.get(task_row.process_key)
-    return provider(session, task_row, viewer) if provider else {}
+    return provider(session, task_row, viewer, seen_at) if provider else {}

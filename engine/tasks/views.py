@@ -1,15 +1,13 @@
-"""Read models for the JSON API: inbox pages, task context, JSON-safe views of tasks, instances, events.
+"""Read models for the JSON API: inbox pages, JSON-safe views of tasks, instances, events (a task's detail: task_view).
 
 No Flask here: the web layer parses the request, calls one of these (or another service) and jsonifies.
 """
 
 from datetime import date, datetime
 
-from engine.core import hooks, inbox, inbox_filters
-from engine.core.forms import resolve_choices, task_form
+from engine.core import inbox, inbox_filters
 from engine.core.models import AuditEvent, HumanTask, ProcessInstance
 from engine.core.status import TaskState
-from engine.tasks.services import dynamic_choices, get_task, task_history
 
 
 def iso(value: date | datetime | None) -> str | None:
@@ -41,36 +39,6 @@ def task_dict(task: HumanTask, now: datetime) -> dict:
         "overdue": bool(task.state == TaskState.OPEN and task.due_at and task.due_at < now),
         "completed_at": iso(task.completed_at), "completed_by": task.completed_by,
         "unit_name": task.unit_name, "id_number_masked": task.id_number_masked,
-    }
-
-
-def form_definition(session, task: HumanTask) -> dict | None:
-    """The task's form (of its instance's version) with dynamic choices resolved, as clients render it."""
-    form_key = task.form_key
-    if not form_key:
-        return None
-    form = task_form(session, task)
-    dynamic = dynamic_choices(session)
-    fields = [{**field, "choices": [list(c) for c in resolve_choices(field, dynamic)]}
-              if field["type"] in ("choice", "multichoice") else dict(field) for field in form["fields"]]
-    return {**form, "key": form_key, "fields": fields}
-
-
-
-def _history_item(event: AuditEvent) -> dict:
-    values = (event.data_after or {}).get(event.bpmn_id)
-    return {"bpmn_id": event.bpmn_id, "task_name": event.task_name, "actor": event.actor_name,
-            "at": iso(event.at), "values": values}
-
-
-def task_detail(session, task_id: int, actor, now: datetime) -> dict:
-    """A task the actor may act on with its form, its process's facts (e.g. the application) and earlier steps' comments."""
-    task = get_task(session, task_id, actor)
-    return {
-        "task": task_dict(task, now) | {"lock_version": task.instance.lock_version},
-        "form": form_definition(session, task),
-        **hooks.facts_for(session, task, actor),
-        "history": [_history_item(e) for e in task_history(session, task.instance_id, actor)],
     }
 
 

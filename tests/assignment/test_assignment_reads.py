@@ -106,7 +106,7 @@ def test_confirmation_pages_reads_and_hooks_never_load_a_workflow(app, session, 
     expert = user_of(session, second)
     _, _, task = queries.engagement_page(session, expert, second.id)
     assert task.id == tasks[second.id].id and task.assignee_id == expert.id
-    assert queries.task_context(session, tasks[first.id], users["talent_center"])["engagement"].id == first.id
+    assert queries.task_context(session, tasks[first.id], users["talent_center"])["engagement"]["id"] == first.id
     ctx = HostContext(session, users["bureau_leader"], T0)
     assert hooks.task_engagement(ctx, approval).id == third.id
     page = text_of(client_for(app, expert).get(f"/assignment/engagements/{second.id}"))

@@ -63,13 +63,13 @@ def test_public_admission_end_to_end_through_the_api(client, session, users, h):
         "人才开发中心初审"]
 
     detail = _step(client, h["talent_center"], "initial_review", INITIAL_PASS)
-    assert detail["form"]["key"] == "initial_review" and detail["application"]["form"]["phone"] == "13805912345"
+    assert detail["form"]["key"] == "initial_review" and detail["context"]["application"]["form"]["phone"] == "13805912345"
     detail = _step(client, h["quality_division"], "division_review", {"decision": "pass", "propose_role": "none"})
     assert [item["bpmn_id"] for item in detail["history"]] == ["initial_review"]
     assert detail["history"][0]["values"]["decision"] == "pass"
     detail = _step(client, h["bureau_leader"], "leader_approval", {"decision": "approve", "comment": "同意"})
-    assert detail["application"]["form"]["phone"] == "138****2345"  # 局领导 has no PII flag
-    assert detail["application"]["form"]["id_number"] == "3501**********1233"
+    assert detail["context"]["application"]["form"]["phone"] == "138****2345"  # 局领导 has no PII flag
+    assert detail["context"]["application"]["form"]["id_number"] == "3501**********1233"
     _step(client, h["talent_center"], "record_document", {"doc_no": "闽市监函〔2026〕88号", "doc_date": "2026-03-02"})
     _step(client, h["applicant"], "sign_commitment", {"agree": True, "signature": "林建华"})
 

@@ -4,6 +4,7 @@ verify a draw. Same services, same sealing as the pages."""
 from flask import Blueprint, jsonify
 
 from engine.assignment import draw_views, queries, services
+from engine.core.jsonsafe import json_safe
 from engine.platform import policy
 from webui.api.auth import add_auth_challenge, api_requires, api_user, authenticate_request, json_body
 from webui.extensions import db
@@ -12,22 +13,6 @@ from webui.timeutil import now
 bp = Blueprint("api_assignment", __name__, url_prefix="/api/v1")
 bp.before_request(authenticate_request)
 bp.after_request(add_auth_challenge)
-
-
-def _iso(value):
-    return value.isoformat() if value is not None else None
-
-
-def _request_dict(r) -> dict:
-    return {
-        "id": r.id, "title": r.title, "unit_id": r.unit_id, "work_type": r.work_type, "group_code": r.group_code,
-        "n_experts": r.n_experts, "n_backups": r.n_backups, "backups_first": r.backups_first,
-        "specialties": list(r.specialties or []), "region": r.region, "region_reason": r.region_reason,
-        "start_date": _iso(r.start_date), "end_date": _iso(r.end_date), "place": r.place,
-        "description": r.description, "method": r.method, "method_reason": r.method_reason,
-        "response_hours": r.response_hours, "status": r.status, "status_note": r.status_note,
-        "instance_id": r.instance_id, "created_at": _iso(r.created_at),
-        "parties": [{"name": p.name, "credit_code": p.credit_code} for p in r.parties]}
 
 
 def _usage_dict(v) -> dict | None:
@@ -44,19 +29,19 @@ def _engagement_dict(v) -> dict:
             "status": e.status, "standby": e.status == "drawn" and e.asked_at is None,
             "decline_reason": e.decline_reason if notes else None, "decline_justified": e.decline_justified,
             "conflict_declared": e.conflict_declared, "cancel_reason": e.cancel_reason if notes else None,
-            "confirmed_at": _iso(e.confirmed_at), "ended_at": _iso(e.ended_at), "usage": _usage_dict(v)}
+            "confirmed_at": json_safe(e.confirmed_at), "ended_at": json_safe(e.ended_at), "usage": _usage_dict(v)}
 
 
 def _draw_dict(draw: dict | None) -> dict | None:
     if draw is None:
         return None
     out = {k: v for k, v in draw.items() if k != "names"}
-    out["created_at"] = _iso(draw["created_at"])
+    out["created_at"] = json_safe(draw["created_at"])
     return out
 
 
 def _page_dict(page) -> dict:
-    return {"request": _request_dict(page.request), "access": page.access, "unit_name": page.unit_name,
+    return {"request": json_safe(queries.request_facts(page.request)), "access": page.access, "unit_name": page.unit_name,
             "engagements": [_engagement_dict(v) for v in page.engagements], "draw": _draw_dict(page.draw),
             "exclusions": page.exclusions, "open_tasks": [t.id for t in page.open_tasks]}
 

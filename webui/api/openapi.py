@@ -37,6 +37,11 @@ def _page_of(item: str) -> dict:
 STR, INT, BOOL, DT, DATE = ({"type": "string"}, {"type": "integer"}, {"type": "boolean"},
                             _nullable("string", format="date-time"), _nullable("string", format="date"))
 OBJ = {"type": "object", "additionalProperties": True}
+TASK_CONTEXT_TEXT = (
+    "该任务所涉事项，与任务办理页面所示相同（按流程）：入库流程 application（推荐表，按权限脱敏）、attachments（附件）、"
+    "correction（补正说明：退回环节 step、退回人 by、时间 at、意见 comment；仅补正任务）、prefill（补正表单初始值）；"
+    "选派流程 request（用人申请）、unit_name、engagement 与 person（所涉专家，仅该项）、designated、history"
+    "（该单位近一年指定选派）、usage_from；年度评价 evaluation_id、expert_name、year、rater_name、paper；其他流程为空对象")
 
 ASSIGNMENT_SCHEMAS = {
     "WorkRequestCreate": _obj({
@@ -116,10 +121,11 @@ SCHEMAS = {
         "form": {**OBJ, "description": "推荐表（附件1）各字段；无权查看者的电话、身份证号已脱敏，邮箱为 null"},
         "current_steps": {"type": "array", "items": STR, "description": "当前待办环节（仅“我的申请”）"}},
         ("id", "status")),
-    "HistoryItem": _obj({"bpmn_id": STR, "task_name": STR, "actor": STR, "at": DT, "values": OBJ}),
+    "HistoryItem": _obj({"bpmn_id": STR, "task_name": STR, "actor": STR, "at": DT, "values": {
+        **OBJ, "description": "该环节提交的值；无个人信息查看权限者，电话、身份证号等已脱敏"}}),
     "TaskDetail": _obj({"task": _ref("Task"), "form": {"oneOf": [_ref("FormDefinition"), {"type": "null"}]},
-                        "application": {"oneOf": [_ref("Application"), {"type": "null"}]},
-                        "history": {"type": "array", "items": _ref("HistoryItem")}}, ("task", "history")),
+                        "context": {**OBJ, "description": TASK_CONTEXT_TEXT},
+                        "history": {"type": "array", "items": _ref("HistoryItem")}}, ("task", "context", "history")),
     "CompleteRequest": _obj({
         "data": {**OBJ, "description": "表单字段值；文件字段传附件 id 数组（接口不接收文件上传）"},
         "lock_version": {"type": ["integer", "null"], "description": "期望的实例 lock_version；过期则 409"}},

@@ -16,7 +16,7 @@ from engine.core.registry import latest_version
 from engine.experts import queries as experts
 from engine.platform import accounts, policy
 from engine.platform.attachments import Upload
-from engine.tasks import instances, starts, timeline
+from engine.tasks import instances, starts, task_view, timeline
 from engine.tasks import services as tasks
 from engine.tasks import views as api_queries
 from webui.api.auth import (
@@ -121,8 +121,9 @@ def list_tasks():
 
 @bp.get("/tasks/<int:task_id>")
 def show_task(task_id: int):
-    """One task with its form definition, application and earlier comments."""
-    return jsonify(api_queries.task_detail(db.session, task_id, api_user(), now()))
+    """One task as its page shows it: form, what it is about (context) and the earlier steps the caller may see."""
+    at = now()
+    return jsonify(task_view.view_json(task_view.task_view(db.session, task_id, api_user(), at), at))
 
 
 @bp.post("/tasks/<int:task_id>/claim")

@@ -4,22 +4,20 @@ application + history), bulk actions, and starting a process its owner declared 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from engine.admission import queries as ui_queries
 from engine.assignment import queries as assignment_queries
 from engine.core import inbox_filters
 from engine.core.errors import ValidationFailed
-from engine.core.forms import load_form, task_form
-from engine.core.hooks import context_for
+from engine.core.forms import task_form
 from engine.core.inbox import InboxFilter
 from engine.core.models import ProcessInstance
 from engine.evaluation import queries as evaluation_queries
-from engine.experts.privacy import mask_fields, sees_pii
-from engine.platform import policy
+from engine.platform import policy, roles
 from engine.tasks import inbox_prefs, instances, starts
 from engine.tasks import services as task_service
+from engine.tasks.task_view import task_view
 from webui.auth import requires
 from webui.extensions import db
-from webui.forms_render import display_rows, event_values, form_context, read_submission
+from webui.forms_render import display_rows, form_context, read_submission
 from webui.tasks import bulk
 from webui.tasks import inbox as inbox_page
 from webui.timeutil import now
@@ -49,7 +47,7 @@ def inbox():
         "tasks/inbox.html", at=at, counts=counts, **state,
         process_options=list(dict.fromkeys((s[0], s[1]) for s in counts["steps"])),
         step_options=list(dict.fromkeys((s[2], s[3]) for s in counts["steps"])),
-        units=ui_queries.unit_choices(db.session), bulk=bulk.bar_context(state["flt"], at, state["page"].items, state["args"]),
+        units=roles.unit_choices(db.session), bulk=bulk.bar_context(state["flt"], at, state["page"].items, state["args"]),
         starts=starts.startable(db.session, current_user))
 
 
@@ -107,33 +105,20 @@ def bulk_document():
     return bulk.run("record_document", "批量登记发文文号结果", _filter_from_args)
 
 
-def _application_rows(app, dynamic: dict, opened: bool) -> list[dict]:
-    # The unmasked view is recorded when the page is opened; a refused submission changes nothing (no event).
-    shown = ui_queries.shown_form(db.session, current_user, app, "任务办理", now()) if opened \
-        else ui_queries.visible_form(db.session, current_user, app)
-    return display_rows(load_form("application"), shown, dynamic)
-
-
-def _render_task(task, values=None, errors=None, lock_version=None, status=200):
-    page = ui_queries.task_page(db.session, task, current_user)
-    form = task_form(db.session, task)
-    app = page.application
-    if task.form_key == "application" and app is not None:  # correction: start from the current 推荐表
-        values = {**app.form, "response": ""} | (values or {})
-    app_rows = _application_rows(app, page.dynamic, opened=status == 200) if app else []
-    masked = not sees_pii(db.session, current_user)  # earlier steps' contact data (e.g. 续聘确认) masked likewise
-    history = [(e, display_rows(page.forms_by_step.get(e.bpmn_id),
-                                mask_fields(event_values(e)) if masked else event_values(e), page.dynamic))
-               for e in page.history]
+def _render_task(task_id: int, values=None, errors=None, lock_version=None, status=200):
+    # A refused submission is shown again without a new recorded view of personal data (seen_at None).
+    view = task_view(db.session, task_id, current_user, now() if status == 200 else None)
+    values = (view.context.get("prefill") or {}) | (values or {})
+    history = [(step, display_rows(step.form, step.values, view.dynamic)) for step in view.history]
     return render_template(
-        "tasks/show.html", task=task, page=page, app=app, app_rows=app_rows, history=history,
-        ctx=form_context(form, page.dynamic, values, errors, page.attachments),
-        attachments_by_id={a.id: a for a in page.attachments},
-        lock_version=lock_version if lock_version is not None else page.lock_version, at=now(),
-        extra=context_for(db.session, task, current_user), extra_template=f"{task.process_key}/_task_context.html",
+        "tasks/show.html", task=view.task, view=view, history=history,
+        ctx=form_context(view.form, view.dynamic, values, errors, view.attachments),
+        attachments_by_id={a.id: a for a in view.attachments},
+        lock_version=lock_version if lock_version is not None else view.lock_version, at=now(),
+        context_template=f"{view.task.process_key}/_task_context.html",
         history_link=instances.can_view_instance(db.session, current_user,
-                                                 db.session.get(ProcessInstance, task.instance_id)),
-        follow_up=inbox_prefs.follow_up_on(db.session, current_user, task.id),
+                                                 db.session.get(ProcessInstance, view.task.instance_id)),
+        follow_up=inbox_prefs.follow_up_on(db.session, current_user, task_id),
     ), status
 
 
@@ -148,13 +133,12 @@ def show(task_id: int):
     """Show a task with its form; POST completes it (409 stale/double, 422 invalid input)."""
     task = task_service.get_task(db.session, task_id, current_user)
     if request.method == "GET":
-        return _render_task(task)
+        return _render_task(task_id)
     raw, files = read_submission(task_form(db.session, task), request.form, request.files)
     try:
         task_service.complete(db.session, task_id, current_user, raw, files, now(), _lock())
     except ValidationFailed as exc:
-        task = task_service.get_task(db.session, task_id, current_user)
-        return _render_task(task, raw, exc.errors, _lock(), status=422)
+        return _render_task(task_id, raw, exc.errors, _lock(), status=422)
     flash(f"已办理：{task.name}", "success")
     return redirect(_after_completion(task))
 
