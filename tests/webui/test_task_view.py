@@ -81,7 +81,11 @@ def test_an_unmasked_view_through_the_api_is_recorded_like_the_page(app, client,
     before = _pii_views(session)
     _detail(client, users["talent_center"], review.id)
     assert _pii_views(session) == before + 1
-    client_for(app, users["talent_center"]).get(f"/tasks/{review.id}")
+    page = client_for(app, users["talent_center"])
+    page.get(f"/tasks/{review.id}")
+    assert _pii_views(session) == before + 2
+    refused = page.post(f"/tasks/{review.id}", data={"decision": "maybe"})  # shown again, not seen anew
+    assert refused.status_code == 422 and "13805912345" in text_of(refused)
     assert _pii_views(session) == before + 2
     assert client.get(f"/api/v1/tasks/{review.id}",
                       headers=api_headers(client, users["applicant"])).status_code == 403
