@@ -6,13 +6,15 @@ without the PII flag. No workflow is deserialized: the inbox row, the audit even
 """
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from engine.core import hooks
 from engine.core.forms import resolve_choices, step_forms, task_form
 from engine.core.jsonsafe import json_safe
 from engine.core.models import AuditEvent, HumanTask
 from engine.experts.privacy import mask_fields, sees_pii
+from engine.tasks.inbox_prefs import follow_up_on
+from engine.tasks.instances import can_view_instance
 from engine.tasks.services import dynamic_choices, get_task, task_history
 from engine.tasks.views import task_dict
 
@@ -39,6 +41,8 @@ class TaskView:
     dynamic: dict
     context: dict
     history: list[Step]
+    follow_up_on: date | None = None  # the viewer's private follow-up date (inbox_prefs)
+    instance_visible: bool = False  # whether the viewer may open the instance's history (instances)
 
     @property
     def attachments(self) -> list:
@@ -64,7 +68,9 @@ def task_view(session, task_id: int, viewer, seen_at: datetime | None) -> TaskVi
     form = task_form(session, task) if task.form_key else None
     return TaskView(task=task, lock_version=task.instance.lock_version, form=form,
                     dynamic=dynamic_choices(session),  # also labels the application's and earlier steps' groups
-                    context=hooks.context_for(session, task, viewer, seen_at), history=history)
+                    context=hooks.context_for(session, task, viewer, seen_at), history=history,
+                    follow_up_on=follow_up_on(session, viewer, task.id),
+                    instance_visible=can_view_instance(session, viewer, task.instance))
 
 
 def form_json(view: TaskView) -> dict | None:
@@ -79,7 +85,9 @@ def form_json(view: TaskView) -> dict | None:
 def view_json(view: TaskView, now: datetime) -> dict:
     """The API's task detail: the same view as the task page, JSON-safe."""
     return {
-        "task": task_dict(view.task, now) | {"lock_version": view.lock_version},
+        "task": task_dict(view.task, now) | {"lock_version": view.lock_version,
+                                             "follow_up_on": view.follow_up_on and view.follow_up_on.isoformat()},
+        "instance_visible": view.instance_visible,
         "form": form_json(view),
         "context": json_safe(view.context),
         "history": [{"bpmn_id": s.bpmn_id, "task_name": s.task_name, "actor": s.actor, "at": s.at.isoformat(),

@@ -1,7 +1,7 @@
 """One read model per task: the task page and the API's task detail show the same view (issue 10) — the
 correction note, what the task is about, earlier steps masked per viewer, the recorded view of personal data."""
 
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
@@ -39,7 +39,9 @@ def test_the_correction_note_and_the_form_to_start_from_are_in_the_page_and_the_
     task_service.complete(session, open_task(session, application).id, users["talent_center"], RETURN, {}, T0)
     correction = open_task(session, application)
 
-    context = _detail(client, users["applicant"], correction.id)["context"]
+    detail = _detail(client, users["applicant"], correction.id)
+    assert detail["instance_visible"] is True and detail["task"]["follow_up_on"] is None  # the applicant's own case
+    context = detail["context"]
     note = context["correction"]
     assert note["comment"] == RETURN["comment"] and note["step"] == "人才开发中心初审"
     assert note["by"] == users["talent_center"].display_name and note["at"].startswith("2026-")
@@ -52,11 +54,18 @@ def test_the_correction_note_and_the_form_to_start_from_are_in_the_page_and_the_
     assert 'name="name" value="林建华"' in page and "证明材料.pdf" in page
 
 
-def test_a_review_task_has_no_correction_note(app, client, session, users):
+def test_a_review_task_has_no_correction_note_and_shows_my_follow_up_date(app, client, session, users):
     application = submit(session, users["applicant"], make_call(session))
-    context = _detail(client, users["talent_center"], open_task(session, application).id)["context"]
+    review = open_task(session, application)
+    context = _detail(client, users["talent_center"], review.id)["context"]
     assert context["correction"] is None and "prefill" not in context
     assert context["application"]["name"] == "林建华"
+    day = (T0 + timedelta(days=3)).date().isoformat()
+    put = client.put(f"/api/v1/tasks/{review.id}/follow-up", json={"follow_up_on": day},
+                     headers=api_headers(client, users["talent_center"]))
+    assert put.status_code == 200, put.get_json()
+    assert _detail(client, users["talent_center"], review.id)["task"]["follow_up_on"] == day
+    assert f'value="{day}"' in text_of(client_for(app, users["talent_center"]).get(f"/tasks/{review.id}"))
 
 
 def test_earlier_steps_are_masked_alike_for_a_viewer_without_the_pii_flag(app, client, session, users):

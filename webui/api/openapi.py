@@ -125,6 +125,7 @@ SCHEMAS = {
         **OBJ, "description": "该环节提交的值；无个人信息查看权限者，电话、身份证号等已脱敏"}}),
     "TaskDetail": _obj({"task": _ref("Task"), "form": {"oneOf": [_ref("FormDefinition"), {"type": "null"}]},
                         "context": {**OBJ, "description": TASK_CONTEXT_TEXT},
+                        "instance_visible": {"type": "boolean", "description": "调用者能否查看该流程实例的完整记录"},
                         "history": {"type": "array", "items": _ref("HistoryItem")}}, ("task", "context", "history")),
     "CompleteRequest": _obj({
         "data": {**OBJ, "description": "表单字段值；文件字段传附件 id 数组（接口不接收文件上传）"},

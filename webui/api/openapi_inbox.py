@@ -25,7 +25,7 @@ TASK_LIST_PARAMS = [
 TASK_FIELDS = {
     "unit_name": {"type": ["string", "null"], "description": "事项所涉单位（申请人/专家的工作单位、用人单位）"},
     "id_number_masked": {"type": ["string", "null"], "description": "申请人/专家身份证号，仅显示前 4 位和后 4 位"},
-    "follow_up_on": {"type": ["string", "null"], "format": "date", "description": "我的跟进日期（仅列表）"},
+    "follow_up_on": {"type": ["string", "null"], "format": "date", "description": "我的跟进日期（列表与任务详情）"},
 }
 
 SCHEMAS = {

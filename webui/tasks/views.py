@@ -9,11 +9,10 @@ from engine.core import inbox_filters
 from engine.core.errors import ValidationFailed
 from engine.core.forms import task_form
 from engine.core.inbox import InboxFilter
-from engine.core.models import ProcessInstance
 from engine.evaluation import queries as evaluation_queries
 from engine.platform import policy, roles
-from engine.tasks import inbox_prefs, instances, starts
 from engine.tasks import services as task_service
+from engine.tasks import starts
 from engine.tasks.task_view import task_view
 from webui.auth import requires
 from webui.extensions import db
@@ -116,9 +115,7 @@ def _render_task(task_id: int, values=None, errors=None, lock_version=None, stat
         attachments_by_id={a.id: a for a in view.attachments},
         lock_version=lock_version if lock_version is not None else view.lock_version, at=now(),
         context_template=f"{view.task.process_key}/_task_context.html",
-        history_link=instances.can_view_instance(db.session, current_user,
-                                                 db.session.get(ProcessInstance, view.task.instance_id)),
-        follow_up=inbox_prefs.follow_up_on(db.session, current_user, task_id),
+        history_link=view.instance_visible, follow_up=view.follow_up_on,
     ), status
 
 
