@@ -132,6 +132,7 @@ def _wire_ports() -> None:
     evaluation_ports.first_term_starts.provide(renewal_queries.first_term_starts)
     admission_ports.propose_group_position.provide(groups_nominations.propose_position)
     experts_ports.expert_cases.provide(_expert_cases)
+    experts_ports.expert_instances.provide(_expert_instances)
 
 
 EXPERT_CASES = (admission_history.expert_cases, assignment_history.expert_cases, renewal_history.expert_cases,
@@ -141,6 +142,14 @@ EXPERT_CASES = (admission_history.expert_cases, assignment_history.expert_cases,
 def _expert_cases(session, expert_id: int) -> list:
     # The expert's history page reads every procedure's cases through one port (engine.experts.history).
     return [item for cases in EXPERT_CASES for item in cases(session, expert_id)]
+
+
+EXPERT_INSTANCES = (evaluation_search.instances_about, renewal_search.instances_about, exit_search.instances_about)
+
+
+def _expert_instances(session, expert_id: int) -> list[int]:
+    # The instances whose inbox rows are found by the expert's record (engine.experts.selfservice refreshes them).
+    return [i for about in EXPERT_INSTANCES for i in about(session, expert_id)]
 
 
 def install() -> None:

@@ -11,7 +11,7 @@ from sqlalchemy import and_, func, or_, select, true, union_all
 
 from engine.core import inbox
 from engine.core.errors import ValidationFailed
-from engine.core.inbox_index import id_hash, looks_like_id_number, normalize
+from engine.core.inbox_index import escape_like, id_hash, looks_like_id_number, normalize
 from engine.core.models import HumanTask, TaskFollowUp
 from engine.core.status import TaskState
 from engine.platform.settings import LOCAL_TZ
@@ -87,15 +87,11 @@ def _notice(name: str, message: str) -> str:
     return f"{message}；{fallback}。"
 
 
-def _escape(term: str) -> str:
-    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def text_condition(q: str):
     """Every term of the query is in the row's search text; a full ID number matches its keyed hash."""
     if looks_like_id_number(q):
         return or_(HumanTask.id_number_hash == id_hash(q), HumanTask.search_text.like(f"%{q}%"))
-    return and_(*(HumanTask.search_text.like(f"%{_escape(t)}%", escape="\\") for t in q.split()))
+    return and_(*(HumanTask.search_text.like(f"%{escape_like(t)}%", escape="\\") for t in q.split()))
 
 
 def follow_up_of(user):

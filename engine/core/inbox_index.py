@@ -2,6 +2,9 @@
 
 A procedure contributes `fn(session, instance) -> SearchFacts` (`@exports.search_fact(process_key)`); `fill`
 runs it once per step that opens tasks, so no read deserializes a workflow or joins a procedure's tables.
+When the facts change while a row stays open (an expert's new unit, a renamed group or unit), the service that
+changes them calls `refresh` (the instances it knows are about the changed record) or `refresh_found_by` (the
+rows the old name finds) in its own unit of work, so the search never answers from stale text.
 The subject person's ID number is stored only as a keyed hash (HMAC-SHA256, settings.search_key) and masked:
 the inbox row is read by every list and the API, so it must not carry the number in clear; a query that looks
 like an ID number is hashed with the same key and matched exactly.
@@ -37,6 +40,11 @@ class SearchFacts:
 def normalize(text: str | None) -> str:
     """Search form of a text: NFKC (full-width → half-width), lowercase, whitespace collapsed."""
     return " ".join(unicodedata.normalize("NFKC", text or "").lower().split())
+
+
+def escape_like(term: str) -> str:
+    """A term for LIKE with `escape="\\"`: its wildcards match literally."""
+    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def looks_like_id_number(text: str) -> bool:
@@ -77,6 +85,39 @@ def fill(session, instance, rows: list[HumanTask]) -> None:
         facts = facts_of(session, instance)
         for row in rows:
             apply(row, facts)
+
+
+def refresh(session, instance_ids) -> int:
+    """Recompute the search columns of the open rows of these instances from their procedures' current facts
+    (one query for the rows, one provider call per instance); returns how many rows were refreshed."""
+    ids = sorted({i for i in instance_ids if i})
+    if not ids:
+        return 0
+    session.flush()  # the caller's changes are what the providers must read
+    rows = session.execute(select(HumanTask, ProcessInstance)
+                           .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
+                           .where(HumanTask.instance_id.in_(ids), HumanTask.state == TaskState.OPEN)
+                           .order_by(HumanTask.instance_id, HumanTask.id)).all()
+    by_instance: dict[int, tuple] = {}
+    for row, instance in rows:
+        by_instance.setdefault(instance.id, (instance, []))[1].append(row)
+    with session.no_autoflush:
+        for instance, instance_rows in by_instance.values():
+            fill(session, instance, instance_rows)
+    return len(rows)
+
+
+def refresh_found_by(session, old_text: str | None) -> int:
+    """Refresh the open rows the old text finds: a renamed group or unit is in the facts of exactly those rows
+    (a row that merely contains the text too is recomputed to what it was)."""
+    term = normalize(old_text)
+    if not term:
+        return 0
+    session.flush()
+    found = HumanTask.search_text.like(f"%{escape_like(term)}%", escape="\\")
+    ids = session.scalars(select(HumanTask.instance_id).distinct()
+                          .where(HumanTask.state == TaskState.OPEN, found)).all()
+    return refresh(session, ids)
 
 
 def reindex(session, *, only_missing: bool = False) -> int:

@@ -11,7 +11,7 @@ from SpiffWorkflow.util.task import TaskState as SpiffTaskState
 from sqlalchemy import select
 from sqlalchemy.orm import undefer
 
-from engine.core import audit, runner
+from engine.core import audit, inbox_index, runner
 from engine.core.errors import NotFound, ServiceError, ValidationFailed
 from engine.core.models import HumanTask, ProcessInstance, ProcessVersion
 from engine.core.scripting import HostContext
@@ -112,20 +112,24 @@ def dry_run(session, actor, instance_ids, target_version_id: int, now: datetime)
 
 
 def _rename_open_rows(session, instance, workflow) -> None:
-    """Open rows of tasks still ready take the new version's names, forms and lanes (same task ids)."""
+    """Open rows of tasks still ready take the new version's names, forms and lanes (same task ids), and the
+    search text that holds the names."""
     ready = {str(t.id): t for t in workflow.get_tasks(state=SpiffTaskState.READY, manual=True)}
     lane_roles = instance.version.lane_roles or {}
     rows = session.scalars(select(HumanTask).where(HumanTask.instance_id == instance.id,
-                                                   HumanTask.state == TaskState.OPEN))
+                                                   HumanTask.state == TaskState.OPEN)).all()
+    renamed = []
     for row in rows:
         task = ready.get(row.task_guid)
         if task is None:
             continue  # no longer ready: runner.save's inbox sync cancels it
+        renamed.append(row)
         spec = task.task_spec
         props = (getattr(spec, "extensions", None) or {}).get("properties", {}) or {}
         row.bpmn_id, row.name, row.form_key = spec.bpmn_id, spec.bpmn_name or spec.bpmn_id, props.get("formKey")
         row.process_name = instance.version.name
         row.lane_role = lane_roles.get(spec.lane) if spec.lane else None
+    inbox_index.fill(session, instance, renamed)
 
 
 def _apply(session, instance, target, plan, actor, now) -> None:

@@ -16,3 +16,9 @@ expert_cases = Port(
     "expert_cases",
     "expert_cases(session, expert_id) -> list of engine.experts.history.HistoryItem: the expert's cases in every "
     "procedure (applications, requests and exclusions, renewals, evaluations, exit cases) for the expert's history.")
+
+expert_instances = Port(
+    "expert_instances",
+    "expert_instances(session, expert_id) -> instance ids whose inbox search facts read the expert's record "
+    "(evaluation, renewal, exit; admission reads its application and assignment never names the drawn experts), "
+    "so a change of the expert's unit refreshes their open rows (engine.core.inbox_index.refresh).")

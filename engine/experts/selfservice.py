@@ -4,20 +4,23 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 
-from engine.core import audit
+from engine.core import audit, inbox_index
 from engine.core.clock import local_date
 from engine.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from engine.core.forms import load_form, validate_form
 from engine.core.uow import unit_of_work
+from engine.experts import ports
 from engine.experts.models import ExitRecord, Expert, ExpertDeclaration
 from engine.experts.roster import my_expert
 
 CONTACT_FIELDS = ("phone", "email", "unit_name", "position")
 PII_FIELDS = ("phone", "email")  # the audit log says that they changed, not what to
+SEARCHED_FIELDS = ("name", "id_number", "unit_name")  # what engine.experts.search_facts.expert_facts reads
 
 
 def apply_profile(session, expert: Expert, updates: dict, actor, now: datetime) -> dict:
-    """Apply changed fields to the expert; a new unit makes the old one a past employer (Art 11(5): 3 years).
+    """Apply changed fields to the expert; a new unit makes the old one a past employer (Art 11(5): 3 years);
+    the open tasks about the expert are found by the new facts at once (their inbox rows refreshed).
 
     Returns {field: (before, after)} of what changed, PII values masked.
     """
@@ -32,6 +35,8 @@ def apply_profile(session, expert: Expert, updates: dict, actor, now: datetime) 
                 end=local_date(now), note="更换工作单位时自动登记的原工作单位", declared_at=now))
         setattr(expert, name, value)
         changed[name] = ("已更新", "已更新") if name in PII_FIELDS else (before, value)
+    if any(name in changed for name in SEARCHED_FIELDS):
+        inbox_index.refresh(session, ports.expert_instances(session, expert.id))
     return changed
 
 

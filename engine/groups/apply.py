@@ -5,6 +5,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select, update
 
+from engine.core import inbox_index
 from engine.core.models import HumanTask
 from engine.core.status import TaskState
 from engine.experts.models import Expert, ExpertGroup, GroupMembership
@@ -70,8 +71,10 @@ def _add(session, change: GroupChange, now: datetime) -> list[int]:
 def _rename(session, change: GroupChange, now: datetime) -> list[int]:
     group = session.get(ExpertGroup, change.group_id)
     # The old name stays an alias, so records and imports that use it still find the group.
-    group.aliases = list(dict.fromkeys([*(group.aliases or []), group.name]))
+    old_name = group.name
+    group.aliases = list(dict.fromkeys([*(group.aliases or []), old_name]))
     group.name = change.payload["name"]
+    inbox_index.refresh_found_by(session, old_name)  # open tasks of its members, applications, requests: new name
     return []
 
 

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from sqlalchemy import func, or_, select
 
-from engine.core import audit
+from engine.core import audit, inbox_index
 from engine.core.errors import Conflict, NotFound, ValidationFailed
 from engine.core.models import AuditEvent
 from engine.core.uow import unit_of_work
@@ -174,6 +174,8 @@ def save_unit(session, actor: User, now: datetime, *, code: str, name: str, kind
             session.add(unit)
         unit.name, unit.kind = name, kind
         session.flush()
+        if before and before["name"] != name:
+            inbox_index.refresh_found_by(session, before["name"])  # its requests' open tasks: the new name
         audit.record(session, "unit_saved", actor, now, before=before,
                      after={"code": unit.code, "name": name, "kind": kind})
     return unit

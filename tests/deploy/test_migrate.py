@@ -52,6 +52,7 @@ def test_dry_run_then_migrate_forward_and_back(session, users):
     assert session.get(ProcessInstance, instance_id).version_id == v2.id
     (row,) = open_rows(session, instance_id)
     assert (row.bpmn_id, row.name) == ("initial_review", "人才开发中心资格初审")
+    assert "人才开发中心资格初审" in row.search_text  # the inbox search finds the step by its new name
     event = session.scalars(select(AuditEvent).where(AuditEvent.action == "instance_migrated")).one()
     assert (event.data_before["version"], event.data_after["version"]) == (1, 2) and event.version_id == v2.id
     assert event.actor_id == users["process_owner"].id
@@ -60,6 +61,7 @@ def test_dry_run_then_migrate_forward_and_back(session, users):
     assert back.done
     (row,) = open_rows(session, instance_id)
     assert row.name == "人才开发中心初审" and session.get(ProcessInstance, instance_id).version_id == v1.id
+    assert "资格初审" not in row.search_text
     task_service.complete(session, row.id, users["talent_center"], PASS, {}, T0)  # it runs on after migrating
     assert [r.bpmn_id for r in open_rows(session, instance_id)] == ["division_review"]
 
