@@ -204,6 +204,8 @@ ROUTES = {
     ("api_inbox.set_follow_up", "PUT"): R(kind="task", ok=(422,)),  # no date
     ("api_inbox.clear_follow_up", "DELETE"): R(kind="task"),
     ("api_inbox.list_filters", "GET"): R(),
+    ("api_notifications.list_notifications", "GET"): R(),
+    ("api_notifications.mark_read", "POST"): R(ok=(404,), data={"ids": [2_000_000_000]}),  # nobody's: nothing marked
     ("api.show_task", "GET"): R(kind="task"),
     ("api.claim_task", "POST"): R(kind="task"),
     ("api.unclaim_task", "POST"): R(kind="task"),
