@@ -144,9 +144,10 @@ def _api_blueprints():
     from webui.api import assignment, views
     from webui.api import bulk as bulk_api
     from webui.api import inbox as api_inbox
+    from webui.api import notifications as api_notifications
     from webui.audit import api as audit_api
 
-    return [views.bp, assignment.bp, audit_api.bp, bulk_api.bp, api_inbox.bp]
+    return [views.bp, assignment.bp, audit_api.bp, bulk_api.bp, api_inbox.bp, api_notifications.bp]
 
 
 def register(app: Flask) -> None:

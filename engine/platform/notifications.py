@@ -18,6 +18,7 @@ from urllib.parse import urlencode
 from sqlalchemy import func, or_, select, update
 
 from engine.core.contributions import Contributions
+from engine.core.errors import NotFound
 from engine.core.uow import unit_of_work
 from engine.platform.models import Notification, OutboxMail, User
 
@@ -176,6 +177,43 @@ def recent(session, user_id: int, limit: int = 50) -> list[Notification]:
     """The user's latest notifications, newest first."""
     return list(session.scalars(select(Notification).where(Notification.user_id == user_id)
                                 .order_by(Notification.id.desc()).limit(limit)))
+
+
+@dataclass(frozen=True)
+class NotificationPage:
+    """One page of a user's notifications (newest first), how many match in all and how many are unread."""
+
+    items: list[Notification]
+    total: int
+    unread: int
+
+
+def page_for(session, user_id: int, page: int, per_page: int, unread_only: bool = False) -> NotificationPage:
+    """A page of the user's own notifications, newest first; only the unread ones on request (the API's list)."""
+    mine = [Notification.user_id == user_id] + ([Notification.read_at.is_(None)] if unread_only else [])
+    total = session.scalar(select(func.count()).select_from(Notification).where(*mine)) or 0
+    items = list(session.scalars(select(Notification).where(*mine).order_by(Notification.id.desc())
+                                 .offset((page - 1) * per_page).limit(per_page)))
+    return NotificationPage(items, total, total if unread_only else unread_count(session, user_id))
+
+
+def mark_many(session, user_id: int, note_ids: Iterable[int] | None, now: datetime) -> tuple[int, int]:
+    """Mark the given notifications of the user read, or all of them when `note_ids` is None (one unit of work);
+    returns (marked now, still unread). An id that is missing or another user's → NotFound and nothing changes;
+    one of the user's already read stays as it was (marking again is harmless)."""
+    with unit_of_work(session):
+        mine = [Notification.user_id == user_id, Notification.read_at.is_(None)]
+        if note_ids is not None:
+            ids = sorted(set(note_ids))
+            owned = set(session.scalars(select(Notification.id).where(
+                Notification.id.in_(ids), Notification.user_id == user_id)))
+            missing = [i for i in ids if i not in owned]
+            if missing:  # another user's id is answered like a missing one: its existence is not theirs to know
+                raise NotFound("通知不存在：" + "、".join(map(str, missing[:10])))
+            mine.append(Notification.id.in_(ids))
+        marked = session.execute(update(Notification).where(*mine).values(read_at=now)).rowcount or 0
+        unread = unread_count(session, user_id)
+    return marked, unread
 
 
 def mark_all_read(session, user_id: int, now: datetime) -> int:

@@ -18,6 +18,11 @@ MAX_NAME = 30
 MAX_FOLLOW_UP_DAYS = 3 * 366
 # Query arguments a saved filter keeps (the page number is not a criterion).
 KEPT = ("q", "process", "step", "unit", "claimed", "overdue", "follow_up", "sort", "per_page")
+# What a strict (API) filter may name: the kept criteria, the inbox parser's aliases, and the page number, which
+# the inbox accepts and a saved filter drops (so a copied /tasks query string is accepted as it is).
+KNOWN = frozenset(KEPT) | frozenset(inbox_filters.ALIASES.values()) | {"page"}
+MAX_QUERY = 1000  # SavedFilter.query's column
+TOO_LONG = f"筛选条件过长（保存后不能超过 {MAX_QUERY} 个字符）"
 
 
 @dataclass(frozen=True)
@@ -42,6 +47,20 @@ def canonical_query(raw: str) -> str:
         "per_page": str(parsed.per_page) if parsed.per_page != inbox_filters.DEFAULT_PAGE_SIZE else "",
     }
     return urlencode([(k, values[k]) for k in KEPT if values[k]])
+
+
+def query_problems(raw: str) -> dict[str, str]:
+    """Strict (API) check of a filter's query string with the inbox's own parser: {criterion: Chinese message}
+    for each unknown criterion or bad value; empty when it is good."""
+    if len(raw or "") > 4 * MAX_QUERY:  # before parsing: an answer never lists thousands of junk keys
+        return {"query": TOO_LONG}
+    pairs = parse_qsl((raw or "").lstrip("?"), keep_blank_values=False)
+    problems = {key[:30]: f"未知的筛选条件“{key[:30]}”，可用：{'、'.join(KEPT)}" for key, _ in pairs if key not in KNOWN}
+    try:
+        inbox_filters.parse(dict(pairs), strict=True)
+    except ValidationFailed as exc:
+        problems |= exc.errors
+    return problems
 
 
 def _clean_name(name: str) -> str:
@@ -69,16 +88,26 @@ def _name_taken(session, user, name: str, except_id: int | None = None) -> bool:
     return session.scalar(query.limit(1)) is not None
 
 
-def create_filter(session, user, name: str, raw_query: str, now: datetime) -> SavedFilter:
-    """Save the inbox's current criteria under a name (unique per user, at most MAX_FILTERS)."""
+def create_filter(session, user, name: str, raw_query: str, now: datetime, *, strict: bool = False) -> SavedFilter:
+    """Save the inbox's current criteria under a name (unique per user, at most MAX_FILTERS). The page's query is
+    cleaned (bad values dropped, as the inbox shows them); strict (API): a bad one is refused with the name's."""
     with unit_of_work(session):
-        cleaned = _clean_name(name)
+        problems = query_problems(raw_query) if strict else {}
+        try:
+            cleaned = _clean_name(name)
+        except ValidationFailed as exc:
+            raise ValidationFailed(exc.errors | problems) from None
+        if problems:
+            raise ValidationFailed(problems)
         mine = session.scalar(select(func.count()).select_from(SavedFilter).where(SavedFilter.user_id == user.id))
         if mine >= MAX_FILTERS:
             raise ValidationFailed({"name": f"最多只能保存 {MAX_FILTERS} 个筛选，请先删除不用的"})
         if _name_taken(session, user, cleaned):
             raise ValidationFailed({"name": f"已有名为“{cleaned}”的筛选"})
-        saved = SavedFilter(user_id=user.id, name=cleaned, query=canonical_query(raw_query), created_at=now)
+        query = canonical_query(raw_query)
+        if len(query) > MAX_QUERY:  # a long step or process key: refused, not cut off or a database error
+            raise ValidationFailed({"query": TOO_LONG})
+        saved = SavedFilter(user_id=user.id, name=cleaned, query=query, created_at=now)
         session.add(saved)
     return saved
 

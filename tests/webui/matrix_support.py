@@ -30,6 +30,7 @@ from engine.platform import policy
 from engine.platform.models import Attachment, User
 from engine.renewal import services as renewals
 from engine.renewal.models import RenewalCase
+from engine.tasks import inbox_prefs
 from engine.tasks import services as task_service
 from tests.assignment_support import create, fixed_rng
 from tests.experts.roster_support import DEC1, expert_user, make_expert
@@ -284,6 +285,8 @@ def seed_world(session) -> World:
     staff = dict(w.users) | {"applicant_b": make_user(session, "m_applicant_b", policy.APPLICANT)}
     xm_user = make_user(session, "m_unit_xm", policy.USING_UNIT, unit_code="xiamen")
     _applications(session, w, staff)
+    # A saved inbox filter of a user no role of the matrix plays: every role's rename/delete of it is a 404.
+    w.single["foreign_filter"] = inbox_prefs.create_filter(session, staff["applicant_b"], "我的申请", "q=王秀英", T0).id
     experts = _pool(session, w)
     picked = _requests(session, w, xm_user, experts)
     me, other = picked["me"], picked["other"]

@@ -204,6 +204,12 @@ ROUTES = {
     ("api_inbox.set_follow_up", "PUT"): R(kind="task", ok=(422,)),  # no date
     ("api_inbox.clear_follow_up", "DELETE"): R(kind="task"),
     ("api_inbox.list_filters", "GET"): R(),
+    ("api_inbox.create_filter", "POST"): R(ok=(422,), data={}),  # no name: refused, nothing saved
+    # another user's real saved filter (nobody the matrix plays owns it): 404 for every role, and it stays
+    ("api_inbox.rename_filter", "PATCH"): R(ok=(404,), data={"name": "改名"}, filter_id="foreign_filter"),
+    ("api_inbox.delete_filter", "DELETE"): R(ok=(404,), filter_id="foreign_filter"),
+    ("api_notifications.list_notifications", "GET"): R(),
+    ("api_notifications.mark_read", "POST"): R(ok=(404,), data={"ids": [2_000_000_000]}),  # nobody's: nothing marked
     ("api.show_task", "GET"): R(kind="task"),
     ("api.claim_task", "POST"): R(kind="task"),
     ("api.unclaim_task", "POST"): R(kind="task"),
@@ -367,7 +373,7 @@ def _send(client, call: Call, headers: dict | None, world):
         data = {k: str(world.single[v]) if isinstance(v, Ref) else v for k, v in data.items()}
     if call.api:
         kwargs = {"headers": headers or {}}
-        if call.method == "POST" and call.endpoint != "api.upload_attachment":
+        if call.method in ("POST", "PATCH") and call.endpoint != "api.upload_attachment":
             kwargs["json"] = data if data is not None else {}
         return client.open(call.path, method=call.method, **kwargs)
     return client.open(call.path, method=call.method, data=data if data is not None else {})

@@ -1,7 +1,7 @@
 """The OpenAPI 3.1 document of /api/v1, built as a plain dict (served by webui.api.views)."""
 
 from engine.platform.policy import REQUEST_ACCESS
-from webui.api import openapi_inbox
+from webui.api import openapi_inbox, openapi_notifications
 
 ERRORS = {
     "400": ("BadRequest", "请求有误：JSON 格式错误或请求体不是 JSON 对象"),
@@ -174,6 +174,7 @@ SCHEMAS = {
     "ApplicationList": _obj({"items": {"type": "array", "items": _ref("Application")}}, ("items",)),
     **ASSIGNMENT_SCHEMAS,
     **openapi_inbox.SCHEMAS,
+    **openapi_notifications.SCHEMAS,
 }
 
 
@@ -286,6 +287,7 @@ def _paths() -> dict:
         "/draws/{draw_id}/export": {"get": _op("导出抽取记录及存证（可用 tools/verify_draw.py 离线复核）", "专家选派",
                                                ("200", "DrawExport", "抽取记录、各轮存证事件"), "401 403 404",
                                                params=[_path("draw_id", "抽取记录 id")])},
+        **openapi_notifications.paths(_op, PAGE_PARAMS),
         **AUDIT_PATHS, **BULK_PATHS,
     }
 
@@ -295,7 +297,7 @@ def build_openapi(server_url: str = "/api/v1") -> dict:
     return {
         "openapi": "3.1.0",
         "info": {"title": "福建省产品质量安全监管专家库 API", "version": "1.0.0",
-                 "description": "待办任务、流程发起与查询、专家库查询。除登录和本文档外均需 Bearer 令牌。"},
+                 "description": "待办任务、流程发起与查询、专家库查询、我的通知。除登录和本文档外均需 Bearer 令牌。"},
         "servers": [{"url": server_url}],
         "security": [{"bearerAuth": []}],
         "paths": _paths(),

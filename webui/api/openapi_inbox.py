@@ -2,6 +2,7 @@
 count, follow-up dates and saved filters (webui/api/views.py list_tasks, webui/api/inbox.py)."""
 
 from engine.core import inbox_filters
+from engine.tasks import inbox_prefs
 
 STR, INT = {"type": "string"}, {"type": "integer"}
 
@@ -28,6 +29,9 @@ TASK_FIELDS = {
     "follow_up_on": {"type": ["string", "null"], "format": "date", "description": "我的跟进日期（列表与任务详情）"},
 }
 
+FILTER_ID = {"name": "filter_id", "in": "path", "required": True, "description": "筛选 id（仅本人的，他人的 404）",
+             "schema": INT}
+
 SCHEMAS = {
     "TaskCount": {"type": "object", "required": ["total", "overdue", "follow_up_due"], "properties": {
         "total": INT, "overdue": INT, "follow_up_due": {"type": "integer", "description": "跟进日期已到（今日及以前）"}}},
@@ -39,6 +43,19 @@ SCHEMAS = {
         "type": "object", "required": ["id", "name", "query", "count"], "properties": {
             "id": INT, "name": STR, "query": {"type": "string", "description": "待办页面的查询串（同本接口的参数）"},
             "count": {"type": "integer", "description": "当前匹配的待办数"}}}}}},
+    "SavedFilter": {"type": "object", "required": ["id", "name", "query"], "properties": {
+        "id": INT, "name": STR, "query": {"type": "string", "description": "保存后的查询串（规范顺序，默认值省略）"}}},
+    "SavedFilterCreate": {"type": "object", "required": ["name"], "properties": {
+        "name": {"type": "string", "maxLength": inbox_prefs.MAX_NAME,
+                 "description": f"筛选名称，本人唯一（重名 422），每人最多 {inbox_prefs.MAX_FILTERS} 个"},
+        "query": {"type": "string", "description": "待办页面的查询串，如 q=张伟&sort=-due；条件名："
+                  + "、".join(inbox_prefs.KEPT) + "（与 GET /tasks 相同的解析，未知条件或取值错误 422，page 忽略）"},
+        "filter": {"type": "object", "additionalProperties": {"type": ["string", "integer", "boolean"]},
+                   "description": "或以对象给出同样的条件（与 query 二选一）"}}},
+    "SavedFilterRename": {"type": "object", "required": ["name"], "properties": {
+        "name": {"type": "string", "maxLength": inbox_prefs.MAX_NAME, "description": "新名称，本人唯一"}}},
+    "SavedFilterDeleted": {"type": "object", "required": ["id", "deleted"], "properties": {
+        "id": INT, "name": STR, "deleted": {"type": "boolean"}}},
 }
 
 
@@ -52,5 +69,12 @@ def paths(op, task_id: dict) -> dict:
                       params=[task_id], body="FollowUpRequest"),
             "delete": op("清除我的跟进日期", "任务", ("200", "FollowUp", "已清除（removed 表示原先是否设置）"),
                          "401 403 404", params=[task_id])},
-        "/filters": {"get": op("我保存的待办筛选及其当前计数", "任务", ("200", "SavedFilterList", "筛选列表"), "401")},
+        "/filters": {
+            "get": op("我保存的待办筛选及其当前计数", "任务", ("200", "SavedFilterList", "筛选列表"), "401"),
+            "post": op("保存待办筛选（名称 + 条件，与待办页面相同的校验和上限）", "任务", ("201", "SavedFilter", "已保存"),
+                       "400 401 422", body="SavedFilterCreate")},
+        "/filters/{filter_id}": {
+            "patch": op("重命名我的筛选", "任务", ("200", "SavedFilter", "已改名"), "400 401 404 422",
+                        params=[FILTER_ID], body="SavedFilterRename"),
+            "delete": op("删除我的筛选", "任务", ("200", "SavedFilterDeleted", "已删除"), "401 404", params=[FILTER_ID])},
     }

@@ -28,32 +28,16 @@ from webui.api.auth import (
     kept_after_commit,
 )
 from webui.api.openapi import build_openapi
+from webui.api.params import body_text, page_args
 from webui.extensions import db
-from webui.security import MAX_ID
 from webui.timeutil import now
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 bp.before_request(authenticate_request)
 bp.after_request(add_auth_challenge)
 
-MAX_PER_PAGE = 200
-
 
 # --- request parsing -------------------------------------------------------------------------------
-
-def _int_arg(name: str, default: int | None, low: int = 1, high: int = MAX_ID) -> int | None:
-    """An integer query argument within [low, high]; 422 otherwise."""
-    raw = request.args.get(name, "").strip()
-    if raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ValidationFailed({name: f"{name} 应为整数"}) from None
-    if value < low or (high is not None and value > high):
-        raise ValidationFailed({name: f"{name} 应在 {low} 到 {high} 之间"})
-    return value
-
 
 def _body_int(body: dict, name: str) -> int | None:
     """An optional integer member of the JSON body; 422 when present with another type."""
@@ -73,26 +57,13 @@ def _body_object(body: dict, name: str) -> dict:
     return value
 
 
-def _body_text(body: dict, name: str) -> str:
-    """An optional string member of the JSON body; 422 when present with another type."""
-    value = body.get(name, "")
-    if not isinstance(value, str):
-        raise ValidationFailed({name: f"{name} 应为字符串"})
-    return value
-
-
-def _page_args() -> tuple[int, int]:
-    """page (≥1) and per_page (1..200) query arguments."""
-    return _int_arg("page", 1), _int_arg("per_page", 50, high=MAX_PER_PAGE)
-
-
 # --- authentication and the document ---------------------------------------------------------------
 
 @bp.post("/auth/token")
 def issue_token():
     """Exchange username and password for a bearer token (5 failures lock the account)."""
     body = json_body()
-    username, password = _body_text(body, "username"), _body_text(body, "password")
+    username, password = body_text(body, "username"), body_text(body, "password")
     user = accounts.authenticate(db.session, username, password, now())
     token, expires = accounts.issue_token(db.session, user, now())
     return jsonify(token=token, token_type="Bearer", expires_at=expires.isoformat(),
@@ -164,7 +135,7 @@ def _start_public(user, body: dict):
 def _start_invited(user, body: dict):
     """admission_invited: a nomination with its reason."""
     return admission.nominate(db.session, user, _body_object(body, "form"), {}, now(),
-                              _body_text(body, "reason"))
+                              body_text(body, "reason"))
 
 
 STARTERS = {"admission_public": _start_public, "admission_invited": _start_invited}
@@ -232,7 +203,7 @@ def show_instance(instance_id: int):
 @api_requires(policy.VIEW_EXPERTS)
 def list_experts():
     """Search the pool (PII masked by the service for roles that may not see it)."""
-    page, per_page = _page_args()
+    page, per_page = page_args()
     search = experts.ExpertSearch(q=request.args.get("q", ""), group=request.args.get("group", ""),
                                   specialty=request.args.get("specialty", ""),
                                   status=request.args.get("status", ""), page=page, per_page=per_page)
