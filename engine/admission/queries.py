@@ -13,9 +13,9 @@ from engine.core.contributions import Contributions
 from engine.core.errors import Forbidden, NotFound
 from engine.core.forms import load_form
 from engine.core.models import HumanTask
-from engine.experts.privacy import has_pii, mask_fields, record_view, sees_pii
 from engine.platform import policy
 from engine.platform.models import Attachment
+from engine.platform.privacy import has_pii, mask_fields, record_view, sees_pii
 from engine.tasks.services import task_history
 from engine.tasks.views import iso
 from rules import identity

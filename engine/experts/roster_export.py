@@ -6,8 +6,8 @@ from datetime import datetime
 from engine.core import audit
 from engine.core.errors import ValidationFailed
 from engine.experts.models import EXPERT_STATUSES
-from engine.experts.privacy import sees_pii
 from engine.experts.queries import ExpertSearch, expert_public_dict, search_experts
+from engine.platform.privacy import sees_pii
 
 EXPORT_LIMIT = 20000
 HEADER = ("编号", "姓名", "工作单位", "职称", "专家组", "擅长专业", "联系电话", "状态", "聘期至")

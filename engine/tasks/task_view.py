@@ -12,7 +12,7 @@ from engine.core import hooks
 from engine.core.forms import resolve_choices, step_forms, task_form
 from engine.core.jsonsafe import json_safe
 from engine.core.models import AuditEvent, HumanTask
-from engine.experts.privacy import mask_fields, sees_pii
+from engine.platform.privacy import mask_fields, sees_pii
 from engine.tasks.inbox_prefs import follow_up_on
 from engine.tasks.instances import can_view_instance
 from engine.tasks.services import dynamic_choices, get_task, task_history
