@@ -25,9 +25,9 @@ from engine.admission.docx_layout import (
 )
 from engine.admission.queries import get_application, visible_form
 from engine.experts.models import Expert, ExpertGroup
-from engine.experts.privacy import record_view
 from engine.experts.queries import get_expert, mask_id_number, mask_phone, sees_pii
 from engine.platform.models import Attachment
+from engine.platform.privacy import record_view
 from engine.platform.settings import LOCAL_TZ
 
 GENDERS = {"male": "男", "female": "女"}

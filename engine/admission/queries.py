@@ -13,9 +13,9 @@ from engine.core.contributions import Contributions
 from engine.core.errors import Forbidden, NotFound
 from engine.core.forms import load_form
 from engine.core.models import HumanTask
-from engine.experts.privacy import has_pii, mask_fields, record_view, sees_pii
 from engine.platform import policy
 from engine.platform.models import Attachment
+from engine.platform.privacy import has_pii, mask_fields, record_view, sees_pii
 from engine.tasks.services import task_history
 from engine.tasks.views import iso
 from rules import identity
@@ -102,15 +102,17 @@ def correction_note(session, task: HumanTask, viewer) -> dict | None:
 @exports.task_context("admission_invited")
 def application_task_context(session, task: HumanTask, viewer, seen_at) -> dict:
     """An admission task is about its application: the 推荐表 (masked per viewer; an unmasked view of someone else's
-    data recorded when shown), its files and, on the correction task, the 补正说明 and the values to start from."""
+    data disclosed to the task view, which records it), its files and, on the correction task, the 补正说明 and the values to start from."""
     app = application_for_instance(session, task.instance_id)
     if app is None:
         return {}
-    form = shown_form(session, viewer, app, "任务办理", seen_at) if seen_at else visible_form(session, viewer, app)
+    form = visible_form(session, viewer, app)
     files = [FileInfo(a.id, a.filename, a.content_type, a.size, a.uploaded_at)
              for a in application_attachments(session, app)]
     context = {"application": application_dict(session, viewer, app, form), "attachments": files,
                "correction": correction_note(session, task, viewer)}
+    if not _is_owner(viewer, app) and sees_pii(session, viewer):  # the task view records it (hooks.TASK_CONTEXT)
+        context["disclosed"] = {"subjects": [("application", app.id, app.name)], "fields": has_pii(form)}
     if task.form_key == "application":  # the correction starts from the current 推荐表
         context["prefill"] = {**form, "response": ""}
     return context

@@ -9,8 +9,10 @@ FORM_HOOKS: dict[str, Callable] = {}
 # `fn(session, task_row, viewer, seen_at) -> dict` (keyed by process key): what the task is about, part of the one
 # read model of a task (engine.tasks.task_view) that the task page renders and the API returns. Plain values only
 # (text, numbers, dates, lists, dicts, dataclasses). Keys the task page itself reads: "correction" (shown above
-# the form), "prefill" (form values to start from), "attachments" (files the page may link). `seen_at` is the
-# instant the page is shown, for a recorded view of someone else's personal data; None on a re-shown form.
+# the form), "prefill" (form values to start from), "attachments" (files the page may link), "disclosed" (what
+# it shows of someone else's personal data in full: {"subjects": [(kind, id, name)], "fields": [...]}; the task view
+# takes it out and records it with the earlier steps' as one view). `seen_at` is the instant the page is shown;
+# None on a re-shown form.
 TASK_CONTEXT: dict[str, Callable] = {}
 
 # `fn(session, task_rows, viewer) -> {task id: {"person", "unit", "eligibility"}}`: what the

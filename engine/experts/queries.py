@@ -1,4 +1,4 @@
-"""Expert list and detail with PII masking (DESIGN §3); unmasked views are audited (engine/experts/privacy)."""
+"""Expert list and detail with PII masking (DESIGN §3); unmasked views are audited (engine/platform/privacy)."""
 
 from dataclasses import dataclass
 
@@ -7,9 +7,9 @@ from sqlalchemy import func, or_, select
 from engine.core import inbox
 from engine.core.errors import Forbidden, NotFound
 from engine.experts.models import Expert, ExpertGroup, GroupMembership
-from engine.experts.privacy import has_pii, mask_id_number, mask_phone, record_view, sees_pii
 from engine.platform import policy
 from engine.platform.policy import is_overseer
+from engine.platform.privacy import has_pii, mask_id_number, mask_phone, record_view, sees_pii
 from engine.platform.settings import LOCAL_TZ
 
 

@@ -16,6 +16,7 @@ from engine.core.uow import unit_of_work
 from engine.platform import credentials, sessions
 from engine.platform.models import UNIT_KINDS, Role, Unit, User, UserRole
 from engine.platform.policy import ADMIN
+from engine.platform.privacy import has_pii, record_view
 from engine.platform.users import EMAIL
 
 PER_PAGE = 50
@@ -56,6 +57,20 @@ def get_user(session, user_id: int) -> User:
     user = session.get(User, user_id)
     if user is None:
         raise NotFound("用户不存在")
+    return user
+
+
+def _subject(user: User) -> tuple[str, int, str]:
+    return ("user", user.id, f"{user.display_name}（{user.username}）")  # the username tells namesakes apart
+
+
+def shown_user(session, viewer: User, user_id: int, now: datetime) -> User:
+    """One account for its edit page; the form shows its phone and e-mail in full (to edit them), so showing
+    someone else's is a recorded view (engine/platform/privacy)."""
+    user = get_user(session, user_id)
+    if user.id != viewer.id:
+        record_view(session, viewer, now, "系统管理：账号", [_subject(user)],
+                    has_pii({"phone": user.phone, "email": user.email}))
     return user
 
 
@@ -114,7 +129,8 @@ def update_user(session, actor: User, user_id: int, values: dict, seen: str, now
             UserRole(role_code=code) for code in sorted(roles - user.roles)]
         session.flush()
         session.refresh(user)
-        audit.record(session, "user_updated", actor, now, before=before, after=_snapshot(user))
+        audit.record(session, "user_updated", actor, now, before=before,
+                     after=_snapshot(user) | {"user": user.username})  # whose account: the log names them
     return user
 
 
@@ -181,10 +197,32 @@ def save_unit(session, actor: User, now: datetime, *, code: str, name: str, kind
     return unit
 
 
-def account_events(session, page: int):
-    """The account log: (audit events of account and unit changes on the page, total), newest first."""
+def account_events(session, viewer: User, page: int, now: datetime):
+    """The account log: (audit events of account and unit changes on the page, total), newest first. Its before →
+    after shows phones and e-mails in full; a page showing someone else's is one recorded view."""
     where = AuditEvent.action.in_(LOG_ACTIONS)
     total = session.scalar(select(func.count()).select_from(AuditEvent).where(where))
-    rows = session.scalars(select(AuditEvent).where(where).order_by(AuditEvent.id.desc())
-                           .limit(PER_PAGE).offset((max(page, 1) - 1) * PER_PAGE))
-    return list(rows), total
+    rows = list(session.scalars(select(AuditEvent).where(where).order_by(AuditEvent.id.desc())
+                                .limit(PER_PAGE).offset((max(page, 1) - 1) * PER_PAGE)))
+    subjects, fields = _log_disclosure(session, viewer, rows)
+    record_view(session, viewer, now, "账号管理日志", subjects, fields)
+    return rows, total
+
+
+def _log_disclosure(session, viewer: User, rows: list[AuditEvent]) -> tuple[list, set]:
+    """(whose contact data the log page shows, which fields), the viewer's own left out."""
+    shown = [(e, has_pii(e.data_before) + has_pii(e.data_after)) for e in rows]
+    shown = [(e, f) for e, f in shown if f]
+    names = {(e.data_after or {}).get("user") for e, _ in shown} - {None}
+    people = {u.username: u for u in session.scalars(select(User).where(User.username.in_(names)))} if names else {}
+    subjects, fields = {}, set()
+    for event, found in shown:
+        after = event.data_after or {}
+        person = people.get(after.get("user"))
+        if person is not None and person.id == viewer.id:
+            continue
+        # An event written before the log named the account: only the name its snapshot holds.
+        key = ("user", person.id, _subject(person)[2]) if person else ("user", None, after.get("display_name") or "")
+        subjects[key] = True
+        fields.update(found)
+    return list(subjects), fields

@@ -4,6 +4,7 @@ from sqlalchemy import func, select
 
 from engine.core import inbox
 from engine.experts.queries import case_access, cases_with_experts
+from engine.platform.privacy import has_pii, mask_fields, record_view, sees_pii
 from engine.renewal.models import RenewalCase
 from engine.renewal.status import RenewalStatus
 
@@ -13,11 +14,18 @@ def open_cases(session) -> list[tuple]:
     return cases_with_experts(session, RenewalCase, RenewalCase.status.in_((RenewalStatus.OPEN, RenewalStatus.NOT_RENEWING)))
 
 
-def renewal_view(session, viewer, renewal_id: int) -> dict:
-    """One renewal case with its expert, current step and the viewer's open task on it."""
+def renewal_view(session, viewer, renewal_id: int, now) -> dict:
+    """One renewal case with its expert, current step, the viewer's open task on it and the expert's updates —
+    their new phone / e-mail masked without the PII role, else shown in full as one recorded view."""
     case = session.get(RenewalCase, renewal_id)
     expert = case_access(session, viewer, case, "续聘事项")
-    return {"case": case, "expert": expert, "steps": inbox.step_names(session, case.instance_id),
+    updates = dict(case.updates or {})
+    if expert.user_id != viewer.id:  # the expert's own updates are no disclosure
+        if sees_pii(session, viewer):
+            record_view(session, viewer, now, "续聘事项", [("expert", expert.id, expert.name)], has_pii(updates))
+        else:
+            updates = mask_fields(updates)
+    return {"case": case, "expert": expert, "updates": updates, "steps": inbox.step_names(session, case.instance_id),
             "task": inbox.my_open_task(session, viewer, case.instance_id)}
 
 

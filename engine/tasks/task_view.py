@@ -2,7 +2,8 @@
 
 The procedure adds what the task is about (hooks.TASK_CONTEXT: the application, the request, the evaluation);
 earlier steps are those the viewer may see (sealed steps left out, Art 13) with personal data masked for viewers
-without the PII flag. No workflow is deserialized: the inbox row, the audit events and the domain rows suffice.
+without the PII flag; what the page shows of someone else's personal data in full (context and earlier steps
+together) is one recorded view. No workflow is deserialized: the inbox row, the audit events and the domain rows suffice.
 """
 
 from dataclasses import dataclass
@@ -12,7 +13,7 @@ from engine.core import hooks
 from engine.core.forms import resolve_choices, step_forms, task_form
 from engine.core.jsonsafe import json_safe
 from engine.core.models import AuditEvent, HumanTask
-from engine.experts.privacy import mask_fields, sees_pii
+from engine.platform.privacy import has_pii, mask_fields, record_view, sees_pii
 from engine.tasks.inbox_prefs import follow_up_on
 from engine.tasks.instances import can_view_instance
 from engine.tasks.services import dynamic_choices, get_task, task_history
@@ -57,20 +58,37 @@ def step_values(event: AuditEvent) -> dict | None:
     return values if isinstance(values, dict) else None
 
 
-def task_view(session, task_id: int, viewer, seen_at: datetime | None) -> TaskView:
+def task_view(session, task_id: int, viewer, seen_at: datetime | None, page: str = "任务办理") -> TaskView:
     """The read model of a task the viewer may act on (404/403 otherwise). `seen_at`: when it is shown, so an
-    unmasked view of someone else's personal data is recorded; None when a refused form is shown again."""
+    unmasked view of someone else's personal data is recorded (as `page`); None when a refused form is shown again."""
     task = get_task(session, task_id, viewer)
     forms, masked = step_forms(session, task.instance_id), not sees_pii(session, viewer)
     history = [Step(e.bpmn_id, e.task_name, e.actor_name, e.at,
                     mask_fields(step_values(e)) if masked else step_values(e), forms.get(e.bpmn_id))
                for e in task_history(session, task.instance_id, viewer)]
     form = task_form(session, task) if task.form_key else None
+    context = hooks.context_for(session, task, viewer, seen_at)
+    disclosed = context.pop("disclosed", None)  # never rendered nor returned: what the view records below
+    if seen_at is not None and not masked:
+        _record(session, viewer, seen_at, page, task, history, disclosed)
     return TaskView(task=task, lock_version=task.instance.lock_version, form=form,
                     dynamic=dynamic_choices(session),  # also labels the application's and earlier steps' groups
-                    context=hooks.context_for(session, task, viewer, seen_at), history=history,
+                    context=context, history=history,
                     follow_up_on=follow_up_on(session, viewer, task.id),
                     instance_visible=can_view_instance(session, viewer, task.instance))
+
+
+def _record(session, viewer, now: datetime, page: str, task: HumanTask, history: list[Step], disclosed) -> None:
+    """One recorded view for the page: the context's disclosure (whose, which fields) and the earlier steps'
+    personal-data fields (the case's, unless it is the viewer's own) together."""
+    subjects, fields = list((disclosed or {}).get("subjects") or []), set((disclosed or {}).get("fields") or [])
+    instance = task.instance
+    if instance.started_by != viewer.id:
+        steps = {f for step in history for f in has_pii(step.values)}
+        if steps and not subjects:
+            subjects = [("instance", instance.id, instance.subject)]
+        fields |= steps
+    record_view(session, viewer, now, page, subjects, fields, instance=instance)
 
 
 def form_json(view: TaskView) -> dict | None:

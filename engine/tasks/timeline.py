@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from engine.core.forms import step_forms
 from engine.core.models import AuditEvent, ProcessVersion
-from engine.experts.privacy import has_pii, mask_fields, record_view, sees_pii
 from engine.platform.models import Attachment, Role, User
+from engine.platform.privacy import has_pii, mask_fields, record_view, sees_pii
 
 DAYS = re.compile(r"P(\d+)D")  # ISO periods the processes pass in (e.g. commitment_period "P14D")
 START_LABELS = {"commitment_period": "承诺书签署期限"}  # start data outside any form definition

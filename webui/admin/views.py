@@ -68,7 +68,7 @@ def new_user():
 @requires(policy.ADMINISTER)
 def edit_user(user_id: int):
     """Edit name, contact, unit and roles (refused when someone changed the account meanwhile)."""
-    user, errors = admin.get_user(db.session, user_id), {}
+    errors = {}
     if request.method == "POST":
         try:
             admin.update_user(db.session, current_user, user_id, _user_values(request.form),
@@ -78,6 +78,9 @@ def edit_user(user_id: int):
         else:
             flash("账号已保存。", "success")
             return redirect(url_for("administration.edit_user", user_id=user_id))
+    # A refused edit shows the form again (not a new showing); a GET is a recorded view of the contact data.
+    user = admin.get_user(db.session, user_id) if errors else admin.shown_user(db.session, current_user, user_id,
+                                                                                 now())
     return render_template("admin/user_edit.html", user=user, errors=errors, roles=_roles(),
                            units=admin.units(db.session), fingerprint=admin.fingerprint(user),
                            at=now()), 422 if errors else 200
@@ -145,6 +148,6 @@ def roles():
 def account_log():
     """The account and unit changes (who changed what, before → after), newest first."""
     page = max(1, request.args.get("page", 1, type=int) or 1)
-    rows, total = admin.account_events(db.session, page)
+    rows, total = admin.account_events(db.session, current_user, page, now())
     return render_template("admin/log.html", rows=rows, total=total, page=page, per_page=admin.PER_PAGE,
                            ACCOUNT_ACTIONS=ACCOUNT_ACTIONS)

@@ -94,7 +94,7 @@ def list_tasks():
 def show_task(task_id: int):
     """One task as its page shows it: form, what it is about (context) and the earlier steps the caller may see."""
     at = now()
-    return jsonify(task_view.view_json(task_view.task_view(db.session, task_id, api_user(), at), at))
+    return jsonify(task_view.view_json(task_view.task_view(db.session, task_id, api_user(), at, "接口：任务详情"), at))
 
 
 @bp.post("/tasks/<int:task_id>/claim")

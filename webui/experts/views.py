@@ -10,10 +10,10 @@ from engine.core.models import ProcessInstance
 from engine.core.uow import unit_of_work
 from engine.evaluation.queries import can_view_evaluation, final_evaluations_of
 from engine.experts import history as history_service
-from engine.experts import privacy, roster_export
 from engine.experts import queries as expert_service
+from engine.experts import roster_export
 from engine.experts.models import EXPERT_STATUSES
-from engine.platform import policy
+from engine.platform import policy, privacy
 from engine.tasks import instances as instance_service
 from engine.tasks import tabular
 from engine.tasks.services import dynamic_choices
