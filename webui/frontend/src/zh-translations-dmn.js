@@ -9,17 +9,17 @@ export const ZH_DMN = {
   'Decision name: ': '决策名称：',
   'Hit policy': '命中策略',
   'Hit policy:': '命中策略：',
-  'Unique': '唯一（Unique）',
-  'First': '首个（First）',
-  'Priority': '优先级（Priority）',
-  'Any': '任意（Any）',
-  'Collect': '汇集（Collect）',
+  'Unique': '唯一',
+  'First': '首个',
+  'Priority': '优先级',
+  'Any': '任意',
+  'Collect': '汇集',
   'Collect (Sum)': '汇集（求和）',
   'Collect (Min)': '汇集（最小值）',
   'Collect (Max)': '汇集（最大值）',
   'Collect (Count)': '汇集（计数）',
-  'Rule order': '规则顺序（Rule order）',
-  'Output order': '输出顺序（Output order）',
+  'Rule order': '规则顺序',
+  'Output order': '输出顺序',
   'No overlap is possible and all rules are disjoint. Only a single rule can be matched':
     '规则互不重叠，最多只有一条规则命中',
   'Rules may overlap. The first matching rule will be chosen': '规则可以重叠，取第一条命中的规则',
@@ -99,6 +99,7 @@ export const ZH_DMN = {
   // Data types (typeRef)
   'string': '字符串', 'boolean': '布尔', 'number': '数字', 'date': '日期', 'time': '时间',
   'dateTime': '日期时间', 'dayTimeDuration': '时长（日时）', 'yearMonthDuration': '时长（年月）',
+  'integer': '整数', 'long': '长整数', 'double': '小数',  // typeRefs other modelers write (our own files use integer)
 
   // Cell editors (string, number, boolean, date, time, duration)
   'Edit string': '编辑字符串',
