@@ -20,6 +20,7 @@ ENGLISH = {
     "Receive task", "Manual task", "Call activity", "Sub-process (collapsed)", "Sub-process (expanded)",
     "Transaction", "Event sub-process", "Loop", "Parallel multi-instance", "Sequential multi-instance",
     "General", "Documentation", "Name", "ID", "User Task", "Element documentation", "Search in diagram",
+    "Toggle section", "Section contains edits",
     "Hit policy:", "View DRD", "When", "And", "Then", "Unique", "Add rule",
 }
 
@@ -62,6 +63,9 @@ def test_palette_context_pad_replace_menu_and_panel_are_chinese(live_server, pag
     _assert_chinese(groups, "properties panel groups")
     assert {"常规", "专家库设置", "说明文档"} <= set(groups)
     _assert_chinese(_texts(page, "#properties .bio-properties-panel-label"), "properties panel labels")
+    buttons = _texts(page, "#properties .bio-properties-panel-group-header [title]", "title")
+    _assert_chinese(buttons, "properties panel section buttons")
+    assert "展开/收起本节" in buttons
 
     page.click(".djs-context-pad .entry[data-action='replace']")
     page.wait_for_selector(".djs-popup .djs-popup-body .entry")
@@ -81,7 +85,7 @@ def test_palette_context_pad_replace_menu_and_panel_are_chinese(live_server, pag
     assert page.get_attribute(".djs-search-container input", "aria-label") == "在流程图中搜索"
 
 
-def test_the_dmn_decision_table_is_chinese(live_server, page, session, users):
+def test_the_dmn_decision_table_is_chinese_and_saves(live_server, page, session, users):
     _open_editor(page, live_server)
     page.click(".dmn-open")
     page.wait_for_selector("#dmn-canvas .tjs-table")
@@ -95,3 +99,5 @@ def test_the_dmn_decision_table_is_chinese(live_server, page, session, users):
     drd = _texts(page, "#dmn-canvas .djs-palette .entry[title]", "title")  # dmn-js bundles its own diagram-js
     _assert_chinese(drd, "DRD palette")
     assert "创建决策" in drd
+    page.click("#dmn-save")  # the translated modeler still saves the file
+    page.wait_for_selector("text=决策表文件 eligibility_thresholds.dmn 已保存。")

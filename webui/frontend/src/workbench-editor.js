@@ -5,7 +5,7 @@ import Modeler from 'bpmn-js/lib/Modeler';
 import { BpmnPropertiesPanelModule, BpmnPropertiesProviderModule } from 'bpmn-js-properties-panel';
 import spiffModdle from './spiffworkflow-moddle.json';
 import SpiffPropertiesProvider from './spiff-properties';
-import { ZhBpmnModule, ZhDmnModule } from './zh-translate';
+import { ZhBpmnModule, ZhDmnModule, ZhPanelGroupsModule } from './zh-translate';
 
 const SpiffModule = {
   __init__: ['spiffPropertiesProvider'],
@@ -17,7 +17,8 @@ function createModeler(container, propertiesParent) {
     container,
     propertiesPanel: { parent: propertiesParent,
       layout: { groups: { general: { open: true }, expertpool: { open: true } } } },
-    additionalModules: [ZhBpmnModule, BpmnPropertiesPanelModule, BpmnPropertiesProviderModule, SpiffModule],
+    additionalModules: [ZhBpmnModule, BpmnPropertiesPanelModule, BpmnPropertiesProviderModule, SpiffModule,
+      ZhPanelGroupsModule],
     moddleExtensions: { spiffworkflow: spiffModdle }
   });
 }

@@ -43,3 +43,20 @@ export const translateDmn = makeTranslate({ ...ZH_BPMN, ...ZH_DMN });  // DMN wo
 
 export const ZhBpmnModule = { translate: ['value', translateBpmn] };
 export const ZhDmnModule = { translate: ['value', translateDmn] };
+
+// bpmn-js-properties-panel does not hand `translate` to its groups, so their "Toggle section" / "Section
+// contains edits" titles would stay English. A group definition's properties reach its Group component, so a
+// last provider (lowest priority: it runs after the BPMN and 专家库设置 providers) adds it to every group.
+class ZhPanelGroups {
+  constructor(propertiesPanel, translate) {
+    propertiesPanel.registerProvider(1, this);
+    this._translate = translate;
+  }
+
+  getGroups() {
+    return (groups) => groups.map((group) => ({ ...group, translate: this._translate }));
+  }
+}
+ZhPanelGroups.$inject = ['propertiesPanel', 'translate'];
+
+export const ZhPanelGroupsModule = { __init__: ['zhPanelGroups'], zhPanelGroups: ['type', ZhPanelGroups] };
