@@ -19,10 +19,13 @@ from webui.timeutil import local, now
 log = logging.getLogger(__name__)
 
 NODE_MODULES = Path(__file__).resolve().parent / "frontend" / "node_modules"
+# Our own esbuild bundle (.ci/setup), never committed. Named directly rather than as node_modules/../build:
+# when node_modules is a symlink (a shared install), ".." would leave this checkout.
+BUILD_DIR = Path(__file__).resolve().parent / "frontend" / "build"
 # Only these package folders are served (never the whole node_modules tree).
 VENDOR_PATHS = {"bootstrap": "bootstrap/dist", "bpmn-js": "bpmn-js/dist", "dmn-js": "dmn-js/dist",
                 "properties-panel": "@bpmn-io/properties-panel/dist/assets",
-                "workbench": "../build",  # our own esbuild bundle (.ci/setup), never committed
+                "workbench": BUILD_DIR,
                 "echarts": "echarts/dist"}
 ERROR_TITLES = {400: "请求有误", 401: "请先登录", 403: "无权访问", 404: "页面不存在", 405: "不支持该请求方式",
                 409: "操作冲突", 413: "上传文件过大", 422: "提交内容有误", 429: "请求过于频繁", 500: "系统错误"}
@@ -33,7 +36,8 @@ def _vendor(package: str, filename: str):
     root = VENDOR_PATHS.get(package)
     if root is None:
         abort(404)
-    return send_from_directory(NODE_MODULES / root, filename, max_age=86400)
+    base = root if isinstance(root, Path) else NODE_MODULES / root
+    return send_from_directory(base, filename, max_age=86400)
 
 
 def _wants_json() -> bool:

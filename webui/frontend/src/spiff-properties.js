@@ -130,7 +130,8 @@ function ResultEntry({ element, id }) {
 function ParamsEntry({ element, id }) {
   const injector = useService('injector');
   const debounce = useService('debounceInput');
-  return h(TextAreaEntry, { element, id, label: '参数（每行：参数名=表达式）', debounce, monospace: true, rows: 4,
+  const translate = useService('translate');  // the text area's own pop-up button title
+  return h(TextAreaEntry, { element, id, label: '参数（每行：参数名=表达式）', debounce, translate, monospace: true, rows: 4,
     getValue: () => paramsText(element), setValue: (value) => setParams(injector, element, value) });
 }
 
@@ -153,7 +154,9 @@ function ConditionEntry({ element, id }) {
   const injector = useService('injector');
   const debounce = useService('debounceInput');
   const bo = getBusinessObject(element);
-  return h(TextAreaEntry, { element, id, label: '条件表达式（Python，读取任务数据）', debounce, monospace: true, rows: 2,
+  const translate = useService('translate');
+  return h(TextAreaEntry, { element, id, label: '条件表达式（Python，读取任务数据）', debounce, translate, monospace: true,
+    rows: 2,
     getValue: () => (bo.conditionExpression && bo.conditionExpression.body) || '',
     setValue: (value) => {
       const expr = value ? injector.get('bpmnFactory').create('bpmn:FormalExpression', { body: value }) : undefined;
@@ -165,7 +168,9 @@ function ScriptEntry({ element, id }) {
   const injector = useService('injector');
   const debounce = useService('debounceInput');
   const bo = getBusinessObject(element);
-  return h(TextAreaEntry, { element, id, label: '脚本（只能读写任务数据、调用允许的函数）', debounce, monospace: true, rows: 5,
+  const translate = useService('translate');
+  return h(TextAreaEntry, { element, id, label: '脚本（只能读写任务数据、调用允许的函数）', debounce, translate, monospace: true,
+    rows: 5,
     getValue: () => bo.script || '',
     setValue: (value) => injector.get('modeling').updateProperties(element, { scriptFormat: 'python', script: value }) });
 }

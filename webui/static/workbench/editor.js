@@ -60,7 +60,7 @@
     canvas.hidden = false;
     document.getElementById('dmn-form').hidden = false;
     document.getElementById('dmn-name').value = name;
-    if (!dmn) dmn = new DmnJS({ container: canvas });
+    if (!dmn) dmn = WorkbenchEditor.createDmnModeler(canvas);
     dmn.importXML(data.dmn[name]).then(function () {
       var table = dmn.getViews().find(function (v) { return v.type === 'decisionTable'; });
       if (table) return dmn.open(table);
