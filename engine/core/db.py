@@ -1,10 +1,11 @@
 """Declarative base shared by every table; the web layer binds it to Flask-SQLAlchemy."""
 
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from sqlalchemy import MetaData, text
 from sqlalchemy import event as sa_event
-from sqlalchemy.orm import DeclarativeBase, Session
+from sqlalchemy.orm import DeclarativeBase, Session, scoped_session
 
 # Stable constraint names so Alembic migrations are identical on SQLite and PostgreSQL.
 NAMING = {
@@ -45,6 +46,18 @@ def begin_write(session) -> None:
 
 
 TRANSACTION_CACHE = "transaction_cache"
+
+
+@contextmanager
+def kept_loaded(session):
+    """Rows already loaded stay loaded across the commits inside the block instead of being read again after each:
+    for a commit that changed none of them (a recorded view) or whose rows the answer shows as just written."""
+    real = session() if isinstance(session, scoped_session) else session  # the setting lives on the Session
+    before, real.expire_on_commit = real.expire_on_commit, False
+    try:
+        yield session
+    finally:
+        real.expire_on_commit = before
 
 
 def transaction_cache(session, name: str) -> dict:

@@ -4,6 +4,7 @@ view of someone else's data is one audit event (who saw whose data, when), which
 from sqlalchemy import func, select
 
 from engine.core import audit
+from engine.core.db import kept_loaded, transaction_cache
 from engine.core.models import AuditEvent
 from engine.core.uow import unit_of_work
 from engine.platform.models import Role
@@ -48,9 +49,13 @@ def has_pii(values: dict | None) -> list[str]:
 
 
 def sees_pii(session, viewer) -> bool:
-    """Roles flagged `sees_pii` see phone, ID number, e-mail and address unmasked."""
-    return bool(session.scalar(select(func.count()).select_from(Role).where(
-        Role.code.in_(viewer.roles), Role.sees_pii)))
+    """Roles flagged `sees_pii` see phone, ID number, e-mail and address unmasked (asked once per transaction)."""
+    known = transaction_cache(session, "sees_pii")
+    key = (viewer.id, tuple(viewer.roles))
+    if key not in known:
+        known[key] = bool(session.scalar(select(func.count()).select_from(Role).where(
+            Role.code.in_(viewer.roles), Role.sees_pii)))
+    return known[key]
 
 
 def view_event(session, viewer, now, page: str, subjects: list[tuple[str, int | None, str]], fields,
@@ -74,7 +79,7 @@ def record_view(session, viewer, now, page: str, subjects: list[tuple[str, int |
     """
     if not subjects or not fields:
         return
-    with unit_of_work(session):
+    with kept_loaded(session), unit_of_work(session):  # the page's rows stay loaded: the view changed none of them
         view_event(session, viewer, now, page, subjects, fields, instance)
 
 

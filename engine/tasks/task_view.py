@@ -62,6 +62,7 @@ def task_view(session, task_id: int, viewer, seen_at: datetime | None, page: str
     """The read model of a task the viewer may act on (404/403 otherwise). `seen_at`: when it is shown, so an
     unmasked view of someone else's personal data is recorded (as `page`); None when a refused form is shown again."""
     task = get_task(session, task_id, viewer)
+    instance = task.instance  # loaded once and held: the reads below find it in the identity map
     forms, masked = step_forms(session, task.instance_id), not sees_pii(session, viewer)
     history = [Step(e.bpmn_id, e.task_name, e.actor_name, e.at,
                     mask_fields(step_values(e)) if masked else step_values(e), forms.get(e.bpmn_id))
@@ -69,13 +70,14 @@ def task_view(session, task_id: int, viewer, seen_at: datetime | None, page: str
     form = task_form(session, task) if task.form_key else None
     context = hooks.context_for(session, task, viewer, seen_at)
     disclosed = context.pop("disclosed", None)  # never rendered nor returned: what the view records below
-    if seen_at is not None and not masked:
-        _record(session, viewer, seen_at, page, task, history, disclosed)
-    return TaskView(task=task, lock_version=task.instance.lock_version, form=form,
+    view = TaskView(task=task, lock_version=instance.lock_version, form=form,
                     dynamic=dynamic_choices(session),  # also labels the application's and earlier steps' groups
                     context=context, history=history,
                     follow_up_on=follow_up_on(session, viewer, task.id),
-                    instance_visible=can_view_instance(session, viewer, task.instance))
+                    instance_visible=can_view_instance(session, viewer, instance))
+    if seen_at is not None and not masked:  # last: its commit ends the transaction the view was read in
+        _record(session, viewer, seen_at, page, task, history, disclosed)
+    return view
 
 
 def _record(session, viewer, now: datetime, page: str, task: HumanTask, history: list[Step], disclosed) -> None:

@@ -79,3 +79,17 @@ def test_token_authenticated_reads_write_nothing(app, client, session, users):
     # applicant's unmasked personal data (talent_center sees it), as the task page records it.
     assert seen and len(writes) == 1 and writes[0].startswith("INSERT INTO audit_event"), writes
     assert sum("api_token" in s for s in seen) == 3  # one read per request: the token with its user and roles
+
+
+def test_a_task_detail_reads_each_row_once(app, client, session, users):
+    reviewer, task_id = _open_initial_review(client, session, users)
+    client.get(f"{API}/tasks/{task_id}", headers=reviewer)  # warm
+    with statements(app) as seen:
+        assert client.get(f"{API}/tasks/{task_id}", headers=reviewer).status_code == 200
+    reads = [s for s in seen if s.startswith("SELECT")]
+    assert sum(" FROM process_instance " in s for s in reads) <= 1, reads  # held once, found again in the session
+    assert sum(" FROM role " in s for s in reads) == 1, reads  # whether the viewer sees personal data: asked once
+    # The recorded view of the applicant's data is the last write and reloads nothing (its commit changed no row
+    # the answer shows): token+user, task, step forms (2), PII flag, history, instance, application, attachments,
+    # groups, follow-up, chain tail, event.
+    assert [s.split(" ")[0] for s in seen].count("INSERT") == 1 and len(seen) <= 13, seen

@@ -1,10 +1,10 @@
 """Bearer-token authentication and capability guard for the JSON API (tokens from engine.platform.accounts)."""
 
-from contextlib import contextmanager
 from functools import wraps
 
 from flask import g, request
 
+from engine.core.db import kept_loaded
 from engine.core.errors import Forbidden, ServiceError
 from engine.platform import policy
 from engine.platform.accounts import LoginFailed, user_for_token
@@ -69,13 +69,7 @@ def json_body() -> dict:
     return body
 
 
-@contextmanager
 def kept_after_commit():
     """Rows the service committed stay loaded for the answer (it shows what was just written), instead of each being
     read again after the commit."""
-    session = db.session()
-    before, session.expire_on_commit = session.expire_on_commit, False
-    try:
-        yield
-    finally:
-        session.expire_on_commit = before
+    return kept_loaded(db.session())
