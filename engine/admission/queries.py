@@ -100,9 +100,10 @@ def correction_note(session, task: HumanTask, viewer) -> dict | None:
 
 @exports.task_context("admission_public")
 @exports.task_context("admission_invited")
-def application_task_context(session, task: HumanTask, viewer, seen_at) -> dict:
+def application_task_context(session, task: HumanTask, viewer) -> dict:
     """An admission task is about its application: the 推荐表 (masked per viewer; an unmasked view of someone else's
-    data disclosed to the task view, which records it), its files and, on the correction task, the 补正说明 and the values to start from."""
+    data disclosed to the task view, which records it), its files and, on the correction task, the 补正说明 and
+    the values to start from."""
     app = application_for_instance(session, task.instance_id)
     if app is None:
         return {}

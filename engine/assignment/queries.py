@@ -204,7 +204,7 @@ def _engagement_facts(row: Engagement) -> dict:
             "cancel_reason": row.cancel_reason, "start_date": row.start_date, "end_date": row.end_date}
 
 
-def task_context(session, task_row: HumanTask, viewer, seen_at=None) -> dict:
+def task_context(session, task_row: HumanTask, viewer) -> dict:
     """What an assignment task is about: the request, the engagement, the unit's designation history.
 
     The approver sees the one expert the approval is about (not the other drawn names); designation

@@ -39,7 +39,7 @@ class Contributions:
         return self._record(self.form_hooks, form_key)
 
     def task_context(self, process_key: str):
-        """`fn(session, task_row, viewer, seen_at) -> dict` of plain values (hooks.TASK_CONTEXT): the task page
+        """`fn(session, task_row, viewer) -> dict` of plain values (hooks.TASK_CONTEXT): the task page
         renders it with templates/<process_key>/_task_context.html, the API returns it as the detail's context."""
         return self._record(self.task_contexts, process_key)
 

@@ -6,13 +6,12 @@ from collections.abc import Callable
 # `fn(ctx, task_row, cleaned) -> values to store in task data`, run when a task with that form completes.
 FORM_HOOKS: dict[str, Callable] = {}
 
-# `fn(session, task_row, viewer, seen_at) -> dict` (keyed by process key): what the task is about, part of the one
+# `fn(session, task_row, viewer) -> dict` (keyed by process key): what the task is about, part of the one
 # read model of a task (engine.tasks.task_view) that the task page renders and the API returns. Plain values only
 # (text, numbers, dates, lists, dicts, dataclasses). Keys the task page itself reads: "correction" (shown above
 # the form), "prefill" (form values to start from), "attachments" (files the page may link), "disclosed" (what
 # it shows of someone else's personal data in full: {"subjects": [(kind, id, name)], "fields": [...]}; the task view
-# takes it out and records it with the earlier steps' as one view). `seen_at` is the instant the page is shown;
-# None on a re-shown form.
+# takes it out and records it with the earlier steps' as one view, only when the page is shown anew).
 TASK_CONTEXT: dict[str, Callable] = {}
 
 # `fn(session, task_rows, viewer) -> {task id: {"person", "unit", "eligibility"}}`: what the
@@ -44,7 +43,7 @@ def sealed_steps(session, viewer, instance) -> frozenset[str]:
     return frozenset(check(session, viewer, instance)) if check and viewer is not None else frozenset()
 
 
-def context_for(session, task_row, viewer, seen_at=None) -> dict:
+def context_for(session, task_row, viewer) -> dict:
     """What the task's process says the task is about (TASK_CONTEXT), or {}."""
     provider = TASK_CONTEXT.get(task_row.process_key)
-    return provider(session, task_row, viewer, seen_at) if provider else {}
+    return provider(session, task_row, viewer) if provider else {}

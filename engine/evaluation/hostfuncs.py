@@ -63,7 +63,7 @@ def check_center_rating(ctx: HostContext, task_row, cleaned: dict) -> dict:
 
 
 @exports.task_context("annual_evaluation")
-def evaluation_task_context(session, task_row, viewer, seen_at=None) -> dict:
+def evaluation_task_context(session, task_row, viewer) -> dict:
     """Which 评价表 a campaign task belongs to, for a link from the generic task page."""
     evaluation = session.scalar(select(Evaluation).where(Evaluation.instance_id == task_row.instance_id))
     if evaluation is None:

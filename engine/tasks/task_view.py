@@ -68,7 +68,7 @@ def task_view(session, task_id: int, viewer, seen_at: datetime | None, page: str
                     mask_fields(step_values(e)) if masked else step_values(e), forms.get(e.bpmn_id))
                for e in task_history(session, task.instance_id, viewer)]
     form = task_form(session, task) if task.form_key else None
-    context = hooks.context_for(session, task, viewer, seen_at)
+    context = hooks.context_for(session, task, viewer)
     disclosed = context.pop("disclosed", None)  # never rendered nor returned: what the view records below
     view = TaskView(task=task, lock_version=instance.lock_version, form=form,
                     dynamic=dynamic_choices(session),  # also labels the application's and earlier steps' groups
